@@ -1,0 +1,172 @@
+/**
+ * Rules R1, R3 and R9: one model call, tool execution, hosted-tool or MCP call is one journaled step with a
+ * retry cap, so a retried invocation never pays for a completed call again and a failing provider is not
+ * called forever. Errors are classified inside the step (R2): terminal ones stop at the first attempt,
+ * retryable ones are retried by Restate, after the provider's `retry-after` when it sent one.
+ */
+import {
+  type Context,
+  RestateError,
+  type RestatePromise,
+  RetryableError,
+  type RunOptions,
+  type Serde,
+  TerminalError,
+} from '@restatedev/restate-sdk';
+import { classifyError, type ErrorClassification } from './classify-error.js';
+import { controlErrorKind } from './control-errors.js';
+import { JournalValueTooLargeError } from './errors/journal-value-too-large-error.js';
+import { journalSerde } from './journal-serde.js';
+
+/** Attempts made when no retry option is given: the first plus two retries. */
+export const DEFAULT_MAX_ATTEMPTS = 3;
+
+/** Values larger than this are refused before Restate sees them (its own cap is 32 MiB per message). */
+export const DEFAULT_MAX_VALUE_BYTES: number = 8 * 1024 * 1024;
+
+/** Marks terminal failures this package raised on purpose, to tell them from retries running out. */
+const ORIGIN_KEY = 'restate-agents.origin';
+const REASON_KEY = 'restate-agents.reason';
+
+/** Options of {@link durableStep}: every retry knob of Restate's `RunOptions`, plus classification and size. */
+export interface DurableStepOptions<T> extends Omit<RunOptions<T>, 'serde'> {
+  /** How the value is journaled; default {@link journalSerde} (keeps `Date`, bytes, `URL`, `undefined`). */
+  serde?: Serde<T>;
+  /** Overrides {@link classifyError} for this step (e.g. to retry a provider's odd 400). */
+  classify?: (error: unknown) => ErrorClassification;
+  /** A value that serialises larger than this fails the step with a terminal error naming it. */
+  maxValueBytes?: number;
+}
+
+const passThroughSerde: Serde<Uint8Array> = {
+  contentType: 'application/octet-stream',
+  serialize: (value) => value,
+  deserialize: (data) => data,
+};
+
+/**
+ * Runs `action` as one journaled step (`ctx.run`) with a retry cap (default 3 attempts) and classified
+ * errors. On replay the journaled value is returned and `action` does not run.
+ *
+ * Returns a `RestatePromise`, so several steps combine with `RestatePromise.all` (never native `Promise.all`).
+ * When the attempts run out the step fails with a `TerminalError` naming the step, the attempts and the
+ * last error.
+ *
+ * @example
+ * const completion = await durableStep(ctx, 'openai:chat', () =>
+ *   openai.chat.completions.create({ model, messages }, { maxRetries: 0 }),
+ * );
+ */
+export function durableStep<T>(
+  ctx: Context,
+  name: string,
+  action: () => T | Promise<T>,
+  options: DurableStepOptions<T> = {},
+): RestatePromise<T> {
+  const {
+    serde = journalSerde as Serde<T>,
+    classify = classifyError,
+    maxValueBytes,
+    ...retry
+  } = options;
+  const limit = maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES;
+  const runOptions: RunOptions<Uint8Array> = { ...retry, serde: passThroughSerde };
+  if (retry.maxRetryAttempts === undefined && retry.maxRetryDuration === undefined) {
+    runOptions.maxRetryAttempts = DEFAULT_MAX_ATTEMPTS;
+  }
+
+  return ctx
+    .run(
+      name,
+      async () => {
+        let value: T;
+        try {
+          value = await action();
+        } catch (error) {
+          throw toStepError(name, error, classify);
+        }
+        // Serialised here, inside the step, so an oversized value fails as a journaled terminal error
+        // instead of a rejected message after the provider was paid.
+        const bytes = serde.serialize(value);
+        if (bytes.byteLength > limit) {
+          throw markOrigin(new JournalValueTooLargeError(name, bytes.byteLength, limit));
+        }
+        return bytes;
+      },
+      runOptions,
+    )
+    .map((bytes, failure) => {
+      if (failure) throw explainFailure(name, failure, runOptions);
+      return serde.deserialize(bytes as Uint8Array);
+    });
+}
+
+/** Converts an error thrown by the step's action into what Restate should do with it. */
+function toStepError(
+  name: string,
+  error: unknown,
+  classify: (error: unknown) => ErrorClassification,
+): Error {
+  if (error instanceof TerminalError || controlErrorKind(error) === 'terminal') {
+    return markOrigin(error as TerminalError);
+  }
+  if (error instanceof RetryableError) return error;
+  if (error instanceof RestateError && error.name === 'PauseError') return error;
+
+  const verdict = classify(error);
+  const message = describe(error, verdict);
+  if (!verdict.retryable) {
+    return new TerminalError(`Step "${name}" failed and will not be retried (${message})`, {
+      metadata: {
+        [ORIGIN_KEY]: 'step',
+        [REASON_KEY]: verdict.reason,
+        ...(verdict.status !== undefined && { status: String(verdict.status) }),
+      },
+    });
+  }
+  return new RetryableError(message, {
+    cause: error,
+    ...(verdict.retryAfterMs !== undefined && { retryAfter: verdict.retryAfterMs }),
+  });
+}
+
+function describe(error: unknown, verdict: ErrorClassification): string {
+  const text = error instanceof Error ? error.message : String(error);
+  const status = verdict.status !== undefined ? ` ${verdict.status}` : '';
+  return `${verdict.reason}${status}: ${text}`;
+}
+
+function markOrigin(error: TerminalError): TerminalError {
+  // `metadata` is readonly in the type but a plain field at run time; the marker travels in the journal.
+  const metadata = { ...(error.metadata ?? {}), [ORIGIN_KEY]: 'step' };
+  Object.defineProperty(error, 'metadata', {
+    value: metadata,
+    configurable: true,
+    enumerable: true,
+  });
+  return error;
+}
+
+/**
+ * A failed step is either a terminal error raised inside it (marked, passed on as journaled) or Restate
+ * giving up after the retry policy ran out (unmarked): that one is reworded to say which step gave up.
+ */
+function explainFailure(
+  name: string,
+  failure: TerminalError,
+  options: RunOptions<Uint8Array>,
+): TerminalError {
+  if (failure.metadata?.[ORIGIN_KEY] !== undefined) return failure;
+  if (controlErrorKind(failure) !== 'terminal' || failure.code === 409) return failure;
+  const limits = [
+    options.maxRetryAttempts !== undefined ? `${options.maxRetryAttempts} attempts` : undefined,
+    options.maxRetryDuration !== undefined ? 'the maximum retry duration' : undefined,
+  ].filter(Boolean);
+  return new TerminalError(
+    `Step "${name}" gave up after ${limits.join(' or ')}; last error: ${failure.message}`,
+    {
+      errorCode: failure.code,
+      metadata: { ...(failure.metadata ?? {}), [REASON_KEY]: 'retries-exhausted', step: name },
+    },
+  );
+}

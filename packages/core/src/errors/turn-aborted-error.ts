@@ -1,0 +1,27 @@
+const MARKER = Symbol.for('restate-agents.error.TurnAbortedError');
+
+/**
+ * Thrown for the tool calls of a turn that come after one that ended the invocation with a Restate
+ * control error; its `cause` is that control error, so wrappers that look for it still find it.
+ */
+export class TurnAbortedError extends Error {
+  override name = 'TurnAbortedError';
+  readonly toolCallId: string;
+
+  constructor(toolCallId: string, cause: unknown) {
+    super(
+      `Tool call ${toolCallId} was not run: an earlier call of the same turn ended the invocation`,
+      {
+        cause,
+      },
+    );
+    // A non-enumerable registry symbol marks the class across copies of this package (see isInstance).
+    Object.defineProperty(this, MARKER, { value: true });
+    this.toolCallId = toolCallId;
+  }
+
+  /** Whether `error` is one of these, from any copy of this package. */
+  static isInstance(error: unknown): error is TurnAbortedError {
+    return typeof error === 'object' && error !== null && MARKER in error;
+  }
+}

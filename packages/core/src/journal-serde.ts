@@ -1,0 +1,180 @@
+/**
+ * Rule R11: what is journaled comes back exactly as it went in, and stays small. Restate's default serde
+ * is `JSON.stringify`: a `Date` comes back a string, `undefined` fields vanish, bytes become an object of
+ * indices. This serde tags those values (`Date`, `Uint8Array`/`ArrayBuffer`, `URL`, `undefined`, `bigint`,
+ * `Map`, `Set`, non-finite numbers, `Error`s) in plain JSON, and can drop bulky fields (raw request and
+ * response bodies) by name before anything is written, so the journal grows with the answers, not the prompts.
+ */
+import type { Serde } from '@restatedev/restate-sdk';
+
+/** The property a tagged value is written under; plain objects that use it themselves are escaped. */
+const TAG = '$ra';
+
+type Tagged =
+  | { $ra: 'undefined' }
+  | { $ra: 'date'; v: string }
+  | { $ra: 'bytes'; v: string }
+  | { $ra: 'buffer'; v: string }
+  | { $ra: 'url'; v: string }
+  | { $ra: 'bigint'; v: string }
+  | { $ra: 'number'; v: 'NaN' | 'Infinity' | '-Infinity' }
+  | { $ra: 'map'; v: unknown[] }
+  | { $ra: 'set'; v: unknown[] }
+  | { $ra: 'error'; v: { name: string; message: string; props: unknown } }
+  | { $ra: 'object'; v: Record<string, unknown> };
+
+/** Options of {@link createJournalSerde}. */
+export interface JournalSerdeOptions {
+  /**
+   * Property names dropped at any depth before serialising: raw bodies, headers and debug payloads
+   * (e.g. `['rawResponse', 'request']`). Dropped values come back as missing, not `undefined`.
+   */
+  omit?: readonly string[];
+}
+
+/** A Restate `Serde` that round-trips rich values through JSON; see the module comment. */
+export function createJournalSerde<T = unknown>(options: JournalSerdeOptions = {}): Serde<T> {
+  const omit = new Set(options.omit ?? []);
+  const encoder = new TextEncoder();
+  const decoder = new TextDecoder();
+  return {
+    contentType: 'application/json',
+    serialize(value: T): Uint8Array {
+      return encoder.encode(JSON.stringify(encodeValue(value, omit, new Set())));
+    },
+    deserialize(data: Uint8Array): T {
+      if (data.length === 0) return undefined as T;
+      return decodeValue(JSON.parse(decoder.decode(data))) as T;
+    },
+  };
+}
+
+/** The default journal serde: rich values kept, nothing omitted. */
+export const journalSerde: Serde<unknown> = createJournalSerde();
+
+/** Turns a value into plain JSON data, tagging what JSON cannot hold. */
+export function encodeValue(
+  value: unknown,
+  omit: ReadonlySet<string>,
+  ancestors: Set<object>,
+): unknown {
+  switch (typeof value) {
+    case 'undefined':
+      return { [TAG]: 'undefined' };
+    case 'bigint':
+      return { [TAG]: 'bigint', v: value.toString() };
+    case 'number':
+      return Number.isFinite(value) ? value : { [TAG]: 'number', v: String(value) };
+    case 'function':
+    case 'symbol':
+      // JSON drops them too; a function in a journaled value is a bug in what was journaled, not data.
+      return { [TAG]: 'undefined' };
+    case 'object':
+      break;
+    default:
+      return value;
+  }
+  if (value === null) return null;
+  if (ancestors.has(value)) {
+    throw new TypeError('Cannot journal a value with a circular reference');
+  }
+  if (value instanceof Date) return { [TAG]: 'date', v: value.toISOString() };
+  if (value instanceof URL) return { [TAG]: 'url', v: value.href };
+  if (value instanceof Uint8Array)
+    return { [TAG]: 'bytes', v: Buffer.from(value).toString('base64') };
+  if (value instanceof ArrayBuffer)
+    return { [TAG]: 'buffer', v: Buffer.from(value).toString('base64') };
+  if (ArrayBuffer.isView(value)) {
+    const bytes = new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+    return { [TAG]: 'bytes', v: Buffer.from(bytes).toString('base64') };
+  }
+  ancestors.add(value);
+  try {
+    if (Array.isArray(value)) return value.map((item) => encodeValue(item, omit, ancestors));
+    if (value instanceof Map) {
+      return { [TAG]: 'map', v: [...value].map((entry) => encodeValue(entry, omit, ancestors)) };
+    }
+    if (value instanceof Set) {
+      return { [TAG]: 'set', v: [...value].map((item) => encodeValue(item, omit, ancestors)) };
+    }
+    if (value instanceof Error) {
+      const props = encodeObject(value, omit, ancestors);
+      return { [TAG]: 'error', v: { name: value.name, message: value.message, props } };
+    }
+    const toJSON = (value as { toJSON?: unknown }).toJSON;
+    if (typeof toJSON === 'function') return encodeValue(toJSON.call(value), omit, ancestors);
+    const encoded = encodeObject(value, omit, ancestors);
+    return TAG in encoded ? { [TAG]: 'object', v: encoded } : encoded;
+  } finally {
+    ancestors.delete(value);
+  }
+}
+
+function encodeObject(
+  value: object,
+  omit: ReadonlySet<string>,
+  ancestors: Set<object>,
+): Record<string, unknown> {
+  const encoded: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) {
+    if (omit.has(key)) continue;
+    encoded[key] = encodeValue(item, omit, ancestors);
+  }
+  return encoded;
+}
+
+/** Reverses {@link encodeValue}. */
+export function decodeValue(data: unknown): unknown {
+  if (typeof data !== 'object' || data === null) return data;
+  if (Array.isArray(data)) return data.map(decodeValue);
+  const record = data as Record<string, unknown>;
+  if (typeof record[TAG] === 'string') return decodeTagged(record as Tagged);
+  return decodeObject(record);
+}
+
+function decodeObject(record: Record<string, unknown>): Record<string, unknown> {
+  const decoded: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(record)) decoded[key] = decodeValue(item);
+  return decoded;
+}
+
+function decodeTagged(tagged: Tagged): unknown {
+  switch (tagged.$ra) {
+    case 'undefined':
+      return undefined;
+    case 'date':
+      return new Date(tagged.v);
+    case 'bytes':
+      return new Uint8Array(Buffer.from(tagged.v, 'base64'));
+    case 'buffer': {
+      const bytes = Buffer.from(tagged.v, 'base64');
+      return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+    }
+    case 'url':
+      return new URL(tagged.v);
+    case 'bigint':
+      return BigInt(tagged.v);
+    case 'number':
+      return Number(tagged.v);
+    case 'map':
+      return new Map(tagged.v.map(decodeValue) as Array<[unknown, unknown]>);
+    case 'set':
+      return new Set(tagged.v.map(decodeValue));
+    case 'error': {
+      const error = new Error(tagged.v.message);
+      Object.assign(error, decodeValue(tagged.v.props));
+      Object.defineProperty(error, 'name', {
+        value: tagged.v.name,
+        writable: true,
+        configurable: true,
+      });
+      return error;
+    }
+    case 'object':
+      return decodeObject(tagged.v);
+    default:
+      throw new TypeError(
+        `Unknown journal value tag ${JSON.stringify((tagged as { $ra: unknown }).$ra)}`,
+      );
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * Rule R7: the tool calls of one model turn create their journal entries in the order the model emitted
+ * them, on every attempt. Restate matches journal entries by position, so tools racing each other under
+ * native `Promise.all` replay in a different order and fail with a journal mismatch (570); native
+ * `Promise.all` over pending `ctx.run`s even fails outright on SDK 1.17 ("awaitNext already pending").
+ * Sequential is the default. Bounded parallelism creates each batch's durable promises in model order and
+ * awaits them with `RestatePromise.allSettled`, whose completion order is journaled.
+ */
+import { isRestatePromise, RestatePromise } from '@restatedev/restate-sdk';
+import { findControlError } from './control-errors.js';
+import { TurnAbortedError } from './errors/turn-aborted-error.js';
+
+/** The outcome of one call: the same shape as `Promise.allSettled`'s. */
+export type CallOutcome<R> =
+  | { status: 'fulfilled'; value: R }
+  | { status: 'rejected'; reason: unknown };
+
+/** Options of {@link executeInOrder}. */
+export interface ExecuteInOrderOptions {
+  /**
+   * How many calls run at once (default 1: one after the other, in model order). Above 1, `run` must return
+   * a `RestatePromise` (a `durableStep`, a service call, an awakeable) without awaiting anything first:
+   * only then is the order of journal entries fixed when the batch is created.
+   */
+  concurrency?: number;
+}
+
+/**
+ * Runs one turn's calls in model order and reports each outcome; a Restate control error (terminal,
+ * cancelled, suspended) stops the turn and is rethrown, so it never becomes a tool result for the model.
+ *
+ * @example
+ * const outcomes = await executeInOrder(toolCalls, (call) =>
+ *   durableStep(ctx, `tool:${call.name}`, () => tools[call.name](call.arguments)),
+ * { concurrency: 4 });
+ */
+export async function executeInOrder<C, R>(
+  calls: readonly C[],
+  run: (call: C, index: number) => R | Promise<R> | RestatePromise<R>,
+  options: ExecuteInOrderOptions = {},
+): Promise<CallOutcome<R>[]> {
+  const concurrency = options.concurrency ?? 1;
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new RangeError(
+      `concurrency must be a whole number of at least 1, got ${String(concurrency)}`,
+    );
+  }
+  const outcomes: CallOutcome<R>[] = [];
+  if (concurrency === 1) {
+    for (const [index, call] of calls.entries()) {
+      outcomes.push(await settle(() => run(call, index)));
+    }
+    return outcomes;
+  }
+  for (let start = 0; start < calls.length; start += concurrency) {
+    const batch = calls.slice(start, start + concurrency);
+    const promises = batch.map((call, offset) => {
+      const promise = startCall(() => run(call, start + offset));
+      if (!isRestatePromise(promise as Promise<unknown>)) {
+        throw new TypeError(
+          `executeInOrder with concurrency ${concurrency} needs run() to return a RestatePromise ` +
+            `(call ${start + offset} returned ${describeValue(promise)}). Wrap the call in durableStep, ` +
+            'or use concurrency 1 for tools that await several durable operations.',
+        );
+      }
+      return promise as RestatePromise<R>;
+    });
+    const settled = await RestatePromise.allSettled(promises);
+    for (const result of settled) {
+      if (result.status === 'rejected') throwIfControl(result.reason);
+      outcomes.push(result);
+    }
+  }
+  return outcomes;
+}
+
+function startCall<R>(call: () => R | Promise<R> | RestatePromise<R>): unknown {
+  try {
+    return call();
+  } catch (error) {
+    throwIfControl(error);
+    return RestatePromise.reject(error as never);
+  }
+}
+
+async function settle<R>(call: () => R | Promise<R> | RestatePromise<R>): Promise<CallOutcome<R>> {
+  try {
+    return { status: 'fulfilled', value: await call() };
+  } catch (error) {
+    throwIfControl(error);
+    return { status: 'rejected', reason: error };
+  }
+}
+
+function throwIfControl(error: unknown): void {
+  const control = findControlError(error);
+  if (control) throw control;
+}
+
+function describeValue(value: unknown): string {
+  if (value instanceof Promise) return 'a native Promise';
+  return value === null ? 'null' : typeof value;
+}
+
+/**
+ * Lets an SDK that starts every tool of a turn at once (under its own `Promise.all`) run them one at a
+ * time in model order: each tool waits for its turn, and after a failure the later tools never start.
+ * Use it where the SDK, not the adapter, calls the tools; otherwise prefer {@link executeInOrder}.
+ */
+export class Turnstile {
+  readonly #order: readonly string[];
+  readonly #finished = new Map<string, PromiseWithResolvers<void>>();
+  #failure: unknown;
+  #failed = false;
+
+  /** `ids` are the tool call ids in the order the model emitted them. */
+  constructor(ids: readonly string[]) {
+    if (new Set(ids).size !== ids.length) {
+      throw new TypeError(`Tool call ids of one turn must be unique, got ${JSON.stringify(ids)}`);
+    }
+    this.#order = ids;
+    for (const id of ids) this.#finished.set(id, Promise.withResolvers<void>());
+  }
+
+  /** Whether `id` is one of this turn's calls. */
+  has(id: string): boolean {
+    return this.#finished.has(id);
+  }
+
+  /** Runs `action` for call `id` once every earlier call has finished; rethrows an earlier failure. */
+  async run<T>(id: string, action: () => T | Promise<T>): Promise<T> {
+    const position = this.#order.indexOf(id);
+    if (position === -1) throw new TypeError(`Tool call ${id} is not part of this turn`);
+    const previous = position > 0 ? this.#order[position - 1] : undefined;
+    if (previous !== undefined) await this.#finished.get(previous)?.promise;
+    if (this.#failed) {
+      this.#finished.get(id)?.resolve();
+      // Its cause is the control error, so findControlError still sees it through this wrapper.
+      throw new TurnAbortedError(id, this.#failure);
+    }
+    try {
+      const value = await action();
+      this.#finished.get(id)?.resolve();
+      return value;
+    } catch (error) {
+      if (findControlError(error)) {
+        // Later calls must not touch the context of an invocation that is ending.
+        this.#failed = true;
+        this.#failure = error;
+      }
+      this.#finished.get(id)?.resolve();
+      throw error;
+    }
+  }
+}

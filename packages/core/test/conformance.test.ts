@@ -1,0 +1,4 @@
+import { describeConformance } from '@restate-agents/testing/vitest';
+import { plainOpenAIDriver } from './driver.js';
+
+describeConformance(plainOpenAIDriver);

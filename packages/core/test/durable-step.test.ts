@@ -1,0 +1,133 @@
+import {
+  type InvocationFailedError,
+  type MockModelServer,
+  startMockModel,
+} from '@restate-agents/testing';
+import { useRestate } from '@restate-agents/testing/vitest';
+import * as restate from '@restatedev/restate-sdk';
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { durableStep, JournalValueTooLargeError } from '../src/index.js';
+
+const env = useRestate();
+let model: MockModelServer;
+
+/** How often each step's action really ran, by test key: counted outside Restate. */
+const executions = new Map<string, number>();
+const count = (key: string) => executions.set(key, (executions.get(key) ?? 0) + 1);
+
+const steps = restate.object({
+  name: 'DurableStepProbe',
+  handlers: {
+    async alwaysFails(ctx: restate.ObjectContext, attempts?: number) {
+      return durableStep(
+        ctx,
+        'always-fails',
+        () => {
+          count(ctx.key);
+          throw new Error(`boom ${executions.get(ctx.key)}`);
+        },
+        attempts === undefined ? {} : { maxRetryAttempts: attempts, initialRetryInterval: 10 },
+      );
+    },
+    async callModel(ctx: restate.ObjectContext, conversation: string) {
+      const openai = new OpenAI({ baseURL: model.openaiBaseUrl, apiKey: 'test', maxRetries: 0 });
+      return durableStep(ctx, 'openai:chat', async () => {
+        const completion = await openai.chat.completions.create({
+          model: conversation,
+          messages: [{ role: 'user', content: 'hi' }],
+        });
+        return completion.choices[0]?.message.content ?? '';
+      });
+    },
+    async userTerminal(ctx: restate.ObjectContext) {
+      return durableStep(ctx, 'declines', () => {
+        count(ctx.key);
+        throw new restate.TerminalError('card declined', { errorCode: 402 });
+      });
+    },
+    async tooLarge(ctx: restate.ObjectContext) {
+      return durableStep(
+        ctx,
+        'big-answer',
+        () => {
+          count(ctx.key);
+          return 'x'.repeat(2048);
+        },
+        { maxValueBytes: 1024 },
+      );
+    },
+  },
+});
+
+const call = async (handler: string, key: string, input?: unknown) =>
+  env.attach((await env.send({ service: 'DurableStepProbe', handler, key }, input)).invocationId);
+const failure = async (
+  handler: string,
+  key: string,
+  input?: unknown,
+): Promise<InvocationFailedError> =>
+  call(handler, key, input).then(
+    (value) => {
+      throw new Error(`expected a failure, got ${JSON.stringify(value)}`);
+    },
+    (error: InvocationFailedError) => error,
+  );
+
+beforeAll(async () => {
+  model = await startMockModel();
+  await env.register({ services: [steps] });
+});
+afterAll(async () => {
+  await model.close();
+});
+
+describe('durableStep against a real restate-server', () => {
+  it('makes exactly 3 attempts by default, then fails with a TerminalError naming the step', async () => {
+    const error = await failure('alwaysFails', 'cap-default');
+    expect(executions.get('cap-default')).toBe(3);
+    expect(error.message).toMatch(
+      /Step "always-fails" gave up after 3 attempts; last error: unknown: boom 3/,
+    );
+  });
+
+  it('honours a configured cap', async () => {
+    await failure('alwaysFails', 'cap-four', 4);
+    expect(executions.get('cap-four')).toBe(4);
+  });
+
+  it('attempts a 401 once', async () => {
+    model.conversation('auth', [{ text: 'never', faults: [{ kind: 'status', status: 401 }] }]);
+    const error = await failure('callModel', 'auth', 'auth');
+    expect(model.requestsFor('auth')).toHaveLength(1);
+    expect(error.message).toMatch(/will not be retried \(authentication 401/);
+  });
+
+  it('waits out a 429 retry-after: 2 before the next attempt', async () => {
+    model.conversation('rate', [
+      {
+        text: 'finally',
+        faults: [{ kind: 'status', status: 429, headers: { 'retry-after': '2' } }],
+      },
+    ]);
+    expect(await call('callModel', 'rate', 'rate')).toBe('finally');
+    const [first, second] = model.requestsFor('rate');
+    expect(second!.receivedAt - first!.receivedAt).toBeGreaterThanOrEqual(2000);
+  });
+
+  it('passes a TerminalError from the action through unchanged, after one attempt', async () => {
+    const error = await failure('userTerminal', 'terminal');
+    expect(executions.get('terminal')).toBe(1);
+    expect(error.message).toBe('card declined');
+    expect(error.code).toBe(402);
+  });
+
+  it('refuses an oversized value with an error naming the step and the size', async () => {
+    const error = await failure('tooLarge', 'large');
+    expect(executions.get('large')).toBe(1);
+    expect(error.message).toContain(
+      'Step "big-answer" produced 2050 bytes to journal, over the limit of 1024',
+    );
+    expect(JournalValueTooLargeError.name).toBe('JournalValueTooLargeError');
+  });
+});

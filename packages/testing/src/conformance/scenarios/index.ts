@@ -1,0 +1,32 @@
+import { approvalRejected, approvalResumed } from './approval.js';
+import { cancellationMidLoop } from './cancellation.js';
+import { crashMidLoop } from './crash.js';
+import {
+  nonRetryableStatus,
+  retryAfterHonoured,
+  retryCapExhausted,
+  terminalErrorFromTool,
+} from './errors.js';
+import type { Scenario } from './scenario.js';
+import { sessionKeptAcrossInvocations } from './session.js';
+import { streamingApi } from './streaming.js';
+import { invalidToolArguments, multiStepToolLoop, twoToolCallsInOneTurn } from './tool-loop.js';
+
+/** Every scenario an adapter must pass (DESIGN.md, "Testing"), in the order they run. */
+export const conformanceScenarios: readonly Scenario[] = [
+  multiStepToolLoop,
+  twoToolCallsInOneTurn,
+  crashMidLoop,
+  terminalErrorFromTool,
+  cancellationMidLoop,
+  retryCapExhausted,
+  nonRetryableStatus,
+  retryAfterHonoured,
+  streamingApi,
+  approvalResumed,
+  approvalRejected,
+  sessionKeptAcrossInvocations,
+  invalidToolArguments,
+];
+
+export type { Scenario, ScenarioName } from './scenario.js';

@@ -1,0 +1,230 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { connect } from 'node:net';
+import { crashMarker, crashPointMessages } from './crash-point.js';
+import { freePort } from './free-port.js';
+import { OutputBuffer } from './output-buffer.js';
+import { pollUntil } from './poll-until.js';
+
+/** Options for {@link startServiceProcess}. */
+export interface StartServiceProcessOptions {
+  /**
+   * Path to a `.ts` or `.js` module that serves Restate services on `process.env.PORT`, e.g.
+   * `restate.serve({ services, port: Number(process.env.PORT) })`. `.ts` runs through Node's type
+   * stripping, and its relative `./x.js` imports resolve to `./x.ts` when no `.js` exists.
+   */
+  entry: string;
+  /** Extra environment variables; `RESTATE_AGENTS_CRASH_AT` arms crash points from the start. */
+  env?: Record<string, string>;
+  /** Port to serve on; default a free one, kept across restarts. */
+  port?: number;
+  /** How long to wait for the port to accept connections; default 15 s. */
+  readyTimeoutMs?: number;
+}
+
+/** Where a service process died at a crash point. */
+export interface CrashReport {
+  point: string;
+  hit: number;
+}
+
+/** A Node process serving Restate services, which a test can kill, restart and crash at will. */
+export interface ServiceProcess {
+  /** `http://127.0.0.1:<port>`, what `RestateEnvironment.register()` takes. */
+  url: string;
+  port: number;
+  /** Whether the process is alive. */
+  running: boolean;
+  /** SIGKILLs the process; resolves once it exited. */
+  kill(): Promise<void>;
+  /** Kills the process if running and starts it again on the same port. */
+  restart(): Promise<void>;
+  /** Kills the process for good (same as kill, named for teardown). */
+  stop(): Promise<void>;
+  /** Arms `point` so its `hit`-th hit (default 1, counted from now) kills the process. */
+  armCrash(point: string, hit?: number): Promise<void>;
+  /** Resolves when the current process dies at a crash point; rejects if it dies otherwise. */
+  crashed(): Promise<CrashReport>;
+  /** stdout and stderr of every run so far (the last 1 MiB). */
+  output(): string;
+}
+
+interface Run {
+  child: ChildProcess;
+  alive: boolean;
+  crash: CrashReport | undefined;
+  /** Resolves with the crash report (or undefined) once the process exited and its pipes closed. */
+  ended: Promise<CrashReport | undefined>;
+}
+
+/**
+ * Starts `node <entry>` as a child process on a fixed port and waits until it accepts connections.
+ *
+ * Killing and restarting keeps the port, so the deployment registered at `url` stays valid. The
+ * child dies with the test process (it watches its IPC channel), and crash points armed with
+ * `armCrash()` kill it for real with SIGKILL.
+ */
+export async function startServiceProcess(
+  options: StartServiceProcessOptions,
+): Promise<ServiceProcess> {
+  const port = options.port ?? (await freePort());
+  const output = new OutputBuffer();
+  let run: Run | undefined;
+
+  const start = async (): Promise<void> => {
+    run = spawnRun(options, port, output);
+    const current = run;
+    await pollUntil(() => acceptsConnections(port), {
+      description: `service process ${options.entry} to listen on port ${port}`,
+      timeoutMs: options.readyTimeoutMs ?? 15_000,
+      details: () => `Output:\n${output.tail(40)}`,
+      failIf: () =>
+        current.alive
+          ? undefined
+          : new Error(
+              `Service process ${options.entry} exited during startup.\nOutput:\n${output.tail(40)}`,
+            ),
+    });
+  };
+
+  const kill = async (): Promise<void> => {
+    if (run === undefined) return;
+    if (run.alive) run.child.kill('SIGKILL');
+    await run.ended;
+  };
+
+  await start();
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    get running() {
+      return run?.alive ?? false;
+    },
+    kill,
+    restart: async () => {
+      await kill();
+      await start();
+    },
+    stop: kill,
+    armCrash: async (point, hit = 1) => {
+      const current = run;
+      if (current === undefined || !current.alive) {
+        throw new Error(`armCrash(${point}): the service process is not running`);
+      }
+      await armCrash(current.child, point, hit);
+    },
+    crashed: async () => {
+      if (run === undefined) throw new Error('crashed(): the service process never started');
+      const report = await run.ended;
+      if (report === undefined) {
+        throw new Error(
+          `The service process exited without reaching a crash point.\nOutput:\n${output.tail(40)}`,
+        );
+      }
+      return report;
+    },
+    output: () => output.text(),
+  };
+}
+
+function spawnRun(options: StartServiceProcessOptions, port: number, output: OutputBuffer): Run {
+  // From src/ (tests, type stripping) the helpers are .ts files, from dist/ .js files.
+  const extension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+  const preload = new URL(`./service-process-preload${extension}`, import.meta.url).href;
+  const crashPointModule = new URL(`./crash-point${extension}`, import.meta.url).href;
+  const child = spawn(
+    process.execPath,
+    ['--import', preload, '--import', crashPointModule, options.entry],
+    {
+      env: {
+        ...process.env,
+        PORT: String(port),
+        RESTATE_AGENTS_SERVICE_PROCESS: '1',
+        ...options.env,
+      },
+      // The IPC channel carries crash-point arming and reports, and closes when we die.
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    },
+  );
+  const run: Run = { child, alive: true, crash: undefined, ended: Promise.resolve(undefined) };
+  let stderrText = '';
+  child.stdout?.on('data', (chunk: Buffer) => output.append(chunk));
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output.append(chunk);
+    // The crash point writes its marker synchronously before dying; IPC might not get out in time.
+    stderrText = (stderrText + chunk.toString('utf8')).slice(-4096);
+    run.crash ??= parseCrashMarker(stderrText);
+  });
+  child.on('message', (message: unknown) => {
+    const typed = message as { type?: unknown; point?: unknown; hit?: unknown };
+    if (typed.type === crashPointMessages.crashed) {
+      run.crash ??= { point: String(typed.point), hit: Number(typed.hit) };
+    }
+  });
+  run.ended = new Promise((resolve) => {
+    child.once('exit', () => {
+      run.alive = false;
+    });
+    // 'close' comes after the pipes drained, so a crash marker written just before death is in.
+    child.once('close', () => {
+      run.alive = false;
+      resolve(run.crash);
+    });
+  });
+  return run;
+}
+
+function parseCrashMarker(text: string): CrashReport | undefined {
+  const start = text.lastIndexOf(crashMarker);
+  if (start === -1) return undefined;
+  const line = text.slice(start + crashMarker.length).split('\n')[0] ?? '';
+  try {
+    return JSON.parse(line) as CrashReport;
+  } catch {
+    return undefined;
+  }
+}
+
+function armCrash(child: ChildProcess, point: string, hit: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timeout = setTimeout(() => {
+      cleanup();
+      reject(
+        new Error(
+          `armCrash(${point}): no acknowledgement; the service process did not load the crash-point preload`,
+        ),
+      );
+    }, 5_000);
+    const onMessage = (message: unknown): void => {
+      const typed = message as { type?: unknown; point?: unknown };
+      if (typed.type !== crashPointMessages.armed || typed.point !== point) return;
+      cleanup();
+      resolve();
+    };
+    const onExit = (): void => {
+      cleanup();
+      reject(new Error(`armCrash(${point}): the service process exited`));
+    };
+    const cleanup = (): void => {
+      clearTimeout(timeout);
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+    };
+    child.on('message', onMessage);
+    child.once('exit', onExit);
+    child.send({ type: crashPointMessages.arm, point, hit });
+  });
+}
+
+async function acceptsConnections(port: number): Promise<true | undefined> {
+  return new Promise((resolve) => {
+    const socket = connect({ port, host: '127.0.0.1' });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => {
+      socket.destroy();
+      resolve(undefined);
+    });
+  });
+}
