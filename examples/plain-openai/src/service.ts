@@ -1,0 +1,127 @@
+/**
+ * A support agent on the plain `openai` SDK, made durable with @restate-agents/core: every model call and
+ * every tool is a journaled step, tools run in model order, the refund waits for a human on an awakeable,
+ * and the conversation lives in Virtual Object state. Run it with `pnpm demo --sdk openai`.
+ */
+import { durableStep, executeInOrder, listStore, requestApproval } from '@restate-agents/core';
+import {
+  announceApproval,
+  DEMO_CRASH_POINT,
+  DEMO_ENV,
+  DEMO_HANDLER,
+  DEMO_OBJECT,
+  DEMO_ORDER,
+  DEMO_SYSTEM_PROMPT,
+  DEMO_TOOLS,
+  recordSideEffect,
+  timedStep,
+} from '@restate-agents/example-demo';
+import { crashPoint } from '@restate-agents/testing/crash-point';
+import * as restate from '@restatedev/restate-sdk';
+import OpenAI from 'openai';
+import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
+
+// Restate owns retries (R1): the SDK's own would multiply with them.
+const openai = new OpenAI({
+  baseURL: process.env[DEMO_ENV.openaiBaseUrl],
+  apiKey: process.env[DEMO_ENV.openaiApiKey] ?? 'scripted',
+  maxRetries: 0,
+});
+const model = process.env[DEMO_ENV.model] ?? 'gpt-4o-mini';
+const tools = Object.entries(DEMO_TOOLS).map(([name, tool]) => ({
+  type: 'function' as const,
+  function: { name, description: tool.description, parameters: { ...tool.parameters } },
+}));
+
+type Args = Record<string, string | number>;
+
+async function runTool(ctx: restate.ObjectContext, name: string, args: Args): Promise<string> {
+  switch (name) {
+    case 'lookup_order':
+      return timedStep('tool', name, (ran) =>
+        durableStep(ctx, 'tool:lookup_order', () => {
+          ran();
+          return JSON.stringify(DEMO_ORDER);
+        }),
+      );
+    case 'issue_refund': {
+      const decision = await requestApproval(ctx, args, {
+        onRequest: ({ id: approvalId, details }) => announceApproval(approvalId, details),
+      });
+      if (!decision.approved) return `Refund rejected: ${decision.reason ?? 'no reason given'}`;
+      await timedStep('tool', name, (ran) =>
+        durableStep(ctx, 'tool:issue_refund', async () => {
+          ran();
+          await recordSideEffect('refund', { orderId: args.orderId, amount: args.amount });
+        }),
+      );
+      crashPoint(DEMO_CRASH_POINT);
+      return `Refunded ${args.amount} on ${args.orderId}`;
+    }
+    case 'send_email':
+      await timedStep('tool', name, (ran) =>
+        durableStep(ctx, 'tool:send_email', async () => {
+          ran();
+          await recordSideEffect('email', { to: args.to, subject: args.subject });
+        }),
+      );
+      crashPoint(DEMO_CRASH_POINT);
+      return `Emailed ${args.to}`;
+    default:
+      throw new Error(`Unknown tool ${name}`);
+  }
+}
+
+const supportAgent = restate.object({
+  name: DEMO_OBJECT,
+  handlers: {
+    [DEMO_HANDLER]: async (ctx: restate.ObjectContext, message: string): Promise<string> => {
+      const history = listStore<ChatCompletionMessageParam>(ctx, 'messages');
+      await history.append({ role: 'user', content: message });
+      const messages: ChatCompletionMessageParam[] = [
+        { role: 'system', content: DEMO_SYSTEM_PROMPT },
+        ...(await history.read()),
+      ];
+      for (let turn = 0; turn < 12; turn++) {
+        const reply = await timedStep('model', `model call ${turn + 1}`, (ran) =>
+          durableStep(ctx, 'openai:chat', async () => {
+            ran();
+            const completion = await openai.chat.completions.create({ model, messages, tools });
+            const choice = completion.choices[0];
+            if (!choice) throw new Error('The model returned no choices');
+            // Journal the answer only (R11): content and tool calls, not the request or raw body.
+            return {
+              content: choice.message.content ?? '',
+              toolCalls: choice.message.tool_calls ?? [],
+            };
+          }),
+        );
+        const assistant: ChatCompletionMessageParam = {
+          role: 'assistant',
+          content: reply.content,
+          ...(reply.toolCalls.length > 0 && { tool_calls: reply.toolCalls }),
+        };
+        messages.push(assistant);
+        await history.append(assistant);
+        const calls = reply.toolCalls.filter((call) => call.type === 'function');
+        if (calls.length === 0) return reply.content;
+        const outcomes = await executeInOrder(calls, (call) =>
+          runTool(ctx, call.function.name, JSON.parse(call.function.arguments) as Args),
+        );
+        const results = outcomes.map(
+          (outcome, index): ChatCompletionMessageParam => ({
+            role: 'tool',
+            tool_call_id: calls[index]?.id ?? '',
+            content:
+              outcome.status === 'fulfilled' ? outcome.value : `Error: ${String(outcome.reason)}`,
+          }),
+        );
+        messages.push(...results);
+        await history.append(...results);
+      }
+      throw new restate.TerminalError('The agent did not finish within 12 model turns');
+    },
+  },
+});
+
+await restate.serve({ services: [supportAgent], port: Number(process.env.PORT ?? 9080) });

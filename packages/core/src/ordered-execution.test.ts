@@ -1,0 +1,95 @@
+import { CancelledError } from '@restatedev/restate-sdk';
+import { describe, expect, it } from 'vitest';
+import { findControlError } from './control-errors.js';
+import { TurnAbortedError } from './errors/turn-aborted-error.js';
+import { executeInOrder, Turnstile } from './ordered-execution.js';
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('Turnstile', () => {
+  it('runs calls started all at once (as an SDK does) one at a time, in model order', async () => {
+    const turnstile = new Turnstile(['a', 'b', 'c']);
+    const started: string[] = [];
+    const finished: string[] = [];
+    const tool = (id: string, delay: number) =>
+      turnstile.run(id, async () => {
+        started.push(id);
+        await pause(delay);
+        finished.push(id);
+        return id;
+      });
+    // Started in reverse order with the slowest first: without the turnstile, c would finish first.
+    const results = await Promise.all([tool('c', 1), tool('b', 5), tool('a', 20)]);
+    expect(results).toEqual(['c', 'b', 'a']);
+    expect(started).toEqual(['a', 'b', 'c']);
+    expect(finished).toEqual(['a', 'b', 'c']);
+  });
+
+  it('lets later calls run after an ordinary failure', async () => {
+    const turnstile = new Turnstile(['a', 'b']);
+    const results = await Promise.allSettled([
+      turnstile.run('a', () => Promise.reject(new Error('tool failed'))),
+      turnstile.run('b', () => 'ran'),
+    ]);
+    expect(results.map((result) => result.status)).toEqual(['rejected', 'fulfilled']);
+  });
+
+  it('never starts the calls after one that ended the invocation', async () => {
+    const turnstile = new Turnstile(['a', 'b']);
+    const cancelled = new CancelledError();
+    let ranB = false;
+    const [a, b] = await Promise.allSettled([
+      turnstile.run('a', () => Promise.reject(cancelled)),
+      turnstile.run('b', () => {
+        ranB = true;
+      }),
+    ]);
+    expect(ranB).toBe(false);
+    expect(a).toEqual({ status: 'rejected', reason: cancelled });
+    const reason = (b as PromiseRejectedResult).reason;
+    expect(TurnAbortedError.isInstance(reason)).toBe(true);
+    expect(findControlError(reason)).toBe(cancelled);
+  });
+
+  it('refuses duplicate and unknown ids with clear errors', async () => {
+    expect(() => new Turnstile(['a', 'a'])).toThrow(/unique/);
+    await expect(new Turnstile(['a']).run('z', () => 1)).rejects.toThrow(/not part of this turn/);
+  });
+});
+
+describe('executeInOrder (sequential)', () => {
+  it('runs calls one after another in order and reports each outcome', async () => {
+    const order: number[] = [];
+    const outcomes = await executeInOrder([30, 1, 10], async (delay, index) => {
+      order.push(index);
+      await pause(delay);
+      if (index === 1) throw new Error('second failed');
+      return delay;
+    });
+    expect(order).toEqual([0, 1, 2]);
+    expect(outcomes.map((outcome) => outcome.status)).toEqual([
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+    ]);
+  });
+
+  it('stops at a control error and rethrows it', async () => {
+    const cancelled = new CancelledError();
+    let ranThird = false;
+    await expect(
+      executeInOrder([1, 2, 3], async (value) => {
+        if (value === 2) throw new Error('wrapped', { cause: cancelled });
+        if (value === 3) ranThird = true;
+        return value;
+      }),
+    ).rejects.toBe(cancelled);
+    expect(ranThird).toBe(false);
+  });
+
+  it('rejects a nonsense concurrency', async () => {
+    await expect(executeInOrder([1], (value) => value, { concurrency: 0 })).rejects.toThrow(
+      /concurrency/,
+    );
+  });
+});
