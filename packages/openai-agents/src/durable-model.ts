@@ -1,0 +1,153 @@
+/**
+ * Rules R1, R2, R6 and R11 for the SDK's `Model` interface: every model call is one journaled step with the
+ * retry cap and error classification of `durableStep`; the `openai` client's own retries are off so the two
+ * never multiply; a streamed response is collected inside the step, journaled once and replayed as a short
+ * simulated stream; the raw provider body (`providerData`) is not journaled unless asked for.
+ */
+import {
+  type Model,
+  type ModelProvider,
+  type ModelRequest,
+  type ModelResponse,
+  type StreamEvent,
+  Usage,
+} from '@openai/agents-core';
+import { type DurableStepOptions, durableStep } from '@restate-agents/core';
+import type { Context } from '@restatedev/restate-sdk';
+import { STEP_NAMES } from './step-names.js';
+
+/** Options of {@link durableModel} and of the model calls a `DurableRunner` makes. */
+export interface DurableModelOptions {
+  /** Retry knobs of each model step (default 3 attempts), classification override, size cap. */
+  step?: Omit<DurableStepOptions<unknown>, 'serde'>;
+  /**
+   * Journal the provider's raw response (`ModelResponse.providerData`, the whole Responses API object) too.
+   * Default `false`: it roughly doubles each entry and the runner only exposes it in `rawResponses`.
+   */
+  keepProviderData?: boolean;
+}
+
+/** What one streamed model call journals: the text deltas (for `toTextStream`) and the final response. */
+interface RecordedStream {
+  deltas: string[];
+  response: RecordedResponse;
+}
+
+/** A `ModelResponse` as journaled: plain data, `usage` as its JSON. */
+type RecordedResponse = Omit<ModelResponse, 'usage'> & { usage: unknown };
+
+const WRAPPED = Symbol.for('restate-agents.openai-agents.durable-model');
+
+/** Whether `model` is already a durable model (so it is never wrapped twice). */
+function isDurable(model: Model): boolean {
+  return (model as { [WRAPPED]?: boolean })[WRAPPED] === true;
+}
+
+/**
+ * Wraps a `Model` so that `getResponse` and `getStreamedResponse` are journaled steps.
+ *
+ * On replay the journaled response is returned and the provider is not called. Streams are not live: the
+ * provider's stream is consumed inside the step, then replayed as `response_started`, the text deltas and
+ * `response_done` (raw provider events, `type: 'model'`, are not replayed).
+ *
+ * @example
+ * const model = durableModel(ctx, new OpenAIProvider().getModel('gpt-5.6-luna'));
+ */
+export function durableModel(ctx: Context, model: Model, options: DurableModelOptions = {}): Model {
+  if (isDurable(model)) return model;
+  const record = (response: ModelResponse): RecordedResponse => {
+    const { providerData, usage, ...rest } = response;
+    return {
+      ...rest,
+      usage: JSON.parse(JSON.stringify(usage)) as unknown,
+      ...(options.keepProviderData && providerData !== undefined && { providerData }),
+    };
+  };
+  const durable: Model & { [WRAPPED]: true } = {
+    [WRAPPED]: true,
+    ...(model.supportsPromptModelSelection !== undefined && {
+      supportsPromptModelSelection: model.supportsPromptModelSelection,
+    }),
+    async getResponse(request: ModelRequest): Promise<ModelResponse> {
+      disableClientRetries(request);
+      const recorded = await durableStep<RecordedResponse>(
+        ctx,
+        STEP_NAMES.model,
+        async () => record(await model.getResponse(request)),
+        options.step,
+      );
+      return revive(recorded);
+    },
+    async *getStreamedResponse(request: ModelRequest): AsyncIterable<StreamEvent> {
+      disableClientRetries(request);
+      const recorded = await durableStep<RecordedStream>(
+        ctx,
+        STEP_NAMES.model,
+        async () => {
+          const deltas: string[] = [];
+          let done: ModelResponse | undefined;
+          for await (const event of model.getStreamedResponse(request)) {
+            if (event.type === 'output_text_delta') deltas.push(event.delta);
+            if (event.type === 'response_done') {
+              done = { ...event.response, usage: new Usage(event.response.usage) };
+            }
+          }
+          if (!done) throw new Error('The model stream ended without a response_done event');
+          return { deltas, response: record(done) };
+        },
+        options.step,
+      );
+      const response = recorded.response;
+      yield { type: 'response_started' };
+      for (const delta of recorded.deltas) yield { type: 'output_text_delta', delta };
+      yield {
+        type: 'response_done',
+        response: {
+          // The runner requires an id; Chat Completions may give none. The journaled value is stable.
+          id: response.responseId ?? 'openai-agents-durable-response',
+          ...(response.requestId !== undefined && { requestId: response.requestId }),
+          usage: response.usage as never,
+          output: response.output as never,
+          ...(response.providerData !== undefined && { providerData: response.providerData }),
+        },
+      };
+    },
+  };
+  // `getRetryAdvice` is deliberately not forwarded: runner-managed retries would sit outside the step (R1).
+  return durable;
+}
+
+/** A `ModelResponse` with its `Usage` class instance rebuilt from the journaled JSON. */
+function revive(recorded: RecordedResponse): ModelResponse {
+  return {
+    ...recorded,
+    usage: new Usage(recorded.usage as ConstructorParameters<typeof Usage>[0]),
+  };
+}
+
+/**
+ * Restate owns retries (R1). The SDK's OpenAI models set the `openai` client's `maxRetries: 0` when the
+ * runner says it manages retries; the flag is set on the request's own `_internal` object, in place,
+ * because the SDK keys failed-attempt usage on that object's identity.
+ */
+function disableClientRetries(request: ModelRequest): void {
+  const carrier = request as { _internal?: Record<string, unknown> };
+  if (carrier._internal) carrier._internal.runnerManagedRetry = true;
+  else carrier._internal = { runnerManagedRetry: true };
+}
+
+/**
+ * Wraps a `ModelProvider` so every model it returns is a {@link durableModel}: string model names on
+ * agents, handoff targets and nested agent runs all resolve through it.
+ */
+export function durableModelProvider(
+  ctx: Context,
+  provider: ModelProvider,
+  options: DurableModelOptions = {},
+): ModelProvider {
+  return {
+    async getModel(modelName?: string): Promise<Model> {
+      return durableModel(ctx, await provider.getModel(modelName), options);
+    },
+  };
+}

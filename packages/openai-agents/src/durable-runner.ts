@@ -1,0 +1,280 @@
+/**
+ * The SDK's `Runner`, made durable per invocation: model calls journaled through a durable model provider
+ * (R1, R2, R6, R11), function tools one at a time in model order (R7), Restate control errors unwrapped from
+ * the SDK's `ToolCallError` / `GuardrailExecutionError` (R4, R5), tracing off or with replay-stable ids
+ * (R8), and tool approvals paused on awakeables inside the same invocation.
+ */
+import {
+  type Agent,
+  type AgentInputItem,
+  type InputGuardrail,
+  type Model,
+  type ModelProvider,
+  type NonStreamRunOptions,
+  type RunConfig,
+  RunContext,
+  Runner,
+  type RunResult,
+  type RunState,
+  type RunToolApprovalItem,
+  type StreamedRunResult,
+  type StreamRunOptions,
+} from '@openai/agents-core';
+import {
+  type ApprovalDecision,
+  type PendingApproval,
+  requestApproval,
+  rethrowIfControl,
+} from '@restate-agents/core';
+import { type Context, type Duration, TerminalError } from '@restatedev/restate-sdk';
+import { type DurableModelOptions, durableModel, durableModelProvider } from './durable-model.js';
+import { withReplayStableTracing } from './replay-stable-tracing.js';
+import { bindRun } from './restate-context.js';
+import { controlAwareStream } from './streamed-result.js';
+
+/** The tool call a human is asked to approve. */
+export interface ToolApprovalRequest {
+  /** The agent whose tool needs approval. */
+  agent: string;
+  toolName: string;
+  /** The model's call id. */
+  callId?: string;
+  /** The arguments as the model sent them (JSON text). */
+  arguments?: string;
+}
+
+/** How tool approvals (`needsApproval`) are asked for and resolved. */
+export interface DurableApprovalOptions {
+  /**
+   * Tells the approver the awakeable id and the pending call; runs once, as a journaled step. Resolve the
+   * awakeable with `true`/`false`, `"approve"`/`"reject"` or `{ approved, reason? }`.
+   */
+  onRequest?: (pending: PendingApproval<ToolApprovalRequest>) => void | Promise<void>;
+  /** Rejects automatically when no decision arrives in time. Default: wait forever. */
+  timeout?: Duration | number;
+  /** The tool result the model reads after a rejection; default the SDK's (or `toolErrorFormatter`'s). */
+  rejectionMessage?: (
+    request: ToolApprovalRequest,
+    decision: ApprovalDecision,
+  ) => string | undefined;
+}
+
+/** Options of {@link DurableRunner}: the SDK's `RunConfig`, plus how model calls and approvals are made durable. */
+export interface DurableRunnerOptions extends Partial<RunConfig>, DurableModelOptions {
+  /** Approvals of tools with `needsApproval`; an approval always waits on an awakeable. */
+  approvals?: DurableApprovalOptions;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: any agent, as the SDK's own Runner.run accepts.
+type AnyAgent = Agent<any, any>;
+
+/**
+ * A `Runner` for one Restate invocation, with the same `run(agent, input, options)` as the SDK's.
+ *
+ * - Every model call is a journaled step (3 attempts by default, errors classified, `openai` client retries
+ *   off); string models resolve through a durable provider, `Model` objects on agents and handoff targets
+ *   are wrapped.
+ * - Function tools run one at a time in model order (`toolExecution.maxFunctionToolConcurrency: 1`).
+ * - Input guardrails run before the first model call instead of racing it.
+ * - A `TerminalError`, cancellation or suspension inside a tool, guardrail or nested run ends the run with
+ *   that error, not the SDK's wrapper. Use this package's `tool()` so the SDK does not swallow it.
+ * - Tools with `needsApproval` pause on an awakeable per interruption and resume in the same invocation
+ *   (non-streaming runs; for streaming runs call {@link DurableRunner.resolveInterruptions}).
+ * - Tracing is off unless `tracingDisabled: false`; then trace and span ids are replay-stable.
+ *
+ * Rejected because they race a wall clock against journaled promises: `modelSettings.timeoutMs`,
+ * `modelSettings.retry` and tools' `timeoutMs`.
+ *
+ * @example
+ * const agent = new Agent({ name: 'support', model: 'gpt-5.6-luna', tools: [refund] });
+ *
+ * const service = restate.object({
+ *   name: 'Support',
+ *   handlers: {
+ *     async chat(ctx: restate.ObjectContext, prompt: string) {
+ *       const result = await new DurableRunner(ctx).run(agent, prompt, {
+ *         session: new RestateSession(ctx),
+ *       });
+ *       return result.finalOutput;
+ *     },
+ *   },
+ * });
+ */
+export class DurableRunner {
+  /** The SDK runner doing the work, configured for durability. */
+  readonly runner: Runner;
+  readonly #ctx: Context;
+  readonly #options: DurableRunnerOptions;
+  readonly #agents = new WeakMap<AnyAgent, AnyAgent>();
+
+  constructor(ctx: Context, options: DurableRunnerOptions = {}) {
+    this.#ctx = ctx;
+    this.#options = options;
+    const { approvals, step, keepProviderData, ...config } = options;
+    const modelOptions: DurableModelOptions = { step, keepProviderData };
+    rejectWallClock('RunConfig.modelSettings', config.modelSettings);
+    this.runner = new Runner({
+      ...config,
+      modelProvider: durableModelProvider(
+        ctx,
+        config.modelProvider ?? defaultModelProvider(),
+        modelOptions,
+      ),
+      ...(config.model !== undefined &&
+        typeof config.model !== 'string' && {
+          model: durableModel(ctx, config.model, modelOptions),
+        }),
+      ...(config.inputGuardrails && { inputGuardrails: config.inputGuardrails.map(blocking) }),
+      tracingDisabled: config.tracingDisabled ?? true,
+      toolExecution: { maxFunctionToolConcurrency: 1, ...config.toolExecution },
+    });
+  }
+
+  /** Runs `agent` durably; same arguments and result as the SDK's `Runner.run`. */
+  run<TAgent extends AnyAgent, TContext = undefined>(
+    agent: TAgent,
+    input: string | AgentInputItem[] | RunState<TContext, TAgent>,
+    options?: NonStreamRunOptions<TContext, TAgent>,
+  ): Promise<RunResult<TContext, TAgent>>;
+  run<TAgent extends AnyAgent, TContext = undefined>(
+    agent: TAgent,
+    input: string | AgentInputItem[] | RunState<TContext, TAgent>,
+    options?: StreamRunOptions<TContext, TAgent>,
+  ): Promise<StreamedRunResult<TContext, TAgent>>;
+  async run<TAgent extends AnyAgent, TContext = undefined>(
+    agent: TAgent,
+    input: string | AgentInputItem[] | RunState<TContext, TAgent>,
+    options: NonStreamRunOptions<TContext, TAgent> | StreamRunOptions<TContext, TAgent> = {},
+  ): Promise<RunResult<TContext, TAgent> | StreamedRunResult<TContext, TAgent>> {
+    const durableAgent = this.#convert(agent) as TAgent;
+    const runContext =
+      options.context instanceof RunContext
+        ? options.context
+        : new RunContext<TContext>(options.context as TContext);
+    bindRun(runContext as RunContext<unknown>, {
+      ctx: this.#ctx,
+      nested: (nestedAgent, nestedInput, context) =>
+        this.run(nestedAgent, nestedInput, { context }),
+    });
+    const runOptions = { ...options, context: runContext };
+    const execute = async () => {
+      try {
+        if (options.stream === true) {
+          const streamed = await this.runner.run(durableAgent, input, {
+            ...runOptions,
+            stream: true,
+          });
+          return controlAwareStream(streamed);
+        }
+        let result = await this.runner.run(durableAgent, input, { ...runOptions, stream: false });
+        while (result.interruptions.length > 0) {
+          await this.resolveInterruptions(result);
+          const { context: _context, ...resumeOptions } = runOptions;
+          result = await this.runner.run(durableAgent, result.state, {
+            ...resumeOptions,
+            stream: false,
+          });
+        }
+        return result;
+      } catch (error) {
+        // The SDK wraps tool and guardrail failures (`ToolCallError.error`): Restate must see the original.
+        rethrowIfControl(error);
+        throw error;
+      }
+    };
+    return this.runner.config.tracingDisabled
+      ? execute()
+      : withReplayStableTracing(this.#ctx.request().id, execute);
+  }
+
+  /**
+   * Asks for each pending approval of `result` on its own awakeable, in order, and approves or rejects the
+   * calls on `result.state`; run `result.state` again afterwards. `run` does this itself unless streaming.
+   */
+  async resolveInterruptions(result: {
+    interruptions: RunToolApprovalItem[];
+    // biome-ignore lint/suspicious/noExplicitAny: any run's state, as the SDK's own Runner.run accepts.
+    state: RunState<any, any>;
+  }): Promise<void> {
+    const { onRequest, timeout, rejectionMessage } = this.#options.approvals ?? {};
+    for (const item of result.interruptions) {
+      const request: ToolApprovalRequest = {
+        agent: item.agent.name,
+        toolName: item.name ?? item.toolName ?? 'unknown',
+        ...('callId' in item.rawItem && { callId: item.rawItem.callId }),
+        ...(item.arguments !== undefined && { arguments: item.arguments }),
+      };
+      const decision = await requestApproval(this.#ctx, request, {
+        ...(onRequest && { onRequest }),
+        ...(timeout !== undefined && { timeout }),
+      });
+      if (decision.approved) {
+        result.state.approve(item);
+      } else {
+        const message = rejectionMessage?.(request, decision);
+        result.state.reject(item, message === undefined ? {} : { message });
+      }
+    }
+  }
+
+  /**
+   * The agent as this runner runs it: `Model` objects wrapped, input guardrails blocking, handoffs
+   * re-pointed to converted agents. Cached, so a resumed `RunState` finds the same agent objects.
+   */
+  #convert(agent: AnyAgent): AnyAgent {
+    const known = this.#agents.get(agent);
+    if (known) return known;
+    rejectWallClock(`agent "${agent.name}" modelSettings`, agent.modelSettings);
+    for (const candidate of agent.tools) {
+      if (candidate.type === 'function' && candidate.timeoutMs !== undefined) {
+        throw new TerminalError(
+          `Tool "${candidate.name}" of agent "${agent.name}" sets timeoutMs: a wall-clock timeout races ` +
+            'journaled promises and breaks replay. Remove it; bound waits with Restate timers ' +
+            '(`promise.orTimeout`) inside the tool instead.',
+        );
+      }
+    }
+    const { step, keepProviderData } = this.#options;
+    const converted = agent.clone({
+      ...(typeof agent.model !== 'string' && {
+        model: durableModel(this.#ctx, agent.model as Model, { step, keepProviderData }),
+      }),
+      inputGuardrails: agent.inputGuardrails.map(blocking),
+    });
+    this.#agents.set(agent, converted);
+    this.#agents.set(converted, converted);
+    converted.handoffs = agent.handoffs.map((target) =>
+      'onInvokeHandoff' in target
+        ? target.clone({ agent: this.#convert(target.agent) })
+        : this.#convert(target),
+    );
+    return converted;
+  }
+}
+
+/** Input guardrails block the first model call: racing it would let its journal position vary (R7). */
+function blocking(guardrail: InputGuardrail): InputGuardrail {
+  return { ...guardrail, runInParallel: false };
+}
+
+function rejectWallClock(where: string, settings: RunConfig['modelSettings']): void {
+  if (settings?.timeoutMs !== undefined) {
+    throw new TerminalError(
+      `${where}.timeoutMs is not supported by DurableRunner: a wall-clock timeout around a journaled ` +
+        'model step breaks replay. Use the step retry options (`step.maxRetryDuration`) instead.',
+    );
+  }
+  if (settings?.retry !== undefined) {
+    throw new TerminalError(
+      `${where}.retry is not supported by DurableRunner: Restate retries each model step ` +
+        '(`step.maxRetryAttempts`), and SDK retries would run outside the journaled step.',
+    );
+  }
+}
+
+/** The SDK's process-wide default provider, resolved at call time like the SDK's own lazy default. */
+function defaultModelProvider(): ModelProvider {
+  return {
+    getModel: (name) => (new Runner().config.modelProvider as ModelProvider).getModel(name),
+  };
+}

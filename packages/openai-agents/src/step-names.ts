@@ -1,0 +1,13 @@
+/**
+ * Journal step names of this adapter, in one place. They are persisted in the journal of every in-flight
+ * invocation: renaming one breaks their replay, so a change here is a breaking change.
+ */
+export const STEP_NAMES: {
+  readonly model: string;
+  readonly tool: (toolName: string) => string;
+} = {
+  /** One model call (`getResponse`, or a collected `getStreamedResponse`). */
+  model: 'openai-agents:model',
+  /** The whole `execute` of a `durableTool`. */
+  tool: (toolName: string): string => `openai-agents:tool:${toolName}`,
+};

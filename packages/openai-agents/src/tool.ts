@@ -1,0 +1,64 @@
+/**
+ * Rules R4 and R5 for function tools. The SDK's `tool()` catches every error its `execute` throws and hands
+ * it to the tool's error function, whose return value the model reads, so a `TerminalError`, a
+ * cancellation or a suspension would become "An error occurred while running the tool" and the agent
+ * would loop on. No runner-level hook sees that catch; the error function is the one place to intercept.
+ */
+import { tool as sdkTool } from '@openai/agents-core';
+import { rethrowIfControl } from '@restate-agents/core';
+
+type ToolErrorFunction = NonNullable<ReturnType<typeof sdkTool>['errorFunction']>;
+type ToolOptionsAny = Parameters<typeof sdkTool>[0];
+// The SDK's options type is a union of generic shapes TypeScript cannot re-check after a spread.
+const createTool = sdkTool as (options: ToolOptionsAny) => ReturnType<typeof sdkTool>;
+
+/**
+ * A drop-in for the SDK's `tool()` with the same options, whose Restate control errors (terminal,
+ * cancelled, suspended, closed) end the run instead of reaching the model. Other errors still go to your
+ * `errorFunction`, or the SDK's default message.
+ *
+ * The body runs as written: do side effects through `restateContext(runContext)` (`ctx.run`, `ctx.sleep`,
+ * awakeables), or use {@link durableTool} to journal the whole body as one step.
+ *
+ * @example
+ * import { restateContext, tool } from '@restate-agents/openai-agents';
+ *
+ * const refund = tool({
+ *   name: 'refund',
+ *   description: 'Refund an order',
+ *   parameters: z.object({ orderId: z.string() }),
+ *   execute: async ({ orderId }, runContext) => {
+ *     const ctx = restateContext(runContext);
+ *     await ctx.run('refund', () => payments.refund(orderId));
+ *     return `refunded ${orderId}`;
+ *   },
+ * });
+ */
+export const tool: typeof sdkTool = ((options: ToolOptionsAny) => {
+  const errorFunction = controlAwareErrorFunction(options);
+  return createTool({ ...options, errorFunction } as ToolOptionsAny);
+}) as typeof sdkTool;
+
+/**
+ * The SDK's default tool error message (0.19+), used when the tool has no `errorFunction` of its own. The
+ * SDK does not export its default function; a unit test pins this text to the installed SDK's output.
+ */
+export const SDK_DEFAULT_TOOL_ERROR_MESSAGE =
+  'An error occurred while running the tool. Please try again.';
+
+/**
+ * The error function the tool gets: `null` stays `null` (everything propagates), tools with an output
+ * schema keep the SDK's default (rethrow); otherwise control errors are rethrown first and the rest goes
+ * to the user's function or the SDK's default message.
+ */
+function controlAwareErrorFunction(options: ToolOptionsAny): ToolErrorFunction | null | undefined {
+  if (options.errorFunction === null) return null;
+  if (options.errorFunction === undefined && options.outputSchema !== undefined) return undefined;
+  const fallback: ToolErrorFunction =
+    (options.errorFunction as ToolErrorFunction | undefined) ??
+    (() => SDK_DEFAULT_TOOL_ERROR_MESSAGE);
+  return (runContext, error, details) => {
+    rethrowIfControl(error);
+    return fallback(runContext, error, details);
+  };
+}

@@ -1,0 +1,314 @@
+/**
+ * What the conformance suite does not cover, against a real restate-server in always-replay mode (every
+ * await suspends and the handler replays from the top, so any nondeterminism or repeated call shows):
+ * handoffs to agents with `Model` objects, agents as tools (and a `TerminalError` inside one), ordered
+ * tools, blocking input guardrails and `durableTool`.
+ */
+import { Agent, type InputGuardrail, type Model, tool as sdkTool } from '@openai/agents-core';
+import { OpenAIProvider } from '@openai/agents-openai';
+import {
+  InvocationFailedError,
+  type MockModelServer,
+  startMockModel,
+} from '@restate-agents/testing';
+import { useRestate } from '@restate-agents/testing/vitest';
+import * as restate from '@restatedev/restate-sdk';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import {
+  DurableRunner,
+  durableAgentTool,
+  durableTool,
+  restateContext,
+  STEP_NAMES,
+  tool,
+} from '../src/index.js';
+
+const env = useRestate({ alwaysReplay: true, disableRetries: true });
+let mock: MockModelServer;
+let provider: OpenAIProvider;
+
+/** Observations made outside Restate: how often a body really ran, per key. */
+const executions = new Map<string, number>();
+const count = (key: string): number => {
+  const next = (executions.get(key) ?? 0) + 1;
+  executions.set(key, next);
+  return next;
+};
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const recordTool = durableTool({
+  name: 'record',
+  description: 'Record an id',
+  parameters: z.object({ id: z.string() }),
+  execute: ({ id }) => {
+    count(`record:${id}`);
+    return `recorded ${id}`;
+  },
+});
+
+const failTerminal = tool({
+  name: 'fail_terminal',
+  description: 'Fail for good',
+  parameters: z.object({ message: z.string() }),
+  execute: ({ message }) => {
+    throw new restate.TerminalError(message);
+  },
+});
+
+/** A tool with a delay that flips between executions (like network latency), then a durable step. */
+const racingTool = (name: string, slowOnOddRuns: boolean) =>
+  tool({
+    name,
+    description: `Race ${name}`,
+    parameters: z.object({}),
+    execute: async (_input, runContext) => {
+      const ctx = restateContext<restate.ObjectContext>(runContext);
+      const run = executions.get(`handler:${ctx.key}`) ?? 0;
+      await pause((run % 2 === 1) === slowOnOddRuns ? 40 : 0);
+      return ctx.run(`race:${name}`, () => name);
+    },
+  });
+
+interface Input {
+  scenario: string;
+  model: string;
+}
+
+const agents = restate.object({
+  name: 'OpenAIAgentsProbe',
+  handlers: {
+    async handoff(ctx: restate.ObjectContext, input: Input) {
+      // The specialist's model is a `Model` object: it bypasses the provider, so DurableRunner must wrap it.
+      const specialistModel: Model = await provider.getModel(`${input.model}-specialist`);
+      const specialist = new Agent({
+        name: 'specialist',
+        handoffDescription: 'Records things',
+        model: specialistModel,
+        tools: [recordTool],
+      });
+      const triage = new Agent({
+        name: 'triage',
+        model: `${input.model}-triage`,
+        handoffs: [specialist],
+      });
+      const result = await new DurableRunner(ctx, { modelProvider: provider }).run(
+        triage,
+        'record x',
+      );
+      return { text: result.finalOutput, lastAgent: result.lastAgent?.name };
+    },
+    async agentTool(ctx: restate.ObjectContext, input: Input & { sdkAsTool?: boolean }) {
+      const inner = new Agent({
+        name: 'inner',
+        handoffDescription: 'Does the inner work',
+        model: `${input.model}-inner`,
+        tools: [recordTool, failTerminal],
+      });
+      const lead = new Agent({
+        name: 'lead',
+        model: `${input.model}-lead`,
+        tools: [
+          input.sdkAsTool
+            ? inner.asTool({ toolName: 'inner', toolDescription: 'Ask inner' })
+            : durableAgentTool(inner),
+        ],
+      });
+      const result = await new DurableRunner(ctx, { modelProvider: provider }).run(
+        lead,
+        'delegate',
+      );
+      return { text: result.finalOutput };
+    },
+    async race(ctx: restate.ObjectContext, input: Input & { unordered?: boolean }) {
+      count(`handler:${ctx.key}`);
+      const agent = new Agent({
+        name: 'racer',
+        model: input.model,
+        tools: [racingTool('a', true), racingTool('b', false)],
+      });
+      const runner = new DurableRunner(ctx, {
+        modelProvider: provider,
+        ...(input.unordered && { toolExecution: { maxFunctionToolConcurrency: null } }),
+      });
+      const result = await runner.run(agent, 'race');
+      return { text: result.finalOutput };
+    },
+    async guarded(ctx: restate.ObjectContext, input: Input) {
+      // The guardrail reaches ctx through its run context like any SDK callback; it is slower than the
+      // model call would be to start, so racing it (the SDK default) would journal the model step first.
+      const guardrail: InputGuardrail = {
+        name: 'slow-check',
+        execute: async ({ context }) => {
+          await pause(50);
+          await restateContext(context).run('guardrail-check', () => 'ok');
+          return { tripwireTriggered: false, outputInfo: {} };
+        },
+      };
+      const agent = new Agent({
+        name: 'guarded',
+        model: input.model,
+        inputGuardrails: [guardrail],
+      });
+      const result = await new DurableRunner(ctx, { modelProvider: provider }).run(agent, 'hello');
+      return { text: result.finalOutput };
+    },
+  },
+});
+
+beforeAll(async () => {
+  mock = await startMockModel();
+  provider = new OpenAIProvider({ baseURL: mock.openaiBaseUrl, apiKey: 'scripted' });
+  await env.register({ services: [agents] });
+});
+afterAll(async () => {
+  await mock?.close();
+});
+
+async function invoke(handler: string, key: string, input: object): Promise<string> {
+  const { invocationId } = await env.send(
+    { service: 'OpenAIAgentsProbe', handler, key },
+    { scenario: key, model: key, ...input },
+  );
+  return invocationId;
+}
+
+const runNames = async (invocationId: string) =>
+  (await env.journal(invocationId))
+    .filter((entry) => entry.kind === 'command' && entry.type === 'Run')
+    .map((entry) => entry.name);
+
+describe('handoffs', () => {
+  it('hands off to an agent whose model is a Model object; every model call journaled once', async () => {
+    const key = 'handoff-1';
+    mock.conversation(`${key}-triage`, [
+      { toolCalls: [{ name: 'transfer_to_specialist', arguments: {} }] },
+    ]);
+    mock.conversation(`${key}-specialist`, (request) =>
+      request.lastToolResult?.startsWith('recorded')
+        ? { text: `Specialist: ${request.lastToolResult}` }
+        : { toolCalls: [{ name: 'record', arguments: { id: key } }] },
+    );
+    const invocationId = await invoke('handoff', key, {});
+    expect(await env.attach(invocationId)).toEqual({
+      text: `Specialist: recorded ${key}`,
+      lastAgent: 'specialist',
+    });
+    expect(mock.requestsFor(`${key}-triage`)).toHaveLength(1);
+    // Without wrapping the Model object, every replay would ask the specialist's model again.
+    expect(mock.requestsFor(`${key}-specialist`)).toHaveLength(2);
+    expect(executions.get(`record:${key}`)).toBe(1);
+    expect(await runNames(invocationId)).toEqual([
+      STEP_NAMES.model,
+      STEP_NAMES.model,
+      STEP_NAMES.tool('record'),
+      STEP_NAMES.model,
+    ]);
+  });
+});
+
+describe('agents as tools', () => {
+  const scriptAgentTool = (key: string, innerTool: object) => {
+    mock.conversation(`${key}-lead`, (request) =>
+      request.turnIndex === 0
+        ? { toolCalls: [{ name: 'inner', arguments: { input: 'go' } }] }
+        : { text: `Lead heard: ${request.lastToolResult ?? ''}` },
+    );
+    mock.conversation(`${key}-inner`, (request) =>
+      request.turnIndex === 0
+        ? { toolCalls: [innerTool as { name: string; arguments: unknown }] }
+        : { text: `Inner saw: ${request.lastToolResult ?? ''}` },
+    );
+  };
+
+  it('runs the nested agent durably and returns its final output to the outer model', async () => {
+    const key = 'agent-tool-ok';
+    scriptAgentTool(key, { name: 'record', arguments: { id: key } });
+    const invocationId = await invoke('agentTool', key, {});
+    expect(await env.attach(invocationId)).toEqual({
+      text: `Lead heard: Inner saw: recorded ${key}`,
+    });
+    expect(mock.requestsFor(`${key}-lead`)).toHaveLength(2);
+    expect(mock.requestsFor(`${key}-inner`)).toHaveLength(2);
+    expect(executions.get(`record:${key}`)).toBe(1);
+  });
+
+  it("a TerminalError thrown by the nested agent's tool fails the outer invocation", async () => {
+    const key = 'agent-tool-terminal';
+    scriptAgentTool(key, { name: 'fail_terminal', arguments: { message: 'nested card declined' } });
+    const failure = await env.attach(await invoke('agentTool', key, {})).catch((e: unknown) => e);
+    expect(InvocationFailedError.isInstance(failure)).toBe(true);
+    expect((failure as InvocationFailedError).message).toMatch(/nested card declined/);
+    expect(mock.requestsFor(`${key}-lead`)).toHaveLength(1);
+    expect(mock.requestsFor(`${key}-inner`)).toHaveLength(1);
+  });
+
+  it("the SDK's own asTool() swallows that TerminalError (why durableAgentTool exists)", async () => {
+    const key = 'agent-tool-sdk';
+    scriptAgentTool(key, { name: 'fail_terminal', arguments: { message: 'swallowed' } });
+    const output = await env.attach<{ text: string }>(
+      await invoke('agentTool', key, { sdkAsTool: true }),
+    );
+    expect(output.text).toMatch(/^Lead heard:/);
+    expect(output.text).not.toMatch(/swallowed/);
+  });
+});
+
+describe('ordering', () => {
+  const scriptRace = (key: string) =>
+    mock.conversation(key, [
+      {
+        toolCalls: [
+          { name: 'a', arguments: {} },
+          { name: 'b', arguments: {} },
+        ],
+      },
+      { text: 'raced' },
+    ]);
+
+  it("runs one turn's tools one at a time in model order, so replays match the journal", async () => {
+    const key = 'race-ordered';
+    scriptRace(key);
+    const invocationId = await invoke('race', key, {});
+    expect(await env.attach(invocationId)).toEqual({ text: 'raced' });
+    expect(await runNames(invocationId)).toEqual([
+      STEP_NAMES.model,
+      'race:a',
+      'race:b',
+      STEP_NAMES.model,
+    ]);
+  });
+
+  it('the SDK default (all tools at once) hits a journal mismatch on replay', async () => {
+    const key = 'race-unordered';
+    scriptRace(key);
+    const failure = await env
+      .attach(await invoke('race', key, { unordered: true }))
+      .catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(Error);
+    expect(env.logs() + (failure as Error).message).toMatch(
+      /mismatch|awaitNext already pending|570/i,
+    );
+  });
+
+  it('an input guardrail finishes before the first model call instead of racing it', async () => {
+    const key = 'guardrail';
+    mock.conversation(key, [{ text: 'guarded hello' }]);
+    const invocationId = await invoke('guarded', key, {});
+    expect(await env.attach(invocationId)).toEqual({ text: 'guarded hello' });
+    expect(await runNames(invocationId)).toEqual(['guardrail-check', STEP_NAMES.model]);
+  });
+});
+
+describe('outside a DurableRunner', () => {
+  it('restateContext names what is missing', () => {
+    const plain = sdkTool({
+      name: 'x',
+      description: 'x',
+      parameters: z.object({}),
+      execute: () => 'x',
+    });
+    expect(plain.name).toBe('x');
+    expect(() => restateContext(undefined)).toThrow(/not started by a DurableRunner/);
+  });
+});
