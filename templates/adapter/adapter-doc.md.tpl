@@ -1,0 +1,9 @@
+# __SDK__ (`@restate-agents/__SLUG__`)
+
+## Before and after
+
+## Options
+
+## Guarantees
+
+## Limits

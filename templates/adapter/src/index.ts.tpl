@@ -1,0 +1,1 @@
+export { STEP_NAMES } from './step-names.js';
