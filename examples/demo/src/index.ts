@@ -11,3 +11,4 @@ export {
 export type { DemoSummary, RunDemoOptions } from './run-demo.ts';
 export { runDemo } from './run-demo.ts';
 export { announceApproval, recordSideEffect, reportEvent, timedStep } from './service-kit.ts';
+export { verifyDemo } from './verify-demo.ts';

@@ -13,7 +13,7 @@ import {
   type Serde,
   TerminalError,
 } from '@restatedev/restate-sdk';
-import { classifyError, type ErrorClassification } from './classify-error.js';
+import { classifyError, type ErrorClassification, type ErrorReason } from './classify-error.js';
 import { controlErrorKind } from './control-errors.js';
 import { JournalValueTooLargeError } from './errors/journal-value-too-large-error.js';
 import { journalSerde } from './journal-serde.js';
@@ -99,6 +99,21 @@ export function durableStep<T>(
       if (failure) throw explainFailure(name, failure, runOptions);
       return serde.deserialize(bytes as Uint8Array);
     });
+}
+
+/** Why a step failed when the step itself gave up, as opposed to a `TerminalError` its action threw. */
+export type StepFailureReason = ErrorReason | 'retries-exhausted' | 'journal-value-too-large';
+
+/**
+ * Tells a failure the step decided on (a non-retryable provider error, the attempts ran out, a value too
+ * large to journal) from a `TerminalError` the action threw on purpose: the reason for the first, `undefined`
+ * for the second and for any other error. Adapters use it to hand the first to the model as a tool result
+ * while the second ends the agent (R4). Works on replayed failures: the reason travels in the journal.
+ */
+export function stepFailureReason(error: unknown): StepFailureReason | undefined {
+  const metadata = (error as { metadata?: Record<string, string> } | null | undefined)?.metadata;
+  const reason = metadata?.[REASON_KEY];
+  return reason === undefined ? undefined : (reason as StepFailureReason);
 }
 
 /** Converts an error thrown by the step's action into what Restate should do with it. */

@@ -17,8 +17,13 @@ export {
   journaledDate,
   journaledNow,
 } from './deterministic-values.js';
-export type { DurableStepOptions } from './durable-step.js';
-export { DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_VALUE_BYTES, durableStep } from './durable-step.js';
+export type { DurableStepOptions, StepFailureReason } from './durable-step.js';
+export {
+  DEFAULT_MAX_ATTEMPTS,
+  DEFAULT_MAX_VALUE_BYTES,
+  durableStep,
+  stepFailureReason,
+} from './durable-step.js';
 export {
   ApprovalDecisionError,
   JournalValueTooLargeError,

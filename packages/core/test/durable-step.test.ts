@@ -7,7 +7,7 @@ import { useRestate } from '@restate-agents/testing/vitest';
 import * as restate from '@restatedev/restate-sdk';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { durableStep, JournalValueTooLargeError } from '../src/index.js';
+import { durableStep, JournalValueTooLargeError, stepFailureReason } from '../src/index.js';
 
 const env = useRestate();
 let model: MockModelServer;
@@ -39,6 +39,28 @@ const steps = restate.object({
         });
         return completion.choices[0]?.message.content ?? '';
       });
+    },
+    async failureReasons(ctx: restate.ObjectContext) {
+      const reasonOf = (step: Promise<unknown>) =>
+        step.then(
+          () => 'no failure',
+          (error: unknown) => stepFailureReason(error) ?? 'thrown by the action',
+        );
+      return {
+        exhausted: await reasonOf(
+          durableStep(ctx, 'exhausted', () => Promise.reject(new Error('flaky')), {
+            maxRetryAttempts: 2,
+          }),
+        ),
+        notRetryable: await reasonOf(
+          durableStep(ctx, 'not-retryable', () =>
+            Promise.reject(Object.assign(new Error('no'), { status: 403 })),
+          ),
+        ),
+        deliberate: await reasonOf(
+          durableStep(ctx, 'deliberate', () => Promise.reject(new restate.TerminalError('stop'))),
+        ),
+      };
     },
     async userTerminal(ctx: restate.ObjectContext) {
       return durableStep(ctx, 'declines', () => {
@@ -113,6 +135,14 @@ describe('durableStep against a real restate-server', () => {
     expect(await call('callModel', 'rate', 'rate')).toBe('finally');
     const [first, second] = model.requestsFor('rate').map((request) => request.receivedAt);
     expect((second ?? 0) - (first ?? 0)).toBeGreaterThanOrEqual(2000);
+  });
+
+  it('stepFailureReason tells failures the step decided on from TerminalErrors the action threw', async () => {
+    expect(await call('failureReasons', 'reasons')).toEqual({
+      exhausted: 'retries-exhausted',
+      notRetryable: 'permission-denied',
+      deliberate: 'thrown by the action',
+    });
   });
 
   it('passes a TerminalError from the action through unchanged, after one attempt', async () => {

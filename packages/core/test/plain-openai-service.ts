@@ -15,6 +15,7 @@ import {
   type ConformanceInput,
   type ConformanceOutput,
   CRASH_AFTER_SIDE_EFFECT,
+  postToLedger,
 } from '@restate-agents/testing';
 import { crashPoint } from '@restate-agents/testing/crash-point';
 import * as restate from '@restatedev/restate-sdk';
@@ -40,7 +41,6 @@ const openai = new OpenAI({
   // Restate owns retries (R1): the SDK's own would multiply with them.
   maxRetries: 0,
 });
-const ledgerUrl = process.env[CONFORMANCE_ENV.ledgerUrl] ?? '';
 
 const tools = Object.entries(CONFORMANCE_TOOL_SCHEMAS).map(([name, parameters]) => ({
   type: 'function' as const,
@@ -103,15 +103,6 @@ async function callModel(
     answer.finishReason = choice.finish_reason ?? answer.finishReason;
   }
   return answer;
-}
-
-async function postToLedger(kind: string, body: Record<string, unknown>): Promise<void> {
-  const response = await fetch(`${ledgerUrl}/${kind}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  if (!response.ok) throw new Error(`ledger answered ${response.status}`);
 }
 
 async function runTool(

@@ -14,27 +14,18 @@ import {
   type ConformanceInput,
   type ConformanceOutput,
   CRASH_AFTER_SIDE_EFFECT,
+  postToLedger,
 } from '@restate-agents/testing';
 import { crashPoint } from '@restate-agents/testing/crash-point';
 import * as restate from '@restatedev/restate-sdk';
 import { z } from 'zod';
 import { DurableRunner, RestateSession, restateContext, tool } from '../src/index.js';
 
-const ledgerUrl = process.env[CONFORMANCE_ENV.ledgerUrl] ?? '';
 const provider = new OpenAIProvider({
   baseURL: process.env[CONFORMANCE_ENV.openaiBaseUrl],
   apiKey: 'scripted',
   useResponses: process.env.OPENAI_AGENTS_API !== 'chat',
 });
-
-async function postToLedger(kind: string, body: Record<string, unknown>): Promise<void> {
-  const response = await fetch(`${ledgerUrl}/${kind}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  if (!response.ok) throw new Error(`ledger answered ${response.status}`);
-}
 
 const objectContext = (runContext: Parameters<typeof restateContext>[0]) =>
   restateContext<restate.ObjectContext>(runContext);

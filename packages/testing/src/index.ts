@@ -13,6 +13,7 @@ export type { ConformanceHarness, ScenarioContext } from './conformance/harness.
 export { startConformanceHarness } from './conformance/harness.js';
 export type { Ledger, LedgerEntry } from './conformance/ledger.js';
 export { startLedger } from './conformance/ledger.js';
+export { postToLedger } from './conformance/ledger-client.js';
 export type { Scenario, ScenarioName } from './conformance/scenarios/index.js';
 export { conformanceScenarios } from './conformance/scenarios/index.js';
 export { crashPoint } from './crash-point.js';

@@ -1,0 +1,5 @@
+import { describeConformance } from '@restate-agents/testing/vitest';
+import { chatModelLoopDriver, createAgentDriver } from './driver.js';
+
+describeConformance(createAgentDriver);
+describeConformance(chatModelLoopDriver);
