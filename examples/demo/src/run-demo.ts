@@ -248,7 +248,9 @@ function watch(parts: WatchParts) {
       } else if (entry.kind === 'event') {
         const detail = body.replayed
           ? 'from the journal (not run again)'
-          : `ran in ${String(body.ms)} ms`;
+          : body.ms === undefined
+            ? 'ran'
+            : `ran in ${String(body.ms)} ms`;
         timeline.step(String(body.kind), `${String(body.name)}: ${detail}`);
       } else if (entry.kind === 'approval') {
         const approvalId = String(body.approvalId);
