@@ -1,1 +1,26 @@
-export {};
+export type { ChatHistoryOptions } from './chat-history.js';
+export { chatHistory } from './chat-history.js';
+export type { DurableEmbeddingModelOptions } from './durable-embedding-model.js';
+export { durableEmbeddingModel } from './durable-embedding-model.js';
+export type {
+  DurableMcpToolsOptions,
+  McpToolList,
+  McpToolSource,
+} from './durable-mcp-tools.js';
+export { durableMcpTools } from './durable-mcp-tools.js';
+export type {
+  DurableModelOptions,
+  JournaledGenerateResult,
+  JournaledStream,
+} from './durable-model.js';
+export { durableModel, durableModelMiddleware } from './durable-model.js';
+export type { DurableToolOptions } from './durable-tool.js';
+export { durableTool, durableTools } from './durable-tool.js';
+export { STEP_NAMES } from './step-names.js';
+export type {
+  DurableApprovalOptions,
+  DurableCallSettings,
+  ToolApprovalDetails,
+  WithRestateOptions,
+} from './with-restate.js';
+export { withRestate } from './with-restate.js';

@@ -32,6 +32,6 @@ export {
 export type { JournalSerdeOptions } from './journal-serde.js';
 export { createJournalSerde, journalSerde } from './journal-serde.js';
 export type { CallOutcome, ExecuteInOrderOptions } from './ordered-execution.js';
-export { executeInOrder, Turnstile } from './ordered-execution.js';
+export { executeInOrder, StepBatch, stepBatch, Turnstile } from './ordered-execution.js';
 export type { ListStore, ListStoreOptions, RecordStore } from './session-store.js';
 export { DEFAULT_CHUNK_SIZE, listStore, recordStore } from './session-store.js';

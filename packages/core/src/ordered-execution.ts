@@ -4,9 +4,10 @@
  * native `Promise.all` replay in a different order and fail with a journal mismatch (570); native
  * `Promise.all` over pending `ctx.run`s even fails outright on SDK 1.17 ("awaitNext already pending").
  * Sequential is the default. Bounded parallelism creates each batch's durable promises in model order and
- * awaits them with `RestatePromise.allSettled`, whose completion order is journaled.
+ * awaits them with `RestatePromise.allSettled`, whose completion order is journaled. When the SDK itself
+ * runs tools concurrently, `stepBatch` gathers their steps so a single native await covers them.
  */
-import { isRestatePromise, RestatePromise } from '@restatedev/restate-sdk';
+import { type Context, isRestatePromise, RestatePromise } from '@restatedev/restate-sdk';
 import { findControlError } from './control-errors.js';
 import { TurnAbortedError } from './errors/turn-aborted-error.js';
 
@@ -150,6 +151,80 @@ export class Turnstile {
       }
       this.#finished.get(id)?.resolve();
       throw error;
+    }
+  }
+}
+
+/** One batch per invocation: `ctx` is the invocation's context object. */
+const batches = new WeakMap<Context, StepBatch>();
+
+/**
+ * The invocation's {@link StepBatch}: tools an SDK runs concurrently (under its own `Promise.all`) hand
+ * their durable steps to it instead of awaiting them. Steps created in the same tick, in the order the
+ * SDK started the tools, are awaited together by one `RestatePromise.allSettled`.
+ *
+ * @example
+ * execute: (input, { toolCallId }) =>
+ *   stepBatch(ctx).add(durableStep(ctx, `tool:${toolCallId}`, () => charge(input)))
+ */
+export function stepBatch(ctx: Context): StepBatch {
+  let batch = batches.get(ctx);
+  if (!batch) {
+    batch = new StepBatch();
+    batches.set(ctx, batch);
+  }
+  return batch;
+}
+
+interface Waiting {
+  step: RestatePromise<unknown>;
+  resolve(value: unknown): void;
+  reject(reason: unknown): void;
+}
+
+/**
+ * Gathers the steps tools start in the same tick and awaits them with one `RestatePromise.allSettled`,
+ * one batch at a time, so there is never more than one native await on Restate promises.
+ */
+export class StepBatch {
+  #waiting: Waiting[] = [];
+  #scheduled = false;
+
+  /** Awaits `step` together with the other steps added in this tick; settles with its outcome. */
+  add<T>(step: RestatePromise<T>): Promise<T> {
+    const { promise, resolve, reject } = Promise.withResolvers<T>();
+    this.#waiting.push({ step, resolve: resolve as (value: unknown) => void, reject });
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      // After the microtasks of this tick: every tool the SDK started together has created its step.
+      setImmediate(() => {
+        this.#flush().catch(() => undefined);
+      });
+    }
+    return promise;
+  }
+
+  async #flush(): Promise<void> {
+    const batch = this.#waiting;
+    this.#waiting = [];
+    try {
+      const settled = await RestatePromise.allSettled(batch.map((waiting) => waiting.step));
+      settled.forEach((outcome, index) => {
+        const waiting = batch[index] as Waiting;
+        if (outcome.status === 'fulfilled') waiting.resolve(outcome.value);
+        else waiting.reject(outcome.reason);
+      });
+    } catch (error) {
+      for (const waiting of batch) waiting.reject(error);
+    } finally {
+      this.#scheduled = false;
+      // Steps added while this batch was awaited form the next batch, awaited only now.
+      if (this.#waiting.length > 0) {
+        this.#scheduled = true;
+        setImmediate(() => {
+          this.#flush().catch(() => undefined);
+        });
+      }
     }
   }
 }

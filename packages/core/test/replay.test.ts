@@ -6,7 +6,13 @@ import type { InvocationFailedError } from '@restate-agents/testing';
 import { useRestate } from '@restate-agents/testing/vitest';
 import * as restate from '@restatedev/restate-sdk';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createIdGenerator, durableStep, executeInOrder, requestApproval } from '../src/index.js';
+import {
+  createIdGenerator,
+  durableStep,
+  executeInOrder,
+  requestApproval,
+  stepBatch,
+} from '../src/index.js';
 
 const env = useRestate({ alwaysReplay: true, disableRetries: true });
 
@@ -71,6 +77,17 @@ const probe = restate.object({
         { concurrency: 2 },
       );
       return outcomes.map((outcome) => (outcome.status === 'fulfilled' ? outcome.value : 'failed'));
+    },
+    async sdkStartsToolsAtOnce(ctx: restate.ObjectContext, batched: boolean) {
+      // What an SDK with tool concurrency does: start every tool, then Promise.all over them.
+      const tool = (name: string) => {
+        const step = durableStep(ctx, `tool:${name}`, async () => {
+          await pause(name === 'A' ? 30 : 5);
+          return name;
+        });
+        return batched ? stepBatch(ctx).add(step) : step.then((value) => value);
+      };
+      return Promise.all([tool('A'), tool('B'), tool('C')]);
     },
     async ids(ctx: restate.ObjectContext, useRestate: boolean) {
       const generate = useRestate
@@ -159,6 +176,19 @@ describe('always-replay', () => {
       .map((entry) => entry.name)
       .filter((name): name is string => typeof name === 'string' && name.startsWith('tool:'));
     expect(names).toEqual(['tool:A', 'tool:B', 'tool:C', 'tool:D']);
+  });
+
+  it('R7: tools an SDK starts at once fail under native awaits; through stepBatch they run together', async () => {
+    const error = (await call('sdkStartsToolsAtOnce', 'native-at-once', false).catch(
+      (e: unknown) => e,
+    )) as InvocationFailedError;
+    expect(error).toBeInstanceOf(Error);
+    const invocationId = await invoke('sdkStartsToolsAtOnce', 'batched-at-once', true);
+    expect(await env.attach(invocationId)).toEqual(['A', 'B', 'C']);
+    const names = (await env.journal(invocationId))
+      .map((entry) => entry.name)
+      .filter((name): name is string => typeof name === 'string' && name.startsWith('tool:'));
+    expect(names).toEqual(['tool:A', 'tool:B', 'tool:C']);
   });
 
   it('R8: ids from createIdGenerator are the same on every replay; Math.random ids are not', async () => {

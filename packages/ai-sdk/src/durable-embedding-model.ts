@@ -1,0 +1,46 @@
+/**
+ * Embeddings (R1, R11): `embed` and `embedMany` call `doEmbed` once per chunk of values; each call becomes
+ * one journaled step with the retry cap and classified errors, so a replay does not pay for the vectors
+ * again. The raw response body is not journaled.
+ */
+import type { EmbeddingModelV4 } from '@ai-sdk/provider';
+import { type DurableStepOptions, durableStep } from '@restate-agents/core';
+import type { Context } from '@restatedev/restate-sdk';
+import { wrapEmbeddingModel } from 'ai';
+import { STEP_NAMES } from './step-names.js';
+
+/** Options of {@link durableEmbeddingModel}: the step's retry cap and classification. */
+export type DurableEmbeddingModelOptions = Omit<DurableStepOptions<unknown>, 'serde'>;
+
+type EmbedResult = Awaited<ReturnType<EmbeddingModelV4['doEmbed']>>;
+
+/**
+ * An embedding model whose every `doEmbed` is one journaled step; pass `maxRetries: 0` to `embed` /
+ * `embedMany` so the SDK's retries do not multiply with Restate's.
+ *
+ * @example
+ * const { embedding } = await embed({ model: durableEmbeddingModel(ctx, openai.embedding('text-embedding-3-small')), value, maxRetries: 0 });
+ */
+export function durableEmbeddingModel(
+  ctx: Context,
+  model: EmbeddingModelV4,
+  options: DurableEmbeddingModelOptions = {},
+): EmbeddingModelV4 {
+  return wrapEmbeddingModel({
+    model,
+    middleware: {
+      specificationVersion: 'v4',
+      wrapEmbed: async ({ doEmbed, model: inner }) =>
+        durableStep(
+          ctx,
+          STEP_NAMES.embed(inner.modelId),
+          async () => {
+            const { response, ...result } = await doEmbed();
+            // The body holds the vectors a second time; headers are rarely read.
+            return result as EmbedResult;
+          },
+          options as DurableStepOptions<EmbedResult>,
+        ),
+    },
+  });
+}

@@ -1,0 +1,201 @@
+/**
+ * The model hook (R1, R2, R6, R8, R11): `doGenerate` and `doStream` each run as one journaled step. A stream
+ * is read to its end inside the step, and what the caller gets (first run and every replay alike) is a
+ * simulated stream over the journaled parts. The response id and timestamp are filled inside the step,
+ * because the AI SDK invents them outside the model call (`generateId()`, `new Date()`) and they would
+ * differ on replay. Raw request and response bodies are never journaled, so the journal grows with the
+ * answers, not with the prompt that every step re-sends.
+ */
+import type {
+  LanguageModelV4,
+  LanguageModelV4GenerateResult,
+  LanguageModelV4Middleware,
+  LanguageModelV4StreamPart,
+  SharedV4Headers,
+} from '@ai-sdk/provider';
+import { type DurableStepOptions, durableStep } from '@restate-agents/core';
+import type { Context } from '@restatedev/restate-sdk';
+import { wrapLanguageModel } from 'ai';
+import { STEP_NAMES } from './step-names.js';
+
+/** Options of {@link durableModel} and {@link durableModelMiddleware}. */
+export interface DurableModelOptions extends Omit<DurableStepOptions<unknown>, 'serde'> {
+  /** Journal the provider's response headers too (default `false`: they are bulky and rarely read). */
+  keepResponseHeaders?: boolean;
+  /**
+   * Merge consecutive deltas of one text, reasoning or tool-input block before journaling (default `true`).
+   * A token-by-token stream journals one part per token otherwise, ~40 bytes of framing per token; the
+   * replayed stream has the same blocks and content, in fewer, larger deltas.
+   */
+  coalesceDeltas?: boolean;
+}
+
+/** What a durable `doGenerate` journals: the result without the raw request and response bodies. */
+export type JournaledGenerateResult = Omit<
+  LanguageModelV4GenerateResult,
+  'request' | 'response'
+> & {
+  response: { id: string; timestamp: Date; modelId?: string; headers?: SharedV4Headers };
+};
+
+/** What a durable `doStream` journals: the stream parts (no raw chunks) and, optionally, the headers. */
+export interface JournaledStream {
+  parts: LanguageModelV4StreamPart[];
+  headers?: SharedV4Headers;
+}
+
+/**
+ * The middleware behind {@link durableModel}, for `wrapLanguageModel` users who stack middlewares: put it
+ * last, so it sits directly around the provider and every other middleware runs on each replay.
+ *
+ * @example
+ * const model = wrapLanguageModel({ model: openai('gpt-4.1'), middleware: [myLogging, durableModelMiddleware(ctx)] });
+ */
+export function durableModelMiddleware(
+  ctx: Context,
+  options: DurableModelOptions = {},
+): LanguageModelV4Middleware {
+  const { keepResponseHeaders = false, coalesceDeltas = true, ...stepOptions } = options;
+  return {
+    specificationVersion: 'v4',
+    wrapGenerate: async ({ doGenerate, model }) =>
+      durableStep(
+        ctx,
+        STEP_NAMES.generate(model.modelId),
+        async () => toJournaledGenerate(await doGenerate(), keepResponseHeaders),
+        stepOptions as DurableStepOptions<JournaledGenerateResult>,
+      ),
+    wrapStream: async ({ doStream, model }) => {
+      const journaled = await durableStep(
+        ctx,
+        STEP_NAMES.stream(model.modelId),
+        async () => {
+          const { stream, response } = await doStream();
+          const parts = await collectStream(stream, coalesceDeltas);
+          return {
+            parts,
+            ...(keepResponseHeaders && response?.headers && { headers: response.headers }),
+          };
+        },
+        stepOptions as DurableStepOptions<JournaledStream>,
+      );
+      return {
+        stream: replayStream(journaled.parts),
+        ...(journaled.headers && { response: { headers: journaled.headers } }),
+      };
+    },
+  };
+}
+
+/**
+ * A language model whose `doGenerate` and `doStream` are durable: each call is one journaled step with a
+ * retry cap (default 3 attempts) and classified provider errors; on replay the journaled answer is returned
+ * and the provider is not called. Use it alone, or through {@link withRestate} which also sets the loop's
+ * ids, retries and tool ordering.
+ *
+ * @example
+ * const { text } = await generateText({ model: durableModel(ctx, openai('gpt-4.1')), maxRetries: 0, prompt });
+ */
+export function durableModel(
+  ctx: Context,
+  model: LanguageModelV4,
+  options: DurableModelOptions = {},
+): LanguageModelV4 {
+  return wrapLanguageModel({ model, middleware: durableModelMiddleware(ctx, options) });
+}
+
+/** Drops raw bodies and fills `response.id`/`timestamp` inside the step (see the module comment). */
+export function toJournaledGenerate(
+  result: LanguageModelV4GenerateResult,
+  keepResponseHeaders: boolean,
+): JournaledGenerateResult {
+  const { request: _request, response, ...rest } = result;
+  return {
+    ...rest,
+    response: {
+      id: response?.id ?? crypto.randomUUID(),
+      timestamp: response?.timestamp ?? new Date(),
+      ...(response?.modelId !== undefined && { modelId: response.modelId }),
+      ...(keepResponseHeaders && response?.headers && { headers: response.headers }),
+    },
+  };
+}
+
+/**
+ * Reads a provider stream to its end: raw chunks and pings dropped, an error part thrown (so the step
+ * classifies and retries it instead of journaling half an answer), the response metadata completed.
+ */
+export async function collectStream(
+  stream: ReadableStream<LanguageModelV4StreamPart>,
+  coalesceDeltas: boolean,
+): Promise<LanguageModelV4StreamPart[]> {
+  const parts: LanguageModelV4StreamPart[] = [];
+  for await (const part of stream) {
+    if (part.type === 'raw' || part.type === 'ping') continue;
+    if (part.type === 'error') throw streamError(part.error);
+    const previous = parts.at(-1);
+    if (coalesceDeltas && previous && canMerge(previous, part)) {
+      parts[parts.length - 1] = {
+        ...previous,
+        delta: (previous as { delta: string }).delta + (part as { delta: string }).delta,
+      } as LanguageModelV4StreamPart;
+      continue;
+    }
+    parts.push(part);
+  }
+  const metadataIndex = parts.findIndex((part) => part.type === 'response-metadata');
+  const metadata = metadataIndex === -1 ? undefined : parts[metadataIndex];
+  const filled: LanguageModelV4StreamPart = {
+    ...(metadata ?? { type: 'response-metadata' }),
+    type: 'response-metadata',
+    id: (metadata?.type === 'response-metadata' && metadata.id) || crypto.randomUUID(),
+    timestamp: (metadata?.type === 'response-metadata' && metadata.timestamp) || new Date(),
+  };
+  if (metadataIndex === -1) {
+    // Right after `stream-start`, where providers send it.
+    const start = parts.findIndex((part) => part.type === 'stream-start');
+    parts.splice(start + 1, 0, filled);
+  } else {
+    parts[metadataIndex] = filled;
+  }
+  return parts;
+}
+
+const DELTA_TYPES: ReadonlySet<string> = new Set([
+  'text-delta',
+  'reasoning-delta',
+  'tool-input-delta',
+]);
+
+function canMerge(previous: LanguageModelV4StreamPart, part: LanguageModelV4StreamPart): boolean {
+  if (previous.type !== part.type || !DELTA_TYPES.has(part.type)) return false;
+  const a = previous as { id: string; providerMetadata?: unknown };
+  const b = part as { id: string; providerMetadata?: unknown };
+  // Provider metadata on a delta (rare: signatures) would be lost by merging, so those stay apart.
+  return a.id === b.id && a.providerMetadata === undefined && b.providerMetadata === undefined;
+}
+
+function streamError(error: unknown): Error {
+  if (error instanceof Error) return error;
+  return new Error(`The model stream sent an error part: ${safeJson(error)}`, { cause: error });
+}
+
+function safeJson(value: unknown): string {
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return String(value);
+  }
+}
+
+/** A stream over journaled parts: what the caller reads on the first run and on every replay. */
+export function replayStream(
+  parts: readonly LanguageModelV4StreamPart[],
+): ReadableStream<LanguageModelV4StreamPart> {
+  return new ReadableStream({
+    start(controller) {
+      for (const part of parts) controller.enqueue(part);
+      controller.close();
+    },
+  });
+}

@@ -1,0 +1,313 @@
+/**
+ * The loop hook (R1, R4, R5, R7, R8): the settings of `generateText`, `streamText`, `generateObject`/`Output`
+ * and `ToolLoopAgent` made durable. The model (and any model `prepareStep` picks) is wrapped by
+ * {@link durableModel}; the SDK's own retries are off; tools run one at a time in model order; the ids the
+ * SDK draws (`generateId`, `generateCallId`, approval ids) come from the invocation's seeded random source.
+ *
+ * AI SDK 7 turns every error a tool throws into a tool-error message for the model and swallows errors
+ * thrown from step callbacks, so a Restate control error (terminal, cancelled) is caught by a latch around
+ * each tool and rethrown from a stop condition, which is the one place the SDK lets errors escape. In
+ * `streamText` model errors only reach `onError`, and the result rejects with a causeless
+ * `NoOutputGeneratedError`: the adapter aborts the call with the control error as the reason, so the
+ * result rejects with the original error instead.
+ */
+import type { LanguageModelV4 } from '@ai-sdk/provider';
+import {
+  ControlErrorLatch,
+  createIdGenerator,
+  type RequestApprovalOptions,
+  requestApproval,
+} from '@restate-agents/core';
+import type { Context } from '@restatedev/restate-sdk';
+import {
+  isStepCount,
+  type LanguageModel,
+  type Tool,
+  type ToolApprovalStatus,
+  type ToolSet,
+} from 'ai';
+import { type DurableModelOptions, durableModel } from './durable-model.js';
+import { isDurableTool } from './durable-tool.js';
+
+/** What an approver is shown for one tool call that needs a human decision. */
+export interface ToolApprovalDetails {
+  toolName: string;
+  toolCallId: string;
+  /** The tool's input as the model sent it (validated against the tool's schema). */
+  input: unknown;
+  /** The reason the approval configuration gave, if any. */
+  reason?: string;
+}
+
+/** How tool calls that need approval (`toolApproval: 'user-approval'`, `needsApproval`) are decided. */
+export interface DurableApprovalOptions extends RequestApprovalOptions<ToolApprovalDetails> {
+  /**
+   * What the model is told when the approver says no (default: the approver's reason, or the SDK's own
+   * "denied" text when none was given).
+   */
+  describeDenial?: (details: ToolApprovalDetails, reason: string | undefined) => string | undefined;
+}
+
+/** Options of {@link withRestate}. */
+export interface WithRestateOptions {
+  /** Options of the durable model step (retry cap, headers, delta coalescing). */
+  model?: DurableModelOptions;
+  /**
+   * Approvals: a tool call that needs one suspends the invocation on an awakeable until someone resolves it
+   * with `true`/`false` or `{ approved, reason }`; the call then runs, or the model is told it was denied.
+   * `onRequest` tells the approver the awakeable id (it runs once, as a durable step).
+   */
+  approval?: DurableApprovalOptions;
+  /**
+   * How many tool calls of one turn run at once (default 1: one after the other, in model order). Above 1
+   * every tool must be a {@link durableTool} (or from `durableTools` / `durableMcpTools`): their steps are
+   * created in model order and awaited together, so the journal order is the same on every replay.
+   */
+  toolConcurrency?: number;
+}
+
+/** The settings {@link withRestate} reads and replaces; every other setting passes through unchanged. */
+export interface DurableCallSettings {
+  model: LanguageModel;
+  tools?: ToolSet;
+  stopWhen?: AnyStopCondition | AnyStopCondition[];
+  prepareStep?: (...args: never[]) => unknown;
+  toolApproval?: unknown;
+  onError?: (event: { error: unknown }) => unknown;
+  abortSignal?: AbortSignal;
+  timeout?: unknown;
+  _internal?: Record<string, unknown>;
+}
+
+/** Any tool set's stop condition: `never[]` accepts every `StepResult[]` a condition is typed for. */
+type AnyStopCondition = (options: { steps: never[] }) => boolean | PromiseLike<boolean>;
+
+/** `generateText` defaults to one step, `ToolLoopAgent` to twenty; their settings tell them apart. */
+const CALL_DEFAULT_STEPS = 1;
+const AGENT_DEFAULT_STEPS = 20;
+
+/**
+ * Makes the settings of one `generateText` / `streamText` / `generateObject` call, or of a `ToolLoopAgent`,
+ * durable (see the module comment). The user's `stopWhen` is kept; a condition that rethrows a tool's
+ * Restate control error is added first. `maxRetries` is forced to 0: Restate's retry cap owns retries.
+ *
+ * @example
+ * const result = await generateText(
+ *   withRestate(ctx, { model: openai('gpt-4.1'), tools: durableTools(ctx, { charge }), prompt, stopWhen: isStepCount(5) }),
+ * );
+ */
+export function withRestate<P extends DurableCallSettings>(
+  ctx: Context,
+  params: P,
+  options: WithRestateOptions = {},
+): P {
+  if (params.timeout !== undefined) {
+    throw new TypeError(
+      'withRestate: the AI SDK `timeout` option aborts a call whose model step Restate is still running; ' +
+        'remove it and bound the step with `options.model.maxRetryDuration` or a Restate timeout instead.',
+    );
+  }
+  const toolConcurrency = options.toolConcurrency ?? 1;
+  checkConcurrency(toolConcurrency, params.tools);
+  const latch = new ControlErrorLatch();
+  const isCall = 'prompt' in params || 'messages' in params;
+  // Only a call has an abort signal of its own; an agent gets one per generate()/stream() call.
+  const controller = isCall ? new AbortController() : undefined;
+  const capture = (error: unknown) => {
+    if (latch.capture(error) && controller && !controller.signal.aborted) {
+      controller.abort(latch.captured);
+    }
+  };
+
+  const rethrowCondition: AnyStopCondition = () => {
+    latch.rethrow();
+    return false;
+  };
+  const userStop =
+    params.stopWhen ?? isStepCount(isCall ? CALL_DEFAULT_STEPS : AGENT_DEFAULT_STEPS);
+  const userPrepareStep = params.prepareStep;
+  const userOnError = params.onError;
+
+  const durable: DurableCallSettings = {
+    ...params,
+    model: asDurable(ctx, params.model, options.model),
+    maxRetries: 0,
+    toolCallConcurrency: toolConcurrency,
+    stopWhen: [rethrowCondition, ...(Array.isArray(userStop) ? userStop : [userStop])],
+    prepareStep: async (...args: unknown[]) => {
+      latch.rethrow();
+      const prepared = (await userPrepareStep?.(...(args as never[]))) as
+        | { model?: LanguageModel }
+        | undefined;
+      if (prepared?.model === undefined) return prepared;
+      return { ...prepared, model: asDurable(ctx, prepared.model, options.model) };
+    },
+    _internal: {
+      generateId: createIdGenerator(ctx, { prefix: 'aitxt', size: 24 }),
+      generateCallId: createIdGenerator(ctx, { prefix: 'call', size: 24 }),
+      ...params._internal,
+    },
+    onError: (event: { error: unknown }) => {
+      capture(event.error);
+      if (latch.captured === undefined) return userOnError?.(event);
+    },
+  } as DurableCallSettings;
+  if (controller) {
+    durable.abortSignal = params.abortSignal
+      ? AbortSignal.any([params.abortSignal, controller.signal])
+      : controller.signal;
+  }
+  if (params.tools) durable.tools = guardTools(params.tools, latch, capture);
+  if (params.toolApproval !== undefined || hasNeedsApproval(params.tools)) {
+    durable.toolApproval = durableToolApproval(ctx, params.toolApproval, options.approval);
+  }
+  return durable as P;
+}
+
+function checkConcurrency(concurrency: number, tools: ToolSet | undefined): void {
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new RangeError(
+      `withRestate: toolConcurrency must be a whole number of at least 1, got ${concurrency}`,
+    );
+  }
+  if (concurrency === 1) return;
+  const plain = Object.entries(tools ?? {})
+    .filter(([, tool]) => tool.execute !== undefined && !isDurableTool(tool))
+    .map(([name]) => name);
+  if (plain.length > 0) {
+    throw new TypeError(
+      `withRestate: toolConcurrency ${concurrency} needs every tool to be a durableTool, but ${plain.join(', ')} ` +
+        `${plain.length === 1 ? 'is' : 'are'} not: tools that await their own steps would race and ` +
+        'replay in a different order. Wrap them with durableTool/durableTools, or keep toolConcurrency at 1.',
+    );
+  }
+}
+
+const DURABLE = Symbol.for('restate-agents.ai-sdk.durable-model');
+
+function asDurable(
+  ctx: Context,
+  model: LanguageModel,
+  options: DurableModelOptions | undefined,
+): LanguageModelV4 {
+  if (typeof model === 'string') {
+    throw new TypeError(
+      `withRestate needs a model instance, got the id "${model}": pass e.g. gateway("${model}") or openai("...").`,
+    );
+  }
+  if ((model as { [DURABLE]?: boolean })[DURABLE]) return model as LanguageModelV4;
+  const wrapped = durableModel(ctx, model as LanguageModelV4, options);
+  Object.defineProperty(wrapped, DURABLE, { value: true });
+  return wrapped;
+}
+
+/** Every tool's `execute` behind the latch: a control error is kept, and no later tool starts. */
+function guardTools(
+  tools: ToolSet,
+  latch: ControlErrorLatch,
+  capture: (error: unknown) => void,
+): ToolSet {
+  const guarded: ToolSet = {};
+  for (const [name, tool] of Object.entries(tools)) {
+    const execute = tool.execute as ((...args: unknown[]) => unknown) | undefined;
+    guarded[name] = execute
+      ? ({
+          ...tool,
+          execute: async (...args: unknown[]) => {
+            latch.rethrow();
+            try {
+              return await execute(...args);
+            } catch (error) {
+              capture(error);
+              throw error;
+            }
+          },
+        } as Tool)
+      : tool;
+  }
+  return guarded;
+}
+
+function hasNeedsApproval(tools: ToolSet | undefined): boolean {
+  return Object.values(tools ?? {}).some((tool) => tool.needsApproval !== undefined);
+}
+
+interface ApprovalRequest {
+  toolCall: { toolName: string; toolCallId: string; input: unknown };
+  tools: ToolSet | undefined;
+  messages: unknown[];
+  toolsContext: Record<string, unknown> | undefined;
+  runtimeContext: unknown;
+}
+
+type Status = Exclude<ToolApprovalStatus, string | undefined>;
+
+/**
+ * The user's approval configuration, resolved as the SDK resolves it; a `'user-approval'` verdict becomes a
+ * durable wait on an awakeable, answered `'approved'` or `'denied'`, so the SDK runs or denies the call in
+ * the same invocation instead of returning to the caller.
+ */
+function durableToolApproval(
+  ctx: Context,
+  configuration: unknown,
+  options: DurableApprovalOptions = {},
+): (request: ApprovalRequest) => Promise<Status> {
+  const { describeDenial, ...approvalOptions } = options;
+  return async (request) => {
+    const status = await resolveStatus(configuration, request);
+    if (status.type !== 'user-approval') return status;
+    const { toolName, toolCallId, input } = request.toolCall;
+    const details: ToolApprovalDetails = {
+      toolName,
+      toolCallId,
+      input,
+      ...(status.reason !== undefined && { reason: status.reason }),
+    };
+    const decision = await requestApproval(ctx, details, approvalOptions);
+    if (decision.approved) {
+      return decision.reason === undefined
+        ? { type: 'approved' }
+        : { type: 'approved', reason: decision.reason };
+    }
+    const reason = describeDenial ? describeDenial(details, decision.reason) : decision.reason;
+    return reason === undefined ? { type: 'denied' } : { type: 'denied', reason };
+  };
+}
+
+/** Mirrors the SDK's `resolveToolApproval` (not exported): generic function, per-tool entry, `needsApproval`. */
+async function resolveStatus(configuration: unknown, request: ApprovalRequest): Promise<Status> {
+  if (typeof configuration === 'function') {
+    return normalise(await configuration(request));
+  }
+  const { toolName, toolCallId, input } = request.toolCall;
+  const toolContext = request.toolsContext?.[toolName];
+  const entry = Object.hasOwn(Object(configuration ?? {}), toolName)
+    ? (configuration as Record<string, unknown>)[toolName]
+    : undefined;
+  if (entry != null) {
+    const value =
+      typeof entry === 'function'
+        ? await entry(input, {
+            toolCallId,
+            messages: request.messages,
+            toolContext,
+            runtimeContext: request.runtimeContext,
+          })
+        : entry;
+    return normalise(value as ToolApprovalStatus);
+  }
+  const tool =
+    request.tools && Object.hasOwn(request.tools, toolName) ? request.tools[toolName] : undefined;
+  const needsApproval = tool?.needsApproval as unknown;
+  if (needsApproval == null) return { type: 'not-applicable' };
+  const needed =
+    typeof needsApproval === 'function'
+      ? await needsApproval(input, { toolCallId, messages: request.messages, context: toolContext })
+      : needsApproval;
+  return needed ? { type: 'user-approval' } : { type: 'not-applicable' };
+}
+
+function normalise(status: ToolApprovalStatus): Status {
+  if (status === undefined) return { type: 'not-applicable' };
+  return typeof status === 'string' ? { type: status } : status;
+}

@@ -1,0 +1,5 @@
+import { describeConformance } from '@restate-agents/testing/vitest';
+import { generateTextDriver, streamTextDriver } from './driver.js';
+
+describeConformance(generateTextDriver);
+describeConformance(streamTextDriver);
