@@ -122,8 +122,17 @@ function toStepError(
   error: unknown,
   classify: (error: unknown) => ErrorClassification,
 ): Error {
-  if (error instanceof TerminalError || controlErrorKind(error) === 'terminal') {
-    return markOrigin(error as TerminalError);
+  if (error instanceof TerminalError) return markOrigin(error);
+  if (controlErrorKind(error) === 'terminal') {
+    // A TerminalError from another copy of the Restate SDK: Restate checks `instanceof` against its own
+    // copy, so it is rebuilt as one, or the step would be retried.
+    const foreign = error as TerminalError;
+    return markOrigin(
+      new TerminalError(foreign.message, {
+        errorCode: foreign.code,
+        ...(foreign.metadata && { metadata: foreign.metadata }),
+      }),
+    );
   }
   if (error instanceof RetryableError) return error;
   if (error instanceof RestateError && error.name === 'PauseError') return error;

@@ -68,6 +68,13 @@ const steps = restate.object({
         throw new restate.TerminalError('card declined', { errorCode: 402 });
       });
     },
+    async foreignTerminal(ctx: restate.ObjectContext) {
+      return durableStep(ctx, 'foreign', () => {
+        count(ctx.key);
+        // What a TerminalError from a second copy of the Restate SDK looks like: same name and code.
+        throw Object.assign(new Error('declined elsewhere'), { name: 'TerminalError', code: 422 });
+      });
+    },
     async tooLarge(ctx: restate.ObjectContext) {
       return durableStep(
         ctx,
@@ -150,6 +157,13 @@ describe('durableStep against a real restate-server', () => {
     expect(executions.get('terminal')).toBe(1);
     expect(error.message).toBe('card declined');
     expect(error.code).toBe(402);
+  });
+
+  it('treats a TerminalError from another copy of the Restate SDK as terminal', async () => {
+    const error = await failure('foreignTerminal', 'foreign');
+    expect(executions.get('foreign')).toBe(1);
+    expect(error.message).toBe('declined elsewhere');
+    expect(error.code).toBe(422);
   });
 
   it('refuses an oversized value with an error naming the step and the size', async () => {
