@@ -3,6 +3,7 @@ import type { Context } from '@restatedev/restate-sdk';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { DurableRunner } from './durable-runner.js';
+import { durableTool } from './durable-tool.js';
 import { withReplayStableTracing } from './replay-stable-tracing.js';
 import { tool } from './tool.js';
 
@@ -40,6 +41,56 @@ describe('DurableRunner configuration', () => {
     expect(config.tracingDisabled).toBe(true);
     const tracing = new DurableRunner(noContext, { tracingDisabled: false }).runner.config;
     expect(tracing.tracingDisabled).toBe(false);
+  });
+});
+
+describe('toolConcurrency', () => {
+  const durable = durableTool({
+    name: 'durable',
+    description: 'one step',
+    parameters: z.object({}),
+    execute: () => 'x',
+  });
+  const plain = tool({
+    name: 'plain',
+    description: 'awaits what it likes',
+    parameters: z.object({}),
+    execute: () => 'x',
+  });
+
+  it('sets the SDK concurrency, default 1', () => {
+    const { config } = new DurableRunner(noContext, { toolConcurrency: 3 }).runner;
+    expect(config.toolExecution?.maxFunctionToolConcurrency).toBe(3);
+  });
+
+  it('refuses a plain tool, naming it, when tools run in parallel', async () => {
+    const agent = new Agent({ name: 'busy', model: 'm', tools: [durable, plain] });
+    await expect(
+      new DurableRunner(noContext, { toolConcurrency: 2 }).run(agent, 'hi'),
+    ).rejects.toMatchObject({
+      name: 'TerminalError',
+      message: expect.stringMatching(/Tool "plain" of agent "busy" is not a durableTool/),
+    });
+  });
+
+  it('refuses a plain tool on a handoff target too', async () => {
+    const target = new Agent({ name: 'target', model: 'm', tools: [plain] });
+    const agent = new Agent({ name: 'front', model: 'm', tools: [durable], handoffs: [target] });
+    await expect(
+      new DurableRunner(noContext, { toolConcurrency: 2 }).run(agent, 'hi'),
+    ).rejects.toThrow(/Tool "plain" of agent "target"/);
+  });
+
+  it('refuses a concurrency that is not a whole number of at least 1, or set twice', () => {
+    expect(() => new DurableRunner(noContext, { toolConcurrency: 0 })).toThrow(/at least 1/);
+    expect(() => new DurableRunner(noContext, { toolConcurrency: 1.5 })).toThrow(/at least 1/);
+    expect(
+      () =>
+        new DurableRunner(noContext, {
+          toolConcurrency: 2,
+          toolExecution: { maxFunctionToolConcurrency: 2 },
+        }),
+    ).toThrow(/not both/);
   });
 });
 

@@ -1,6 +1,7 @@
 /**
  * The SDK's `Runner`, made durable per invocation: model calls journaled through a durable model provider
- * (R1, R2, R6, R11), function tools one at a time in model order (R7), Restate control errors unwrapped from
+ * (R1, R2, R6, R11), function tools one at a time in model order or, opt-in, durable tools in parallel with
+ * their steps journaled in model order (R7), Restate control errors unwrapped from
  * the SDK's `ToolCallError` / `GuardrailExecutionError` (R4, R5), tracing off or with replay-stable ids
  * (R8), and tool approvals paused on awakeables inside the same invocation.
  */
@@ -28,6 +29,7 @@ import {
 } from '@restate-agents/core';
 import { type Context, type Duration, TerminalError } from '@restatedev/restate-sdk';
 import { type DurableModelOptions, durableModel, durableModelProvider } from './durable-model.js';
+import { isDurableTool } from './durable-tool.js';
 import { withReplayStableTracing } from './replay-stable-tracing.js';
 import { bindRun } from './restate-context.js';
 import { controlAwareStream } from './streamed-result.js';
@@ -63,6 +65,17 @@ export interface DurableApprovalOptions {
 export interface DurableRunnerOptions extends Partial<RunConfig>, DurableModelOptions {
   /** Approvals of tools with `needsApproval`; an approval always waits on an awakeable. */
   approvals?: DurableApprovalOptions;
+  /**
+   * How many function tools of one model turn run at once (sets the SDK's
+   * `toolExecution.maxFunctionToolConcurrency`). Default 1: one at a time, in model order.
+   *
+   * Above 1 every function tool of the agents run must be a `durableTool` (one journaled step each,
+   * created in model order and awaited together); `run` refuses a plain `tool()` or an agent tool with a
+   * `TerminalError`, because a tool awaiting several durable operations while others run creates its
+   * journal entries in whatever order the waits resolve, and the replay fails with a journal mismatch.
+   * Setting `toolExecution.maxFunctionToolConcurrency` yourself skips that check.
+   */
+  toolConcurrency?: number;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: any agent, as the SDK's own Runner.run accepts.
@@ -74,7 +87,8 @@ type AnyAgent = Agent<any, any>;
  * - Every model call is a journaled step (3 attempts by default, errors classified, `openai` client retries
  *   off); string models resolve through a durable provider, `Model` objects on agents and handoff targets
  *   are wrapped.
- * - Function tools run one at a time in model order (`toolExecution.maxFunctionToolConcurrency: 1`).
+ * - Function tools run one at a time in model order (`toolExecution.maxFunctionToolConcurrency: 1`), or
+ *   `toolConcurrency` {@link durableTool}s at a time, their steps journaled in model order.
  * - Input guardrails run before the first model call instead of racing it.
  * - A `TerminalError`, cancellation or suspension inside a tool, guardrail or nested run ends the run with
  *   that error, not the SDK's wrapper. Use this package's `tool()` so the SDK does not swallow it.
@@ -106,13 +120,18 @@ export class DurableRunner {
   readonly #ctx: Context;
   readonly #options: DurableRunnerOptions;
   readonly #agents = new WeakMap<AnyAgent, AnyAgent>();
+  /** `toolConcurrency` when above 1: every function tool must then be a `durableTool`. */
+  readonly #parallelTools: number | undefined;
 
   constructor(ctx: Context, options: DurableRunnerOptions = {}) {
     this.#ctx = ctx;
     this.#options = options;
-    const { approvals, step, keepProviderData, ...config } = options;
+    const { approvals, step, keepProviderData, toolConcurrency, ...config } = options;
     const modelOptions: DurableModelOptions = { step, keepProviderData };
     rejectWallClock('RunConfig.modelSettings', config.modelSettings);
+    checkToolConcurrency(toolConcurrency, config.toolExecution);
+    this.#parallelTools =
+      toolConcurrency !== undefined && toolConcurrency > 1 ? toolConcurrency : undefined;
     this.runner = new Runner({
       ...config,
       modelProvider: durableModelProvider(
@@ -126,7 +145,7 @@ export class DurableRunner {
         }),
       ...(config.inputGuardrails && { inputGuardrails: config.inputGuardrails.map(blocking) }),
       tracingDisabled: config.tracingDisabled ?? true,
-      toolExecution: { maxFunctionToolConcurrency: 1, ...config.toolExecution },
+      toolExecution: { maxFunctionToolConcurrency: toolConcurrency ?? 1, ...config.toolExecution },
     });
   }
 
@@ -233,6 +252,18 @@ export class DurableRunner {
             '(`promise.orTimeout`) inside the tool instead.',
         );
       }
+      if (
+        this.#parallelTools !== undefined &&
+        candidate.type === 'function' &&
+        !isDurableTool(candidate)
+      ) {
+        throw new TerminalError(
+          `Tool "${candidate.name}" of agent "${agent.name}" is not a durableTool, but toolConcurrency is ` +
+            `${this.#parallelTools}: a tool awaiting durable operations while other tools run journals ` +
+            'them in whatever order its waits resolve, and the replay fails with a journal mismatch. Make it ' +
+            'a durableTool (one step), or keep toolConcurrency at 1.',
+        );
+      }
     }
     const { step, keepProviderData } = this.#options;
     const converted = agent.clone({
@@ -249,6 +280,23 @@ export class DurableRunner {
         : this.#convert(target),
     );
     return converted;
+  }
+}
+
+function checkToolConcurrency(
+  toolConcurrency: number | undefined,
+  toolExecution: RunConfig['toolExecution'] | undefined,
+): void {
+  if (toolConcurrency === undefined) return;
+  if (!Number.isInteger(toolConcurrency) || toolConcurrency < 1) {
+    throw new TerminalError(
+      `DurableRunner: toolConcurrency must be a whole number of at least 1, got ${toolConcurrency}`,
+    );
+  }
+  if (toolExecution?.maxFunctionToolConcurrency !== undefined) {
+    throw new TerminalError(
+      'DurableRunner: set either toolConcurrency or toolExecution.maxFunctionToolConcurrency, not both.',
+    );
   }
 }
 

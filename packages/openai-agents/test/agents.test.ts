@@ -2,7 +2,7 @@
  * What the conformance suite does not cover, against a real restate-server in always-replay mode (every
  * await suspends and the handler replays from the top, so any nondeterminism or repeated call shows):
  * handoffs to agents with `Model` objects, agents as tools (and a `TerminalError` inside one), ordered
- * tools, blocking input guardrails and `durableTool`.
+ * tools, parallel durable tools (`toolConcurrency`), blocking input guardrails and `durableTool`.
  */
 import { Agent, type InputGuardrail, type Model, tool as sdkTool } from '@openai/agents-core';
 import { OpenAIProvider } from '@openai/agents-openai';
@@ -70,6 +70,39 @@ const racingTool = (name: string, slowOnOddRuns: boolean) =>
     },
   });
 
+/** Latencies of the parallel tools, in model order: the first finishes last. */
+const LATENCIES = { slow: 300, fast: 50, medium: 150 } as const;
+type ParallelName = keyof typeof LATENCIES;
+/** When each parallel tool body started and ended (outside Restate), per key and tool. */
+const spans = new Map<string, { start: number; end: number }>();
+
+/** The body both variants run: count the side effect, wait its latency, record its span. */
+const sideEffect = async (key: string, name: ParallelName) => {
+  count(`parallel:${key}:${name}`);
+  const start = performance.now();
+  await pause(LATENCIES[name]);
+  spans.set(`${key}:${name}`, { start, end: performance.now() });
+  return `${name} done`;
+};
+
+const parallelTools = (plain: boolean) =>
+  (Object.keys(LATENCIES) as ParallelName[]).map((name) =>
+    plain
+      ? tool({
+          name,
+          description: `Parallel ${name}`,
+          parameters: z.object({ key: z.string() }),
+          execute: ({ key }, runContext) =>
+            restateContext(runContext).run(STEP_NAMES.tool(name), () => sideEffect(key, name)),
+        })
+      : durableTool({
+          name,
+          description: `Parallel ${name}`,
+          parameters: z.object({ key: z.string() }),
+          execute: ({ key }) => sideEffect(key, name),
+        }),
+  );
+
 interface Input {
   scenario: string;
   model: string;
@@ -132,6 +165,25 @@ const agents = restate.object({
         ...(input.unordered && { toolExecution: { maxFunctionToolConcurrency: null } }),
       });
       const result = await runner.run(agent, 'race');
+      return { text: result.finalOutput };
+    },
+    async parallel(
+      ctx: restate.ObjectContext,
+      input: Input & { plain?: boolean; concurrency?: number },
+    ) {
+      const agent = new Agent({
+        name: 'parallel',
+        model: input.model,
+        tools: parallelTools(input.plain === true),
+      });
+      const runner = new DurableRunner(ctx, {
+        modelProvider: provider,
+        // Plain tools are refused under toolConcurrency; the SDK's own setting skips that check.
+        ...(input.plain
+          ? { toolExecution: { maxFunctionToolConcurrency: 3 } }
+          : { toolConcurrency: input.concurrency ?? 3 }),
+      });
+      const result = await runner.run(agent, 'in parallel');
       return { text: result.finalOutput };
     },
     async guarded(ctx: restate.ObjectContext, input: Input) {
@@ -284,6 +336,73 @@ describe('ordering', () => {
     scriptRace(key);
     const failure = await env
       .attach(await invoke('race', key, { unordered: true }))
+      .catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(Error);
+    expect(env.logs() + (failure as Error).message).toMatch(
+      /mismatch|awaitNext already pending|570/i,
+    );
+  });
+
+  const scriptParallel = (key: string) =>
+    mock.conversation(key, (request) =>
+      request.turnIndex === 0
+        ? {
+            toolCalls: (Object.keys(LATENCIES) as ParallelName[]).map((name) => ({
+              name,
+              arguments: { key },
+            })),
+          }
+        : { text: 'all done' },
+    );
+
+  it('runs durable tools in parallel under toolConcurrency, their steps in model order', async () => {
+    const key = 'parallel-durable';
+    scriptParallel(key);
+    const invocationId = await invoke('parallel', key, {});
+    expect(await env.attach(invocationId)).toEqual({ text: 'all done' });
+    for (const name of Object.keys(LATENCIES)) {
+      expect(executions.get(`parallel:${key}:${name}`)).toBe(1);
+    }
+    // Model order, not completion order (fast, medium, slow).
+    expect(await runNames(invocationId)).toEqual([
+      STEP_NAMES.model,
+      STEP_NAMES.tool('slow'),
+      STEP_NAMES.tool('fast'),
+      STEP_NAMES.tool('medium'),
+      STEP_NAMES.model,
+    ]);
+    // They overlapped: every body started before any ended.
+    const measured = Object.keys(LATENCIES).map((name) => spans.get(`${key}:${name}`));
+    const starts = measured.map((span) => span?.start ?? Number.NaN);
+    const ends = measured.map((span) => span?.end ?? Number.NaN);
+    expect(Math.max(...starts)).toBeLessThan(Math.min(...ends));
+  });
+
+  it('with fewer workers than calls, later tools start as earlier batches finish, still in model order', async () => {
+    const key = 'parallel-two';
+    scriptParallel(key);
+    const invocationId = await invoke('parallel', key, { concurrency: 2 });
+    expect(await env.attach(invocationId)).toEqual({ text: 'all done' });
+    for (const name of Object.keys(LATENCIES)) {
+      expect(executions.get(`parallel:${key}:${name}`)).toBe(1);
+    }
+    expect(await runNames(invocationId)).toEqual([
+      STEP_NAMES.model,
+      STEP_NAMES.tool('slow'),
+      STEP_NAMES.tool('fast'),
+      STEP_NAMES.tool('medium'),
+      STEP_NAMES.model,
+    ]);
+    const slow = spans.get(`${key}:slow`);
+    const fast = spans.get(`${key}:fast`);
+    expect(fast?.start ?? Number.NaN).toBeLessThan(slow?.end ?? Number.NaN);
+  });
+
+  it('the same tools as plain tools awaiting ctx.run concurrently fail the invocation', async () => {
+    const key = 'parallel-plain';
+    scriptParallel(key);
+    const failure = await env
+      .attach(await invoke('parallel', key, { plain: true }))
       .catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(Error);
     expect(env.logs() + (failure as Error).message).toMatch(
