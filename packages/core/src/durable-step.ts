@@ -46,21 +46,22 @@ const passThroughSerde: Serde<Uint8Array> = {
 
 /**
  * Runs `action` as one journaled step (`ctx.run`) with a retry cap (default 3 attempts) and classified
- * errors. On replay the journaled value is returned and `action` does not run.
+ * errors. On replay the journaled value is returned and `action` does not run. `action` receives the
+ * attempt's abort signal: pass it to the SDK call so an in-flight request is cancelled when the attempt ends.
  *
  * Returns a `RestatePromise`, so several steps combine with `RestatePromise.all` (never native `Promise.all`).
  * When the attempts run out the step fails with a `TerminalError` naming the step, the attempts and the
  * last error.
  *
  * @example
- * const completion = await durableStep(ctx, 'openai:chat', () =>
- *   openai.chat.completions.create({ model, messages }, { maxRetries: 0 }),
+ * const completion = await durableStep(ctx, 'openai:chat', (signal) =>
+ *   openai.chat.completions.create({ model, messages }, { maxRetries: 0, signal }),
  * );
  */
 export function durableStep<T>(
   ctx: Context,
   name: string,
-  action: () => T | Promise<T>,
+  action: (attemptSignal: AbortSignal) => T | Promise<T>,
   options: DurableStepOptions<T> = {},
 ): RestatePromise<T> {
   const {
@@ -75,19 +76,39 @@ export function durableStep<T>(
     runOptions.maxRetryAttempts = DEFAULT_MAX_ATTEMPTS;
   }
 
+  // Aborted when this attempt ends (crash of the connection, suspension, abort timeout). A closure of an
+  // attempt that is already over must not start its side effect: the next attempt runs the step itself.
+  const attempt = ctx.request().attemptCompletedSignal;
   return ctx
     .run(
       name,
       async () => {
+        if (attempt.aborted) {
+          throw new RetryableError(`Step "${name}" not started: its attempt is already over`);
+        }
         let value: T;
         try {
-          value = await action();
+          value = await action(attempt);
         } catch (error) {
           throw toStepError(name, error, classify);
         }
         // Serialised here, inside the step, so an oversized value fails as a journaled terminal error
         // instead of a rejected message after the provider was paid.
-        const bytes = serde.serialize(value);
+        let bytes: Uint8Array;
+        try {
+          bytes = serde.serialize(value);
+        } catch (error) {
+          // The same value would fail the same way on every attempt: retrying would only repeat the
+          // side effect that produced it.
+          throw markOrigin(
+            new TerminalError(
+              `Step "${name}" produced a value that cannot be journaled: ${
+                error instanceof Error ? error.message : String(error)
+              }`,
+              { metadata: { [REASON_KEY]: 'not-serialisable', step: name } },
+            ),
+          );
+        }
         if (bytes.byteLength > limit) {
           throw markOrigin(new JournalValueTooLargeError(name, bytes.byteLength, limit));
         }
@@ -102,7 +123,11 @@ export function durableStep<T>(
 }
 
 /** Why a step failed when the step itself gave up, as opposed to a `TerminalError` its action threw. */
-export type StepFailureReason = ErrorReason | 'retries-exhausted' | 'journal-value-too-large';
+export type StepFailureReason =
+  | ErrorReason
+  | 'retries-exhausted'
+  | 'journal-value-too-large'
+  | 'not-serialisable';
 
 /**
  * Tells a failure the step decided on (a non-retryable provider error, the attempts ran out, a value too

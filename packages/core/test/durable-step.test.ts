@@ -68,6 +68,14 @@ const steps = restate.object({
         throw new restate.TerminalError('card declined', { errorCode: 402 });
       });
     },
+    async circular(ctx: restate.ObjectContext) {
+      return durableStep(ctx, 'circular', () => {
+        count(ctx.key);
+        const value: Record<string, unknown> = {};
+        value.self = value;
+        return value;
+      });
+    },
     async foreignTerminal(ctx: restate.ObjectContext) {
       return durableStep(ctx, 'foreign', () => {
         count(ctx.key);
@@ -157,6 +165,14 @@ describe('durableStep against a real restate-server', () => {
     expect(executions.get('terminal')).toBe(1);
     expect(error.message).toBe('card declined');
     expect(error.code).toBe(402);
+  });
+
+  it('fails a value that cannot be journaled at once, naming the step (the action is not repeated)', async () => {
+    const error = await failure('circular', 'circular');
+    expect(executions.get('circular')).toBe(1);
+    expect(error.message).toBe(
+      'Step "circular" produced a value that cannot be journaled: Cannot journal a value with a circular reference',
+    );
   });
 
   it('treats a TerminalError from another copy of the Restate SDK as terminal', async () => {

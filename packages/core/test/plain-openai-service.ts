@@ -51,9 +51,10 @@ async function callModel(
   model: string,
   messages: ChatCompletionMessageParam[],
   stream: boolean,
+  signal: AbortSignal,
 ): Promise<ModelAnswer> {
   if (!stream) {
-    const completion = await openai.chat.completions.create({ model, messages, tools });
+    const completion = await openai.chat.completions.create({ model, messages, tools }, { signal });
     const choice = completion.choices[0];
     if (!choice) throw new Error('The model returned no choices');
     return {
@@ -75,13 +76,10 @@ async function callModel(
     };
   }
   // R6: the stream is consumed inside the step; only the assembled answer is journaled.
-  const chunks = await openai.chat.completions.create({
-    model,
-    messages,
-    tools,
-    stream: true,
-    stream_options: { include_usage: true },
-  });
+  const chunks = await openai.chat.completions.create(
+    { model, messages, tools, stream: true, stream_options: { include_usage: true } },
+    { signal },
+  );
   const answer: ModelAnswer = { text: '', toolCalls: [], finishReason: null };
   for await (const chunk of chunks) {
     if (chunk.usage) {
@@ -153,8 +151,8 @@ const conformanceAgent = restate.object({
       await history.append({ role: 'user', content: input.prompt });
       const messages = await history.read();
       for (let turn = 0; turn < MAX_TURNS; turn++) {
-        const answer = await durableStep(ctx, 'openai:chat', () =>
-          callModel(input.model, messages, input.stream === true),
+        const answer = await durableStep(ctx, 'openai:chat', (signal) =>
+          callModel(input.model, messages, input.stream === true, signal),
         );
         const assistant: ChatCompletionMessageParam = {
           role: 'assistant',

@@ -1,0 +1,62 @@
+/** The configurations `pnpm bench` compares, shared by the driver and the service process. */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/** The input of every benchmark handler and floor. */
+export interface BenchInput {
+  conversation: string;
+  /** Tag of a traced run (replay measurement); its timings go to BENCH_TRACE_FILE. */
+  trace?: string;
+  /** Pass the `bench:last-tool` crash point in the last tool (the driver arms it). */
+  crash?: boolean;
+}
+
+export const LAST_TOOL_CRASH_POINT = 'bench:last-tool';
+
+export interface BenchConfig {
+  id: string;
+  label: string;
+  /** The no-Restate loop with the same SDK; undefined for the raw Restate floor itself. */
+  floor: 'ai-sdk' | 'openai' | undefined;
+  /** Adapter package slug that must be built for this configuration to run. */
+  adapter?: string;
+}
+
+export const ALL_CONFIGS: readonly BenchConfig[] = [
+  { id: 'raw', label: 'raw Restate: ctx.run steps, same payloads', floor: undefined },
+  {
+    id: 'official',
+    label: '@restatedev/vercel-ai-middleware 0.4.0 (durableCalls)',
+    floor: 'ai-sdk',
+  },
+  {
+    id: 'ai-sdk',
+    label: '@restate-agents/ai-sdk (withRestate + durableTools)',
+    floor: 'ai-sdk',
+    adapter: 'ai-sdk',
+  },
+  { id: 'core', label: '@restate-agents/core (openai loop on durableStep)', floor: 'openai' },
+];
+
+export const FLOOR_LABELS: Record<'ai-sdk' | 'openai', string> = {
+  'ai-sdk': 'no Restate: AI SDK generateText',
+  openai: 'no Restate: openai chat loop',
+};
+
+/** Restate service name of a configuration. */
+export function serviceName(config: string): string {
+  return `Bench_${config.replaceAll('-', '_')}`;
+}
+
+const packagesDir = fileURLToPath(new URL('../../packages/', import.meta.url));
+
+/** Adapters are being written alongside: one is benchmarked once its `dist/index.js` is built. */
+export function isAdapterBuilt(slug: string): boolean {
+  return existsSync(`${packagesDir}${slug}/dist/index.js`);
+}
+
+export function availableConfigs(): BenchConfig[] {
+  return ALL_CONFIGS.filter(
+    (config) => config.adapter === undefined || isAdapterBuilt(config.adapter),
+  );
+}
