@@ -66,6 +66,14 @@ export const CHAOS_ADAPTERS: readonly ChaosAdapter[] = [
     modelStep: /^langchain:model$/,
     recordStep: /record/,
   },
+  {
+    id: 'langgraph',
+    slug: 'langgraph',
+    entry: `${packages}langgraph/test/conformance-service.ts`,
+    // Its agent node calls the model through durableChatModel from @restate-agents/langchain.
+    modelStep: /^langchain:model$/,
+    recordStep: /^tool:record$/,
+  },
 ];
 
 export function availableChaosAdapters(): ChaosAdapter[] {

@@ -2,6 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 // Two projects split by cost (CONVENTIONS §7): `unit` needs no server; `integration` runs against a real
 // restate-server started by @restate-agents/testing, one file at a time on a 2-core machine.
+// `globals` is on for integration because LangGraph's checkpointer validation suite calls `describe`/`it`
+// as globals.
 export default defineConfig({
   test: {
     projects: [
@@ -14,6 +16,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/**/*.test.ts'],
+          globals: true,
           testTimeout: 60_000,
           hookTimeout: 60_000,
           fileParallelism: false,

@@ -1,1 +1,5 @@
-export {};
+export type { DurableGraph, DurableGraphOptions, GraphInterruptRequest } from './durable-graph.js';
+export { durableGraph } from './durable-graph.js';
+export type { RestateCheckpointSaverOptions } from './restate-checkpoint-saver.js';
+export { RestateCheckpointSaver } from './restate-checkpoint-saver.js';
+export { STEP_NAMES } from './step-names.js';

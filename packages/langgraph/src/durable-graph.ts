@@ -1,0 +1,369 @@
+/**
+ * Runs a compiled LangGraph graph inside a Restate handler so that a replay takes the same path:
+ * the tasks of a superstep create their durable operations in a fixed order (R7), message ids are
+ * derived from the invocation's seeded random source (R8), node retry policies never retry Restate's
+ * control errors (R4, R5), checkpoints go to Virtual Object state through a journaled copy (R10), and
+ * `interrupt()` can pause on an awakeable inside the invocation.
+ */
+import { isBaseMessage } from '@langchain/core/messages';
+import { type Runnable, type RunnableConfig, RunnableLambda } from '@langchain/core/runnables';
+import { v5 as uuidv5 } from '@langchain/core/utils/uuid';
+import { Command, isCommand, type Pregel, type RetryPolicy } from '@langchain/langgraph';
+import { ControlErrorLatch, durableStep, isRestateControlError } from '@restate-agents/core';
+import type { ObjectContext } from '@restatedev/restate-sdk';
+import { RestateCheckpointSaver } from './restate-checkpoint-saver.js';
+import { STEP_NAMES } from './step-names.js';
+import { SuperstepGate, type TaskOrderKey } from './superstep-gate.js';
+
+// biome-ignore lint/suspicious/noExplicitAny: a graph of any state shape is accepted.
+type AnyGraph = Pregel<any, any, any, any, any, any, any, any, any, any>;
+
+/** One `interrupt()` waiting for a human, as passed to {@link DurableGraphOptions.onInterrupt}. */
+export interface GraphInterruptRequest {
+  /** Resolve this awakeable with the resume value (`ctx.resolveAwakeable(id, value)`, or over HTTP). */
+  awakeableId: string;
+  /** The value the node passed to `interrupt(value)`. */
+  value: unknown;
+  /** LangGraph's interrupt id (for display; it changes between attempts of the invocation). */
+  interruptId: string | undefined;
+}
+
+/** Options of {@link durableGraph}. */
+export interface DurableGraphOptions {
+  /** Where checkpoints go; default a {@link RestateCheckpointSaver} on this object's state. */
+  checkpointer?: RestateCheckpointSaver;
+  /**
+   * How many tasks of one superstep run at once (default 1: one after the other, by node name and task
+   * path). Above 1 a node must start all its durable operations before it awaits one of them (one
+   * `durableChatModel` call, one durable tool): only then is their journal order fixed.
+   */
+  concurrency?: number;
+  /**
+   * When set, `interrupt()` pauses inside the invocation: each pending interrupt gets an awakeable, this
+   * callback runs once per interrupt as a journaled step (send the id to a human), and the graph resumes
+   * with the awakeable's value. Without it the run ends at the interrupt; resume it in a later invocation
+   * with `new Command({ resume })` on the same thread.
+   */
+  onInterrupt?: (request: GraphInterruptRequest) => void | Promise<void>;
+}
+
+/** A graph run by {@link durableGraph}: LangGraph's `invoke` and `stream`, durable. */
+export interface DurableGraph<G extends AnyGraph> {
+  /** `graph.invoke(input, config)`; `config.configurable.thread_id` defaults to the object key. */
+  invoke(
+    input: Parameters<G['invoke']>[0],
+    config?: Parameters<G['invoke']>[1],
+  ): ReturnType<G['invoke']>;
+  /** `graph.stream(input, config)`, chunk by chunk; checkpoints are committed when the stream ends. */
+  stream(
+    input: Parameters<G['stream']>[0],
+    config?: Parameters<G['stream']>[1],
+  ): AsyncGenerator<unknown>;
+  /** The saver holding this graph's checkpoints. */
+  readonly checkpointer: RestateCheckpointSaver;
+}
+
+/**
+ * Makes a compiled LangGraph graph durable for one Restate handler invocation. The graph itself is not
+ * changed; nodes that call models or tools should make those calls durable themselves (for example with
+ * `durableChatModel` and `durableTool` from `@restate-agents/langchain`).
+ *
+ * @example
+ * const agent = restate.object({
+ *   name: 'Agent',
+ *   handlers: {
+ *     async run(ctx: restate.ObjectContext, prompt: string) {
+ *       const graph = durableGraph(ctx, buildGraph(ctx));
+ *       const state = await graph.invoke({ messages: [new HumanMessage(prompt)] });
+ *       return state.messages.at(-1)?.text;
+ *     },
+ *   },
+ * });
+ */
+export function durableGraph<G extends AnyGraph>(
+  ctx: ObjectContext,
+  graph: G,
+  options: DurableGraphOptions = {},
+): DurableGraph<G> {
+  const checkpointer = options.checkpointer ?? new RestateCheckpointSaver(ctx);
+
+  const prepare = (config: RunnableConfig | undefined) => {
+    const gate = new SuperstepGate(options.concurrency ?? 1);
+    // One draw per run from the seeded source; every message id below is derived from it by name.
+    const seed = ctx.rand.uuidv4();
+    const copy = wrapGraph(graph, checkpointer, gate, seed);
+    const runConfig = {
+      ...config,
+      configurable: { thread_id: ctx.key, ...config?.configurable },
+      // Checkpoints are written once, when the run ends: nothing touches state while nodes run.
+      durability: 'exit' as const,
+    };
+    return { copy, runConfig, seed };
+  };
+
+  /** Pending interrupts → one awakeable each → the `Command` that resumes them; `undefined` when done. */
+  const awaitInterrupts = async (copy: AnyGraph, config: RunnableConfig) => {
+    if (!options.onInterrupt) return undefined;
+    const snapshot = await copy.getState(config);
+    const interrupts = snapshot.tasks.flatMap((task) => task.interrupts ?? []);
+    if (interrupts.length === 0) return undefined;
+    const resume: Record<string, unknown> = {};
+    for (const interrupt of interrupts) {
+      const awakeable = ctx.awakeable<unknown>();
+      const request: GraphInterruptRequest = {
+        awakeableId: awakeable.id,
+        value: interrupt.value,
+        interruptId: interrupt.id,
+      };
+      await durableStep(ctx, STEP_NAMES.interrupt, async () => {
+        await options.onInterrupt?.(request);
+      });
+      resume[interrupt.id ?? ''] = await awakeable.promise;
+    }
+    const only = interrupts.length === 1 ? Object.values(resume)[0] : undefined;
+    return new Command({ resume: interrupts.length === 1 ? only : resume });
+  };
+
+  return {
+    checkpointer,
+    invoke: (async (input: unknown, config?: RunnableConfig) => {
+      const { copy, runConfig, seed } = prepare(config as RunnableConfig | undefined);
+      checkpointer.deferWrites();
+      let next: unknown = stampMessageIds(input, idSource(seed, 'input'));
+      let output: unknown;
+      for (;;) {
+        output = await copy.invoke(next, runConfig);
+        const resume = await awaitInterrupts(copy, runConfig);
+        if (!resume) break;
+        next = resume;
+      }
+      await checkpointer.commitWrites();
+      return output;
+    }) as DurableGraph<G>['invoke'],
+    async *stream(input, config) {
+      const { copy, runConfig, seed } = prepare(config as RunnableConfig | undefined);
+      checkpointer.deferWrites();
+      let next: unknown = stampMessageIds(input, idSource(seed, 'input'));
+      for (;;) {
+        for await (const chunk of await copy.stream(next, runConfig)) yield chunk;
+        const resume = await awaitInterrupts(copy, runConfig);
+        if (!resume) break;
+        next = resume;
+      }
+      await checkpointer.commitWrites();
+    },
+  };
+}
+
+/**
+ * A copy of `graph` (the caller's graph is untouched) whose nodes run through the gate, stamp message ids
+ * on their output, and whose retry policies leave control errors alone.
+ */
+function wrapGraph(
+  graph: AnyGraph,
+  checkpointer: RestateCheckpointSaver,
+  gate: SuperstepGate,
+  seed: string,
+): AnyGraph {
+  const copy = graph.withConfig({}) as AnyGraph;
+  copy.checkpointer = checkpointer;
+  if (graph.retryPolicy) copy.retryPolicy = guardRetryPolicy(graph.retryPolicy, gate);
+  const nodes: Record<string, unknown> = {};
+  for (const [name, node] of Object.entries(graph.nodes as Record<string, AnyNode>)) {
+    const wrapped: AnyNode = Object.assign(Object.create(Object.getPrototypeOf(node)), node);
+    wrapped.bound = stampingRunnable(guardToolNode(node.bound), seed);
+    if (node.retryPolicy) wrapped.retryPolicy = guardRetryPolicy(node.retryPolicy, gate);
+    const getNode = Object.getPrototypeOf(node).getNode as AnyNode['getNode'];
+    wrapped.getNode = () => {
+      const inner = getNode.call(wrapped);
+      return inner === undefined ? undefined : gatedRunnable(inner, gate);
+    };
+    nodes[name] = wrapped;
+  }
+  copy.nodes = nodes;
+  return copy;
+}
+
+interface AnyNode {
+  bound: Runnable;
+  retryPolicy?: RetryPolicy;
+  getNode(): Runnable | undefined;
+}
+
+/**
+ * The task's whole node (the user's function and LangGraph's channel writers) behind the gate. An object
+ * with its own `invoke`, not a Runnable chain, so LangGraph's runner reaches the gate synchronously.
+ */
+function gatedRunnable(inner: Runnable, gate: SuperstepGate): Runnable {
+  const gated = Object.create(inner) as Runnable;
+  gated.invoke = (input: unknown, config?: RunnableConfig) => {
+    const taskId = String(config?.configurable?.__pregel_task_id ?? '');
+    const metadata = config?.metadata ?? {};
+    const key: TaskOrderKey = [
+      String(metadata.langgraph_node ?? ''),
+      (metadata.langgraph_path as unknown[] | undefined) ?? [],
+    ];
+    return gate.run(taskId, key, () => inner.invoke(input, config));
+  };
+  return gated;
+}
+
+interface ToolNodeLike {
+  bound: Runnable;
+  latch: ControlErrorLatch | undefined;
+}
+
+/**
+ * LangGraph's prebuilt `ToolNode` turns every error a tool throws into a `ToolMessage` for the model,
+ * Restate's terminal, cancellation and suspension errors included (R4, R5). Its tools are wrapped so such
+ * an error is caught in a latch on the way out, and rethrown once the node returns.
+ */
+function guardToolNode(bound: Runnable): ToolNodeLike {
+  const candidate = bound as Runnable & {
+    tools?: unknown[];
+    handleToolErrors?: unknown;
+    func?: unknown;
+    run?: (input: unknown, config?: RunnableConfig) => Promise<unknown>;
+  };
+  if (
+    !Array.isArray(candidate.tools) ||
+    candidate.handleToolErrors === undefined ||
+    typeof candidate.run !== 'function'
+  ) {
+    return { bound, latch: undefined };
+  }
+  const latch = new ControlErrorLatch();
+  const guarded = Object.create(candidate) as typeof candidate;
+  guarded.tools = candidate.tools.map((tool) => {
+    const original = tool as Runnable;
+    const wrapped = Object.create(original) as Runnable;
+    wrapped.invoke = async (input: unknown, config?: RunnableConfig) => {
+      try {
+        return await original.invoke(input, config);
+      } catch (error) {
+        latch.capture(error);
+        throw error;
+      }
+    };
+    return wrapped;
+  });
+  // ToolNode's `func` is an arrow bound to the original instance; point it at the copy's tools.
+  guarded.func = (input: unknown, config?: RunnableConfig) => guarded.run?.(input, config);
+  return { bound: guarded, latch };
+}
+
+/** The user's node function, followed by deterministic ids for the messages it returns without one. */
+function stampingRunnable({ bound, latch }: ToolNodeLike, seed: string): Runnable {
+  return RunnableLambda.from(async (input: unknown, config?: RunnableConfig) => {
+    const output = await bound.invoke(input, config);
+    latch?.rethrow();
+    const metadata = config?.metadata ?? {};
+    const attempt = (config as { executionInfo?: { nodeAttempt?: number } } | undefined)
+      ?.executionInfo?.nodeAttempt;
+    const name = JSON.stringify([
+      metadata.langgraph_step,
+      metadata.langgraph_node,
+      metadata.langgraph_path,
+      attempt ?? 1,
+    ]);
+    return stampMessageIds(output, idSource(seed, name));
+  }).withConfig({ runName: bound.getName() });
+}
+
+function idSource(seed: string, name: string): () => string {
+  let count = 0;
+  return () => uuidv5(`${name}#${count++}`, seed);
+}
+
+/**
+ * Gives messages without an id a deterministic one, before LangGraph's reducers would give them a random
+ * `uuid4`: in a node's update (`{ messages: [...] }`, a `Command`'s update, a list of those) or the input.
+ */
+function stampMessageIds<T>(value: T, nextId: () => string): T {
+  const stamp = (item: unknown): void => {
+    if (isBaseMessage(item)) {
+      if (!item.id) {
+        const id = nextId();
+        item.id = id;
+        // Serialisation reads `lc_kwargs`, so the id must be there too.
+        (item.lc_kwargs as Record<string, unknown>).id = id;
+      }
+    } else if (isMessageLike(item) && item.id === undefined) {
+      item.id = nextId();
+    }
+  };
+  const visitUpdate = (update: unknown): void => {
+    if (update === null || typeof update !== 'object') return;
+    if (isCommand(update)) {
+      visitUpdate(update.update);
+      return;
+    }
+    if (Array.isArray(update)) {
+      for (const item of update) {
+        if (isBaseMessage(item) || isMessageLike(item)) stamp(item);
+        else visitUpdate(item);
+      }
+      return;
+    }
+    if (isBaseMessage(update)) {
+      stamp(update);
+      return;
+    }
+    for (const field of Object.values(update as Record<string, unknown>)) {
+      if (Array.isArray(field)) {
+        for (const item of field) stamp(item);
+      } else {
+        stamp(field);
+      }
+    }
+  };
+  visitUpdate(value);
+  return value;
+}
+
+function isMessageLike(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const record = value as Record<string, unknown>;
+  return (
+    (typeof record.role === 'string' || typeof record.type === 'string') && 'content' in record
+  );
+}
+
+/**
+ * The retry policy with control errors excluded: LangGraph's default `retryOn` retries a `TerminalError`
+ * (it only skips aborts, graph errors and HTTP 400–409), and a retried cancellation or suspension would
+ * re-run the node against an invocation that is ending.
+ */
+function guardRetryPolicy(policy: RetryPolicy, gate: SuperstepGate): RetryPolicy {
+  const retryOn = policy.retryOn ?? langGraphDefaultRetryOn;
+  return {
+    ...policy,
+    retryOn: (error: unknown) => {
+      if (isRestateControlError(error)) return false;
+      const retry = retryOn(error);
+      const taskId = (error as { pregelTaskId?: string } | null)?.pregelTaskId;
+      if (retry && taskId !== undefined) gate.willRetry(taskId);
+      return retry;
+    },
+  };
+}
+
+/** LangGraph 1.7's default `retryOn` (`pregel/retry.js`), which is not exported. */
+function langGraphDefaultRetryOn(error: unknown): boolean {
+  const candidate = error as {
+    message?: string;
+    name?: string;
+    code?: string;
+    status?: number;
+    response?: { status?: number };
+    error?: { code?: string };
+  };
+  const message = candidate?.message ?? '';
+  if (message.startsWith('Cancel') || message.startsWith('AbortError')) return false;
+  if (candidate?.name === 'AbortError' || candidate?.name === 'GraphValueError') return false;
+  if (candidate?.code === 'ECONNABORTED') return false;
+  const status = candidate?.response?.status ?? candidate?.status;
+  if (status && [400, 401, 402, 403, 404, 405, 406, 407, 409].includes(Number(status)))
+    return false;
+  return candidate?.error?.code !== 'insufficient_quota';
+}

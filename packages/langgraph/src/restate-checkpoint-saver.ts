@@ -1,0 +1,408 @@
+/**
+ * Rules R10 and R11 for LangGraph: a thread's checkpoints and pending writes live in Virtual Object K/V
+ * state, so they are covered by the journal and written by one invocation at a time. Channel values are
+ * stored once per channel version (as LangGraph's Postgres saver does), not copied into every checkpoint,
+ * so state and journal grow with what changed. The saver passes LangGraph's own validation suite.
+ */
+import type { RunnableConfig } from '@langchain/core/runnables';
+import {
+  BaseCheckpointSaver,
+  type ChannelVersions,
+  type Checkpoint,
+  type CheckpointListOptions,
+  type CheckpointMetadata,
+  type CheckpointPendingWrite,
+  type CheckpointTuple,
+  compareWritesSortKeys,
+  copyCheckpoint,
+  getCheckpointId,
+  maxChannelVersion,
+  type PendingWrite,
+  type SerializerProtocol,
+  TASKS,
+  WRITES_IDX_MAP,
+  writesSortKey,
+} from '@langchain/langgraph-checkpoint';
+import { durableStep, journalSerde } from '@restate-agents/core';
+import type { ObjectContext, ObjectSharedContext, Serde } from '@restatedev/restate-sdk';
+import { STEP_NAMES } from './step-names.js';
+
+/** Options of {@link RestateCheckpointSaver}. */
+export interface RestateCheckpointSaverOptions {
+  /** Prefix of every state key the saver writes; default `'langgraph'`. */
+  prefix?: string;
+  /** How checkpoints and writes are serialised; default LangGraph's `JsonPlusSerializer`. */
+  serde?: SerializerProtocol;
+}
+
+/** A serialised value: the serde's type tag and its bytes. */
+type Typed = [type: string, data: Uint8Array];
+/** A checkpoint without its channel values (they are blobs per channel version) and its metadata. */
+interface StoredCheckpoint {
+  checkpoint: Typed;
+  metadata: Typed;
+}
+/** A channel's value at one version; `null` when the channel was emptied at that version. */
+type StoredBlob = Typed | null;
+/** `"<taskId>,<idx>"` → the write, as MemorySaver keys them (special channels overwrite by fixed idx). */
+type StoredWrites = Record<
+  string,
+  [taskId: string, channel: string, value: Typed, taskPath: string]
+>;
+/** Per namespace: checkpoint id → parent checkpoint id (`null` for the first). */
+type ThreadIndex = Record<string, Record<string, string | null>>;
+
+const stateSerde = journalSerde as Serde<unknown>;
+
+/**
+ * LangGraph's `BaseCheckpointSaver` on the state of the current Virtual Object, keyed by thread id (and
+ * namespace and checkpoint id) under `<prefix>:…` state keys.
+ *
+ * LangGraph writes checkpoints concurrently with running nodes and with random checkpoint ids and
+ * timestamps, which would put state writes at unstable journal positions with unstable values. Inside
+ * {@link durableGraph} the saver therefore holds its writes in memory ({@link deferWrites}) and
+ * {@link commitWrites} journals them once as a step, then applies that journaled copy to state: a replay
+ * writes exactly the same bytes. On its own (reading history, `updateState`, sequential use) it writes
+ * state directly.
+ *
+ * @example
+ * const agent = restate.object({
+ *   name: 'Agent',
+ *   handlers: {
+ *     history: restate.handlers.object.shared(async (ctx: restate.ObjectSharedContext) => {
+ *       const saver = new RestateCheckpointSaver(ctx);
+ *       return (await saver.getTuple({ configurable: { thread_id: ctx.key } }))?.checkpoint;
+ *     }),
+ *   },
+ * });
+ */
+export class RestateCheckpointSaver extends BaseCheckpointSaver {
+  readonly #ctx: ObjectContext | ObjectSharedContext;
+  readonly #prefix: string;
+  /** What was read or written in this invocation; an exclusive handler is the only writer. */
+  readonly #cache = new Map<string, unknown>();
+  /** Writes not yet in state while deferred: key → value, `undefined` clears the key. */
+  readonly #pending = new Map<string, unknown>();
+  #deferred = false;
+
+  constructor(
+    ctx: ObjectContext | ObjectSharedContext,
+    options: RestateCheckpointSaverOptions = {},
+  ) {
+    super(options.serde);
+    this.#ctx = ctx;
+    this.#prefix = options.prefix ?? 'langgraph';
+  }
+
+  /** Holds every following write in memory until {@link commitWrites}; reads see the held writes. */
+  deferWrites(): void {
+    this.#deferred = true;
+  }
+
+  /**
+   * Journals the held writes as one step (`langgraph:checkpoint`) and applies the journaled copy to state,
+   * in key order; afterwards writes go to state directly again. Needs an exclusive handler.
+   */
+  async commitWrites(): Promise<void> {
+    this.#deferred = false;
+    if (this.#pending.size === 0) return;
+    const held = [...this.#pending].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    this.#pending.clear();
+    // On replay the held values differ (fresh checkpoint ids and timestamps); the journaled copy does not.
+    const journaled = await durableStep(this.#ctx, STEP_NAMES.checkpoint, () => held);
+    const ctx = this.#writable('commitWrites');
+    for (const [key, value] of journaled) {
+      this.#cache.set(key, value);
+      if (value === undefined) ctx.clear(key);
+      else ctx.set(key, value, stateSerde);
+    }
+  }
+
+  override async getTuple(config: RunnableConfig): Promise<CheckpointTuple | undefined> {
+    const threadId = config.configurable?.thread_id as string | undefined;
+    const namespace = (config.configurable?.checkpoint_ns as string | undefined) ?? '';
+    if (threadId === undefined) return undefined;
+    const ids = (await this.#index(threadId))[namespace];
+    if (ids === undefined) return undefined;
+    const checkpointId = getCheckpointId(config) || latest(Object.keys(ids));
+    if (!checkpointId || !(checkpointId in ids)) return undefined;
+    const tuple = await this.#tuple(threadId, namespace, checkpointId, ids[checkpointId] ?? null);
+    if (tuple && getCheckpointId(config)) tuple.config = config;
+    return tuple;
+  }
+
+  override async *list(
+    config: RunnableConfig,
+    options: CheckpointListOptions = {},
+  ): AsyncGenerator<CheckpointTuple> {
+    const { before, filter } = options;
+    let limit = options.limit;
+    const threadIds = config.configurable?.thread_id
+      ? [config.configurable.thread_id as string]
+      : await this.#threads();
+    const wantedNamespace = config.configurable?.checkpoint_ns as string | undefined;
+    const wantedId = config.configurable?.checkpoint_id as string | undefined;
+    const beforeId = before?.configurable?.checkpoint_id as string | undefined;
+    for (const threadId of threadIds) {
+      const index = await this.#index(threadId);
+      for (const [namespace, ids] of Object.entries(index)) {
+        if (wantedNamespace !== undefined && namespace !== wantedNamespace) continue;
+        for (const checkpointId of Object.keys(ids).sort().reverse()) {
+          if (wantedId && checkpointId !== wantedId) continue;
+          if (beforeId && checkpointId >= beforeId) continue;
+          const stored = await this.#read<StoredCheckpoint>(
+            this.#key('cp', threadId, namespace, checkpointId),
+          );
+          if (!stored) continue;
+          const metadata = (await this.#load(stored.metadata)) as Record<string, unknown>;
+          if (filter && !Object.entries(filter).every(([key, value]) => metadata[key] === value)) {
+            continue;
+          }
+          if (limit !== undefined) {
+            if (limit <= 0) return;
+            limit -= 1;
+          }
+          const tuple = await this.#tuple(
+            threadId,
+            namespace,
+            checkpointId,
+            ids[checkpointId] ?? null,
+          );
+          if (tuple) yield tuple;
+        }
+      }
+    }
+  }
+
+  override async put(
+    config: RunnableConfig,
+    checkpoint: Checkpoint,
+    metadata: CheckpointMetadata,
+    newVersions: ChannelVersions,
+  ): Promise<RunnableConfig> {
+    const threadId = config.configurable?.thread_id as string | undefined;
+    const namespace = (config.configurable?.checkpoint_ns as string | undefined) ?? '';
+    if (threadId === undefined) {
+      throw new Error(
+        'RestateCheckpointSaver.put: the config has no configurable.thread_id. Run the graph with ' +
+          '{ configurable: { thread_id: ctx.key } } so the checkpoint knows which thread it belongs to.',
+      );
+    }
+    const { channel_values: values, ...rest } = copyCheckpoint(checkpoint);
+    for (const [channel, version] of Object.entries(newVersions)) {
+      const blob = channel in values ? await this.serde.dumpsTyped(values[channel]) : null;
+      this.#write(this.#key('blob', threadId, namespace, channel, String(version)), blob);
+    }
+    const stored: StoredCheckpoint = {
+      checkpoint: await this.serde.dumpsTyped({ ...rest, channel_values: {} }),
+      metadata: await this.serde.dumpsTyped(metadata),
+    };
+    const threads = await this.#threads();
+    if (!threads.includes(threadId)) this.#write(this.#key('threads'), [...threads, threadId]);
+    const index = structuredClone(await this.#index(threadId));
+    index[namespace] ??= {};
+    index[namespace][checkpoint.id] =
+      (config.configurable?.checkpoint_id as string | undefined) ?? null;
+    this.#write(this.#key('cp', threadId, namespace, checkpoint.id), stored);
+    // Likewise a checkpoint stored in this invocation has no writes in state to read back.
+    const writesKey = this.#key('writes', threadId, namespace, checkpoint.id);
+    if (!this.#cache.has(writesKey)) this.#cache.set(writesKey, {});
+    this.#write(this.#key('index', threadId), index);
+    return {
+      configurable: { thread_id: threadId, checkpoint_ns: namespace, checkpoint_id: checkpoint.id },
+    };
+  }
+
+  override async putWrites(
+    config: RunnableConfig,
+    writes: PendingWrite[],
+    taskId: string,
+    taskPath?: string,
+  ): Promise<void> {
+    const threadId = config.configurable?.thread_id as string | undefined;
+    const namespace = (config.configurable?.checkpoint_ns as string | undefined) ?? '';
+    const checkpointId = config.configurable?.checkpoint_id as string | undefined;
+    if (threadId === undefined || checkpointId === undefined) {
+      throw new Error(
+        'RestateCheckpointSaver.putWrites: the config needs configurable.thread_id and ' +
+          `configurable.checkpoint_id (got thread_id ${String(threadId)}, checkpoint_id ${String(checkpointId)})`,
+      );
+    }
+    const key = this.#key('writes', threadId, namespace, checkpointId);
+    // LangGraph's checkpoint ids are random: a state read under the key of a checkpoint that is not stored
+    // yet would differ on replay. Only checkpoints in the (deterministically keyed) index are read.
+    const stored = (await this.#index(threadId))[namespace]?.[checkpointId] !== undefined;
+    const existing =
+      (stored || this.#cache.has(key) ? await this.#read<StoredWrites>(key) : {}) ?? {};
+    const next: StoredWrites = { ...existing };
+    for (const [idx, [channel, value]] of writes.entries()) {
+      const slot = WRITES_IDX_MAP[channel] ?? idx;
+      const slotKey = `${taskId},${slot}`;
+      // A regular write is kept once per task and index; special channels (errors, interrupts) overwrite.
+      if (slot >= 0 && slotKey in existing) continue;
+      next[slotKey] = [taskId, channel, await this.serde.dumpsTyped(value), taskPath ?? ''];
+    }
+    this.#write(key, next);
+  }
+
+  override async deleteThread(threadId: string): Promise<void> {
+    const known = new Set([...(await this.#ctx.stateKeys()), ...this.#cache.keys()]);
+    for (const key of [...known].sort()) {
+      const alreadyCleared = this.#cache.has(key) && this.#cache.get(key) === undefined;
+      if (this.#threadOf(key) === threadId && !alreadyCleared) this.#write(key, undefined);
+    }
+    const threads = await this.#threads();
+    if (threads.includes(threadId)) {
+      this.#write(
+        this.#key('threads'),
+        threads.filter((thread) => thread !== threadId),
+      );
+    }
+  }
+
+  async #tuple(
+    threadId: string,
+    namespace: string,
+    checkpointId: string,
+    parentId: string | null,
+  ): Promise<CheckpointTuple | undefined> {
+    const stored = await this.#read<StoredCheckpoint>(
+      this.#key('cp', threadId, namespace, checkpointId),
+    );
+    if (!stored) return undefined;
+    const checkpoint = (await this.#load(stored.checkpoint)) as Checkpoint;
+    for (const [channel, version] of Object.entries(checkpoint.channel_versions)) {
+      const blob = await this.#read<StoredBlob>(
+        this.#key('blob', threadId, namespace, channel, String(version)),
+      );
+      if (blob) checkpoint.channel_values[channel] = await this.#load(blob);
+    }
+    if (checkpoint.v < 4 && parentId !== null) {
+      await this.#migratePendingSends(checkpoint, threadId, namespace, parentId);
+    }
+    const tuple: CheckpointTuple = {
+      config: {
+        configurable: {
+          thread_id: threadId,
+          checkpoint_ns: namespace,
+          checkpoint_id: checkpointId,
+        },
+      },
+      checkpoint,
+      metadata: (await this.#load(stored.metadata)) as CheckpointMetadata,
+      pendingWrites: await this.#pendingWrites(threadId, namespace, checkpointId),
+    };
+    if (parentId !== null) {
+      tuple.parentConfig = {
+        configurable: { thread_id: threadId, checkpoint_ns: namespace, checkpoint_id: parentId },
+      };
+    }
+    return tuple;
+  }
+
+  async #pendingWrites(
+    threadId: string,
+    namespace: string,
+    checkpointId: string,
+  ): Promise<CheckpointPendingWrite[]> {
+    const stored =
+      (await this.#read<StoredWrites>(this.#key('writes', threadId, namespace, checkpointId))) ??
+      {};
+    const ordered = Object.entries(stored)
+      .map(([slotKey, record]) => ({
+        sortKey: writesSortKey(
+          record[3],
+          record[0],
+          Number(slotKey.slice(slotKey.lastIndexOf(',') + 1)),
+        ),
+        record,
+      }))
+      .sort((a, b) => compareWritesSortKeys(a.sortKey, b.sortKey));
+    const writes: CheckpointPendingWrite[] = [];
+    for (const { record } of ordered)
+      writes.push([record[0], record[1], await this.#load(record[2])]);
+    return writes;
+  }
+
+  /** Checkpoints older than format v4 kept pending sends in their parent's writes (as MemorySaver migrates them). */
+  async #migratePendingSends(
+    checkpoint: Checkpoint,
+    threadId: string,
+    namespace: string,
+    parentId: string,
+  ): Promise<void> {
+    const parentWrites = await this.#pendingWrites(threadId, namespace, parentId);
+    checkpoint.channel_values ??= {};
+    checkpoint.channel_values[TASKS] = parentWrites
+      .filter(([, channel]) => channel === TASKS)
+      .map(([, , value]) => value);
+    checkpoint.channel_versions ??= {};
+    const versions = Object.values(checkpoint.channel_versions);
+    checkpoint.channel_versions[TASKS] =
+      versions.length > 0 ? maxChannelVersion(...versions) : this.getNextVersion(undefined);
+  }
+
+  #load([type, data]: Typed): Promise<unknown> {
+    return this.serde.loadsTyped(type, data);
+  }
+
+  async #threads(): Promise<string[]> {
+    return (await this.#read<string[]>(this.#key('threads'))) ?? [];
+  }
+
+  async #index(threadId: string): Promise<ThreadIndex> {
+    return (await this.#read<ThreadIndex>(this.#key('index', threadId))) ?? {};
+  }
+
+  #key(kind: string, ...parts: string[]): string {
+    return parts.length === 0
+      ? `${this.#prefix}:${kind}`
+      : `${this.#prefix}:${kind}:${JSON.stringify(parts)}`;
+  }
+
+  /** The thread id a per-thread key belongs to (the first of its JSON-encoded parts). */
+  #threadOf(key: string): string | undefined {
+    const start = key.indexOf(':[');
+    if (!key.startsWith(`${this.#prefix}:`) || start === -1) return undefined;
+    try {
+      const parts = JSON.parse(key.slice(start + 1)) as unknown[];
+      return typeof parts[0] === 'string' ? parts[0] : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async #read<T>(key: string): Promise<T | undefined> {
+    if (this.#cache.has(key)) return this.#cache.get(key) as T | undefined;
+    const value = (await this.#ctx.get<unknown>(key, stateSerde)) ?? undefined;
+    // A write that landed while the read was in flight wins.
+    if (!this.#cache.has(key)) this.#cache.set(key, value);
+    return this.#cache.get(key) as T | undefined;
+  }
+
+  #write(key: string, value: unknown): void {
+    this.#cache.set(key, value);
+    if (this.#deferred) {
+      this.#pending.set(key, value);
+      return;
+    }
+    const ctx = this.#writable('a checkpoint write');
+    if (value === undefined) ctx.clear(key);
+    else ctx.set(key, value, stateSerde);
+  }
+
+  #writable(what: string): ObjectContext {
+    const ctx = this.#ctx as ObjectContext;
+    if (typeof ctx.set !== 'function') {
+      throw new TypeError(
+        `RestateCheckpointSaver: ${what} needs an exclusive handler's ObjectContext; this handler is shared (read-only).`,
+      );
+    }
+    return ctx;
+  }
+}
+
+/** Checkpoint ids are uuid6 strings: the largest sorts last and is the latest. */
+function latest(ids: string[]): string | undefined {
+  return ids.sort().at(-1);
+}

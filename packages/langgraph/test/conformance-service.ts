@@ -1,0 +1,158 @@
+/**
+ * The conformance service: a LangGraph `StateGraph` run by `durableGraph`. Each turn the `agent` node
+ * calls `durableChatModel(ctx, ChatOpenAI)`; its tool calls fan out with `Send`, one prebuilt `ToolNode`
+ * task per call, next to a parallel `audit` branch, so every superstep with tools has a parallel branch
+ * and a `Send` fan-out. `approve_action` asks with LangGraph's `interrupt()`, which durableGraph turns into
+ * an awakeable; the conversation lives in the graph's checkpoints (RestateCheckpointSaver).
+ * Runs in a child process the suite kills.
+ */
+import { type AIMessage, AIMessageChunk, HumanMessage } from '@langchain/core/messages';
+import { tool } from '@langchain/core/tools';
+import { END, interrupt, MessagesAnnotation, Send, START, StateGraph } from '@langchain/langgraph';
+import { ToolNode } from '@langchain/langgraph/prebuilt';
+import { ChatOpenAI } from '@langchain/openai';
+import { durableStep, parseApprovalDecision } from '@restate-agents/core';
+import { durableChatModel } from '@restate-agents/langchain';
+import {
+  CONFORMANCE_ENV,
+  CONFORMANCE_OBJECT,
+  CONFORMANCE_TOOLS,
+  type ConformanceInput,
+  type ConformanceOutput,
+  CRASH_AFTER_SIDE_EFFECT,
+  postToLedger,
+} from '@restate-agents/testing';
+import { crashPoint } from '@restate-agents/testing/crash-point';
+import * as restate from '@restatedev/restate-sdk';
+import { z } from 'zod';
+import { durableGraph } from '../src/index.js';
+
+function buildGraph(ctx: restate.ObjectContext, input: ConformanceInput) {
+  const session = ctx.key;
+  const tools = [
+    tool(
+      async ({ id }) => {
+        await durableStep(ctx, 'tool:record', () => postToLedger('record', { session, id }));
+        crashPoint(CRASH_AFTER_SIDE_EFFECT);
+        return `recorded ${id}`;
+      },
+      {
+        name: CONFORMANCE_TOOLS.record,
+        description: 'Record an id',
+        schema: z.object({ id: z.string() }),
+      },
+    ),
+    tool(
+      ({ message }) => {
+        throw new restate.TerminalError(message);
+      },
+      {
+        name: CONFORMANCE_TOOLS.failTerminal,
+        description: 'Fail for good',
+        schema: z.object({ message: z.string() }),
+      },
+    ),
+    tool(
+      async () => {
+        await durableStep(ctx, 'tool:slow:started', () =>
+          postToLedger('event', { session, event: 'slow-started' }),
+        );
+        await ctx.sleep({ hours: 1 });
+        return 'done';
+      },
+      { name: CONFORMANCE_TOOLS.slow, description: 'Take an hour', schema: z.object({}) },
+    ),
+    tool(
+      ({ action }) => {
+        // Pauses the graph; durableGraph's onInterrupt sends the awakeable id to the approver.
+        const decision = parseApprovalDecision(action, interrupt({ action }));
+        return `${decision.approved ? 'approved' : 'rejected'} ${action}`;
+      },
+      {
+        name: CONFORMANCE_TOOLS.approveAction,
+        description: 'Do something that needs approval',
+        schema: z.object({ action: z.string() }),
+      },
+    ),
+    tool(({ text }) => text, {
+      name: CONFORMANCE_TOOLS.echo,
+      description: 'Echo text',
+      schema: z.object({ text: z.string() }),
+    }),
+  ];
+  const model = durableChatModel(
+    ctx,
+    new ChatOpenAI({
+      model: input.model,
+      apiKey: 'scripted',
+      configuration: { baseURL: process.env[CONFORMANCE_ENV.openaiBaseUrl] },
+    }),
+  ).bindTools(tools);
+
+  return new StateGraph(MessagesAnnotation)
+    .addNode('agent', async (state) => {
+      if (!input.stream) return { messages: [await model.invoke(state.messages)] };
+      let answer: AIMessageChunk | undefined;
+      for await (const chunk of await model.stream(state.messages)) {
+        answer = answer === undefined ? chunk : answer.concat(chunk);
+      }
+      return { messages: [answer ?? new AIMessageChunk('')] };
+    })
+    .addNode('tools', new ToolNode(tools))
+    .addNode('audit', async (state) => {
+      const last = state.messages.at(-1) as AIMessage;
+      await durableStep(ctx, 'audit', () => (last.tool_calls ?? []).map((call) => call.name));
+      return {};
+    })
+    .addEdge(START, 'agent')
+    .addConditionalEdges(
+      'agent',
+      (state) => {
+        const last = state.messages.at(-1) as AIMessage;
+        // Arguments that are not JSON land in invalid_tool_calls; ToolNode answers them with an error.
+        const calls = [
+          ...(last.tool_calls ?? []),
+          ...(last.invalid_tool_calls ?? []).map((call) => ({
+            name: call.name ?? '',
+            args: call.args as unknown as Record<string, unknown>,
+            id: call.id,
+          })),
+        ];
+        if (calls.length === 0) return END;
+        return [...calls.map((call) => new Send('tools', { lg_tool_call: call })), 'audit'];
+      },
+      ['tools', 'audit', END],
+    )
+    .addEdge('tools', 'agent')
+    .addEdge('audit', 'agent')
+    .compile();
+}
+
+const conformanceAgent = restate.object({
+  name: CONFORMANCE_OBJECT,
+  handlers: {
+    async run(ctx: restate.ObjectContext, input: ConformanceInput): Promise<ConformanceOutput> {
+      const graph = durableGraph(ctx, buildGraph(ctx, input), {
+        onInterrupt: ({ awakeableId, value }) =>
+          postToLedger('approval', {
+            session: ctx.key,
+            approvalId: awakeableId,
+            action: (value as { action: string }).action,
+          }),
+      });
+      const prompt = new HumanMessage(input.prompt);
+      let last: unknown;
+      if (input.stream) {
+        for await (const chunk of graph.stream({ messages: [prompt] }, { streamMode: 'values' })) {
+          last = chunk;
+        }
+      } else {
+        last = await graph.invoke({ messages: [prompt] });
+      }
+      const messages = (last as { messages: AIMessage[] }).messages;
+      return { text: messages.at(-1)?.text ?? '' };
+    },
+  },
+});
+
+await restate.serve({ services: [conformanceAgent], port: Number(process.env.PORT) });

@@ -1,0 +1,4 @@
+import { describeConformance } from '@restate-agents/testing/vitest';
+import { langGraphDriver } from './driver.js';
+
+describeConformance(langGraphDriver);
