@@ -13,6 +13,9 @@ export const DEMO_ENV = {
   /** OpenAI-compatible base URL (the scripted model, or https://api.openai.com/v1). */
   openaiBaseUrl: 'DEMO_OPENAI_BASE_URL',
   openaiApiKey: 'DEMO_OPENAI_API_KEY',
+  /** Anthropic-compatible base URL (the scripted model, or https://api.anthropic.com). */
+  anthropicBaseUrl: 'DEMO_ANTHROPIC_BASE_URL',
+  anthropicApiKey: 'DEMO_ANTHROPIC_API_KEY',
   model: 'DEMO_MODEL',
   /** Where side effects and timeline events are posted. */
   ledgerUrl: 'DEMO_LEDGER_URL',

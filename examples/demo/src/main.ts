@@ -1,5 +1,6 @@
 /**
- * `pnpm demo [--sdk openai|ai-sdk|openai-agents|langchain|langgraph] [--keep]`: see run-demo.ts.
+ * `pnpm demo [--sdk openai|anthropic|ai-sdk|openai-agents|langchain|langgraph] [--keep]`: see run-demo.ts.
+ * OPENAI_API_KEY switches the OpenAI-based demos to a real model; `anthropic` always runs on the scripted one.
  */
 import { parseArgs } from 'node:util';
 import { DEMO_SERVICES, runDemo } from './run-demo.ts';
@@ -22,7 +23,8 @@ try {
     sdk: values.sdk ?? 'openai',
     keep: values.keep,
     signal: controller.signal,
-    ...(process.env.OPENAI_API_KEY && { openaiApiKey: process.env.OPENAI_API_KEY }),
+    ...(process.env.OPENAI_API_KEY &&
+      values.sdk !== 'anthropic' && { openaiApiKey: process.env.OPENAI_API_KEY }),
   });
   if (values.keep) {
     process.stdout.write('\nrestate-server keeps running; Ctrl-C to stop.\n');

@@ -22,6 +22,7 @@ import { createTimeline, type Timeline } from './timeline.ts';
 /** The SDKs with a demo service, and where each lives. */
 export const DEMO_SERVICES: Readonly<Record<string, string>> = {
   openai: '../../plain-openai/src/service.ts',
+  anthropic: '../../plain-anthropic/src/service.ts',
   'ai-sdk': '../../ai-sdk/src/service.ts',
   'openai-agents': '../../openai-agents/src/service.ts',
   langchain: '../../langchain/src/service.ts',
@@ -134,6 +135,8 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoSummary> {
       env: {
         [DEMO_ENV.openaiBaseUrl]: model?.openaiBaseUrl ?? 'https://api.openai.com/v1',
         [DEMO_ENV.openaiApiKey]: options.openaiApiKey ?? 'scripted',
+        // The plain Anthropic example runs on the scripted model only (its Messages API endpoint).
+        ...(model && { [DEMO_ENV.anthropicBaseUrl]: model.anthropicBaseUrl }),
         [DEMO_ENV.model]: modelName,
         [DEMO_ENV.ledgerUrl]: ledger.url,
       },

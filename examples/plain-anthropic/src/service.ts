@@ -1,0 +1,130 @@
+/**
+ * A support agent on the plain `@anthropic-ai/sdk` Messages API, made durable with @restate-agents/core
+ * alone: every model call and tool a `durableStep` (3 attempts at most; Anthropic's 401/400 terminal, 429 and
+ * 529 retried after `retry-after`), tools in model order (`executeInOrder`), the refund behind a human approval
+ * on an awakeable (`requestApproval`), the conversation in Virtual Object state (`listStore`).
+ * Run it with `pnpm demo --sdk anthropic`.
+ */
+import Anthropic from '@anthropic-ai/sdk';
+import type {
+  MessageParam,
+  Tool,
+  ToolResultBlockParam,
+  ToolUseBlock,
+} from '@anthropic-ai/sdk/resources/messages';
+import { durableStep, executeInOrder, listStore, requestApproval } from '@restate-agents/core';
+import {
+  announceApproval,
+  DEMO_CRASH_POINT,
+  DEMO_ENV,
+  DEMO_HANDLER,
+  DEMO_OBJECT,
+  DEMO_ORDER,
+  DEMO_SYSTEM_PROMPT,
+  DEMO_TOOLS,
+  recordSideEffect,
+  timedStep,
+} from '@restate-agents/example-demo';
+import { crashPoint } from '@restate-agents/testing/crash-point';
+import * as restate from '@restatedev/restate-sdk';
+
+// Restate owns retries (R1): the SDK's own would multiply with them.
+const anthropic = new Anthropic({
+  baseURL: process.env[DEMO_ENV.anthropicBaseUrl],
+  apiKey: process.env[DEMO_ENV.anthropicApiKey] ?? 'scripted',
+  maxRetries: 0,
+});
+const model = process.env[DEMO_ENV.model] ?? 'claude-sonnet-4-5';
+const tools: Tool[] = Object.entries(DEMO_TOOLS).map(([name, tool]) => ({
+  name,
+  description: tool.description,
+  input_schema: {
+    ...tool.parameters,
+    required: [...tool.parameters.required],
+    type: 'object' as const,
+  },
+}));
+
+type Args = Record<string, string | number>;
+
+async function runTool(ctx: restate.ObjectContext, call: ToolUseBlock): Promise<string> {
+  const args = call.input as Args;
+  switch (call.name) {
+    case 'lookup_order':
+      return timedStep('tool', call.name, (ran) =>
+        durableStep(ctx, 'tool:lookup_order', () => {
+          ran();
+          return JSON.stringify({ ...DEMO_ORDER, orderId: args.orderId });
+        }),
+      );
+    case 'issue_refund': {
+      const decision = await requestApproval(ctx, args, {
+        onRequest: ({ id, details }) => announceApproval(id, details),
+      });
+      if (!decision.approved) return `Refund rejected: ${decision.reason ?? 'no reason given'}`;
+      await timedStep('tool', call.name, (ran) =>
+        durableStep(ctx, 'tool:issue_refund', async () => {
+          ran();
+          await recordSideEffect('refund', { orderId: args.orderId, amount: args.amount });
+        }),
+      );
+      crashPoint(DEMO_CRASH_POINT);
+      return `Refunded ${args.amount} on ${args.orderId}`;
+    }
+    case 'send_email':
+      await timedStep('tool', call.name, (ran) =>
+        durableStep(ctx, 'tool:send_email', async () => {
+          ran();
+          await recordSideEffect('email', { to: args.to, subject: args.subject });
+        }),
+      );
+      return `Emailed ${args.to}`;
+    default:
+      throw new Error(`Unknown tool ${call.name}`);
+  }
+}
+
+const supportAgent = restate.object({
+  name: DEMO_OBJECT,
+  handlers: {
+    [DEMO_HANDLER]: async (ctx: restate.ObjectContext, message: string): Promise<string> => {
+      const history = listStore<MessageParam>(ctx, 'messages');
+      await history.append({ role: 'user', content: message });
+      const messages = await history.read();
+      for (let turn = 0; turn < 12; turn++) {
+        const reply = await timedStep('model', `model call ${turn + 1}`, (ran) =>
+          durableStep(ctx, 'anthropic:messages', async (signal) => {
+            ran();
+            const response = await anthropic.messages.create(
+              { model, max_tokens: 1024, system: DEMO_SYSTEM_PROMPT, messages, tools },
+              { signal },
+            );
+            // Journal the answer only (R11): content blocks and stop reason, not the request.
+            return { content: response.content, stopReason: response.stop_reason };
+          }),
+        );
+        messages.push({ role: 'assistant', content: reply.content });
+        await history.append({ role: 'assistant', content: reply.content });
+        const calls = reply.content.filter(
+          (block): block is ToolUseBlock => block.type === 'tool_use',
+        );
+        if (calls.length === 0) {
+          return reply.content.map((block) => (block.type === 'text' ? block.text : '')).join('');
+        }
+        const outcomes = await executeInOrder(calls, (call) => runTool(ctx, call));
+        const results: ToolResultBlockParam[] = outcomes.map((outcome, index) => ({
+          type: 'tool_result',
+          tool_use_id: calls[index]?.id ?? '',
+          content:
+            outcome.status === 'fulfilled' ? outcome.value : `Error: ${String(outcome.reason)}`,
+          ...(outcome.status === 'rejected' && { is_error: true }),
+        }));
+        messages.push({ role: 'user', content: results });
+        await history.append({ role: 'user', content: results });
+      }
+      throw new restate.TerminalError('The agent did not finish within 12 model turns');
+    },
+  },
+});
+
+await restate.serve({ services: [supportAgent], port: Number(process.env.PORT ?? 9080) });
