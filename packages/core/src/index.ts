@@ -31,7 +31,17 @@ export {
 } from './errors/index.js';
 export type { JournalSerdeOptions } from './journal-serde.js';
 export { createJournalSerde, journalSerde } from './journal-serde.js';
-export type { CallOutcome, ExecuteInOrderOptions } from './ordered-execution.js';
-export { executeInOrder, StepBatch, stepBatch, Turnstile } from './ordered-execution.js';
+export type {
+  CallOutcome,
+  ExecuteInOrderOptions,
+  OrderedGateOptions,
+} from './ordered-execution.js';
+export {
+  executeInOrder,
+  OrderedGate,
+  StepBatch,
+  stepBatch,
+  Turnstile,
+} from './ordered-execution.js';
 export type { ListStore, ListStoreOptions, RecordStore } from './session-store.js';
 export { DEFAULT_CHUNK_SIZE, listStore, recordStore } from './session-store.js';

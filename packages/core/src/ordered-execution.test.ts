@@ -2,7 +2,7 @@ import { CancelledError } from '@restatedev/restate-sdk';
 import { describe, expect, it } from 'vitest';
 import { findControlError } from './control-errors.js';
 import { TurnAbortedError } from './errors/turn-aborted-error.js';
-import { executeInOrder, Turnstile } from './ordered-execution.js';
+import { executeInOrder, OrderedGate, Turnstile } from './ordered-execution.js';
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -90,6 +90,32 @@ describe('executeInOrder (sequential)', () => {
   it('rejects a nonsense concurrency', async () => {
     await expect(executeInOrder([1], (value) => value, { concurrency: 0 })).rejects.toThrow(
       /concurrency/,
+    );
+  });
+});
+
+describe('OrderedGate', () => {
+  const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+  it('collects tasks started together and runs them by key, whatever order they arrived in', async () => {
+    const gate = new OrderedGate<string>({ compare: (a, b) => a.localeCompare(b) });
+    const order: string[] = [];
+    let running = 0;
+    const task = (key: string) =>
+      gate.run(`id-${key}`, key, async () => {
+        running += 1;
+        expect(running).toBe(1);
+        order.push(key);
+        await tick();
+        running -= 1;
+      });
+    await Promise.all([task('c'), task('a'), task('b')]);
+    expect(order).toEqual(['a', 'b', 'c']);
+  });
+
+  it('rejects a concurrency below 1', () => {
+    expect(() => new OrderedGate<string>({ concurrency: 0, compare: () => 0 })).toThrow(
+      /at least 1/,
     );
   });
 });

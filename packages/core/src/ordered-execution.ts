@@ -228,3 +228,102 @@ export class StepBatch {
     }
   }
 }
+
+interface GateWaiting<K> {
+  taskId: string;
+  key: K;
+  start: () => void;
+}
+
+/** Options of {@link OrderedGate}. */
+export interface OrderedGateOptions<K> {
+  /** How many tasks run at once; default 1. */
+  concurrency?: number;
+  /** Orders the tasks that arrived together (a replay-stable key: a node name and path, never a random id). */
+  compare: (a: K, b: K) => number;
+}
+
+/**
+ * Lets tasks that an SDK starts all at once — without telling the adapter their ids up front (unlike
+ * {@link Turnstile}) — run at most `concurrency` at a time, in the order of a replay-stable key. The tasks
+ * that arrive in the same macrotask are collected, sorted and started; a task that the SDK will retry keeps
+ * its slot through the back-off, so no other task's durable operations slip between its attempts.
+ *
+ * @example
+ * const gate = new OrderedGate<string>({ compare: (a, b) => a.localeCompare(b) });
+ * node = (input) => gate.run(taskId, nodeName, () => runNode(input));
+ */
+export class OrderedGate<K> {
+  readonly #concurrency: number;
+  readonly #compare: (a: K, b: K) => number;
+  readonly #waiting: GateWaiting<K>[] = [];
+  readonly #holding = new Set<string>();
+  readonly #retrying = new Set<string>();
+  #opening = false;
+
+  constructor(options: OrderedGateOptions<K>) {
+    const concurrency = options.concurrency ?? 1;
+    if (!Number.isInteger(concurrency) || concurrency < 1) {
+      throw new RangeError(`concurrency must be a whole number of at least 1, got ${concurrency}`);
+    }
+    this.#concurrency = concurrency;
+    this.#compare = options.compare;
+  }
+
+  /**
+   * Marks that the SDK will retry `taskId` (its retry policy said so, right after the attempt failed): the
+   * task keeps its slot through the back-off, so no later task slips in between its attempts.
+   */
+  willRetry(taskId: string): void {
+    this.#retrying.add(taskId);
+  }
+
+  /** Runs one attempt of a task once its turn has come. */
+  async run<T>(taskId: string, key: K, attempt: () => Promise<T>): Promise<T> {
+    if (!this.#holding.has(taskId)) {
+      await new Promise<void>((start) => {
+        this.#waiting.push({ taskId, key, start });
+        this.#scheduleOpen();
+      });
+    }
+    try {
+      const value = await attempt();
+      this.#release(taskId);
+      return value;
+    } catch (error) {
+      // The SDK decides about a retry right after this rejection reaches it (LangGraph: synchronously, in
+      // its catch block); a macrotask later the decision is known.
+      setImmediate(() => {
+        if (this.#retrying.delete(taskId)) return;
+        this.#release(taskId);
+      });
+      throw error;
+    }
+  }
+
+  #scheduleOpen(): void {
+    if (this.#opening) return;
+    this.#opening = true;
+    // The SDK starts every task of the batch synchronously (LangGraph's runner does); after this macrotask
+    // all of them wait here, so the order below does not depend on timing.
+    setImmediate(() => {
+      this.#opening = false;
+      this.#startNext();
+    });
+  }
+
+  #release(taskId: string): void {
+    if (!this.#holding.delete(taskId)) return;
+    this.#startNext();
+  }
+
+  #startNext(): void {
+    this.#waiting.sort((a, b) => this.#compare(a.key, b.key));
+    while (this.#holding.size < this.#concurrency) {
+      const next = this.#waiting.shift();
+      if (!next) return;
+      this.#holding.add(next.taskId);
+      next.start();
+    }
+  }
+}

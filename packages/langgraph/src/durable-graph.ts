@@ -9,11 +9,16 @@ import { isBaseMessage } from '@langchain/core/messages';
 import { type Runnable, type RunnableConfig, RunnableLambda } from '@langchain/core/runnables';
 import { v5 as uuidv5 } from '@langchain/core/utils/uuid';
 import { Command, isCommand, type Pregel, type RetryPolicy } from '@langchain/langgraph';
-import { ControlErrorLatch, durableStep, isRestateControlError } from '@restate-agents/core';
+import {
+  ControlErrorLatch,
+  durableStep,
+  isRestateControlError,
+  OrderedGate,
+} from '@restate-agents/core';
 import type { ObjectContext } from '@restatedev/restate-sdk';
 import { RestateCheckpointSaver } from './restate-checkpoint-saver.js';
 import { STEP_NAMES } from './step-names.js';
-import { SuperstepGate, type TaskOrderKey } from './superstep-gate.js';
+import { compareKeys, type TaskOrderKey } from './task-order.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: a graph of any state shape is accepted.
 type AnyGraph = Pregel<any, any, any, any, any, any, any, any, any, any>;
@@ -88,7 +93,10 @@ export function durableGraph<G extends AnyGraph>(
   const checkpointer = options.checkpointer ?? new RestateCheckpointSaver(ctx);
 
   const prepare = (config: RunnableConfig | undefined) => {
-    const gate = new SuperstepGate(options.concurrency ?? 1);
+    const gate = new OrderedGate<TaskOrderKey>({
+      concurrency: options.concurrency ?? 1,
+      compare: compareKeys,
+    });
     // One draw per run from the seeded source; every message id below is derived from it by name.
     const seed = ctx.rand.uuidv4();
     const copy = wrapGraph(graph, checkpointer, gate, seed);
@@ -162,7 +170,7 @@ export function durableGraph<G extends AnyGraph>(
 function wrapGraph(
   graph: AnyGraph,
   checkpointer: RestateCheckpointSaver,
-  gate: SuperstepGate,
+  gate: OrderedGate<TaskOrderKey>,
   seed: string,
 ): AnyGraph {
   const copy = graph.withConfig({}) as AnyGraph;
@@ -194,7 +202,7 @@ interface AnyNode {
  * The task's whole node (the user's function and LangGraph's channel writers) behind the gate. An object
  * with its own `invoke`, not a Runnable chain, so LangGraph's runner reaches the gate synchronously.
  */
-function gatedRunnable(inner: Runnable, gate: SuperstepGate): Runnable {
+function gatedRunnable(inner: Runnable, gate: OrderedGate<TaskOrderKey>): Runnable {
   const gated = Object.create(inner) as Runnable;
   gated.invoke = (input: unknown, config?: RunnableConfig) => {
     const taskId = String(config?.configurable?.__pregel_task_id ?? '');
@@ -334,7 +342,7 @@ function isMessageLike(value: unknown): value is Record<string, unknown> {
  * (it only skips aborts, graph errors and HTTP 400–409), and a retried cancellation or suspension would
  * re-run the node against an invocation that is ending.
  */
-function guardRetryPolicy(policy: RetryPolicy, gate: SuperstepGate): RetryPolicy {
+function guardRetryPolicy(policy: RetryPolicy, gate: OrderedGate<TaskOrderKey>): RetryPolicy {
   const retryOn = policy.retryOn ?? langGraphDefaultRetryOn;
   return {
     ...policy,

@@ -1,11 +1,15 @@
+import { OrderedGate } from '@restate-agents/core';
 import { describe, expect, it } from 'vitest';
-import { compareKeys, SuperstepGate } from './superstep-gate.js';
+import { compareKeys, type TaskOrderKey } from './task-order.js';
+
+const newGate = (concurrency: number) =>
+  new OrderedGate<TaskOrderKey>({ concurrency, compare: compareKeys });
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
-describe('SuperstepGate', () => {
+describe('OrderedGate with LangGraph task keys', () => {
   it('runs tasks that arrive together by name and path, one at a time, whatever the arrival order', async () => {
-    const gate = new SuperstepGate(1);
+    const gate = newGate(1);
     const order: string[] = [];
     let running = 0;
     const task = (id: string, name: string, path: unknown[]) =>
@@ -26,7 +30,7 @@ describe('SuperstepGate', () => {
   });
 
   it('keeps the slot of a task that will be retried, so no other task runs between its attempts', async () => {
-    const gate = new SuperstepGate(1);
+    const gate = newGate(1);
     const order: string[] = [];
     let attempts = 0;
     const flaky = async (): Promise<void> => {
@@ -51,7 +55,7 @@ describe('SuperstepGate', () => {
   });
 
   it('runs up to `concurrency` tasks at once, started in order', async () => {
-    const gate = new SuperstepGate(2);
+    const gate = newGate(2);
     const started: string[] = [];
     let running = 0;
     let peak = 0;
@@ -71,7 +75,7 @@ describe('SuperstepGate', () => {
   });
 
   it('rejects a concurrency below 1', () => {
-    expect(() => new SuperstepGate(0)).toThrow(/at least 1/);
+    expect(() => newGate(0)).toThrow(/at least 1/);
   });
 
   it('compares paths element by element, numbers numerically', () => {
