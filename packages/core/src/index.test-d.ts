@@ -28,7 +28,7 @@ expectTypeOf(durableStep(ctx, 'step', async (signal) => signal.aborted)).toEqual
   RestatePromise<boolean>
 >();
 // @ts-expect-error: the step name is required
-durableStep(ctx, () => 1);
+void durableStep(ctx, () => 1);
 
 expectTypeOf(classifyError(new Error('x'))).toEqualTypeOf<ErrorClassification>();
 expectTypeOf(stepFailureReason(new Error('x'))).toEqualTypeOf<StepFailureReason | undefined>();
@@ -40,7 +40,7 @@ expectTypeOf(stepBatch(ctx).add(durableStep(ctx, 'x', () => 1))).toEqualTypeOf<P
 const gate = new OrderedGate<string>({ compare: (a, b) => a.localeCompare(b) });
 expectTypeOf(gate.run('task-1', 'agent', async () => 1)).toEqualTypeOf<Promise<number>>();
 // @ts-expect-error: keys are of the gate's key type
-gate.run('task-1', 42, async () => 1);
+void gate.run('task-1', 42, async () => 1);
 
 expectTypeOf(listStore<{ role: string }>(objectContext, 'messages')).toEqualTypeOf<
   ListStore<{ role: string }>
