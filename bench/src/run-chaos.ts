@@ -287,10 +287,18 @@ export async function runChaos(adapter: ChaosAdapter, options: ChaosOptions): Pr
       const ok = outcome?.text === item.final;
       if (ok) completed++;
       else if (outcome?.error?.includes('gave up after')) gaveUp++;
-      else
+      else {
+        // Say where a stuck invocation is: its status, retries and last failure, as the server sees it.
+        const status = await restate.invocation(item.invocationId).catch(() => undefined);
+        const where = status
+          ? ` [status ${status.status}, retries ${String(status.retryCount ?? 0)}, last failure ${String(
+              status.lastFailure ?? 'none',
+            ).slice(0, 300)}]`
+          : '';
         failures.push(
-          `${item.session}: ${outcome?.error ?? `unexpected output ${JSON.stringify(outcome?.text)}`}`,
+          `${item.session}: ${outcome?.error ?? `unexpected output ${JSON.stringify(outcome?.text)}`}${where}`,
         );
+      }
       const journal = await restate.journal(item.invocationId);
       const recordTimes = journaledAt(journal, adapter.recordStep);
       const records = ledger.entries({ kind: 'record', session: item.session });
