@@ -123,13 +123,14 @@ const invoke = async (handler: string, key: string, input?: unknown) =>
   (await env.send({ service: 'ReplayProbe', handler, key }, input)).invocationId;
 const call = async (handler: string, key: string, input?: unknown) =>
   env.attach(await invoke(handler, key, input));
-const waitForAnnouncement = async (key: string): Promise<string> => {
-  for (let tries = 0; tries < 400; tries++) {
-    const id = announced.get(key);
-    if (id) return id;
-    await pause(25);
-  }
-  throw new Error(`no approval announced for ${key}`);
+/** Waits until the approval request is journaled (onRequest has run), then returns the id it was given. */
+const waitForAnnouncement = async (invocationId: string, key: string): Promise<string> => {
+  await env.waitForJournal(invocationId, (journal) =>
+    journal.some((entry) => entry.name === 'approval:notify' && entry.completed),
+  );
+  const id = announced.get(key);
+  if (!id) throw new Error(`approval:notify was journaled for ${key}, but onRequest saw no id`);
+  return id;
 };
 
 beforeAll(async () => {
@@ -205,7 +206,7 @@ describe('always-replay', () => {
 
   it('approval: onRequest runs once across replays; the decision resumes the handler', async () => {
     const invocationId = await invoke('approval', 'approve');
-    const id = await waitForAnnouncement('approve');
+    const id = await waitForAnnouncement(invocationId, 'approve');
     expect(id).toMatch(/^sign_/);
     await env.resolveAwakeable(id, { approved: false, reason: 'too expensive' });
     expect(await env.attach(invocationId)).toEqual({ approved: false, reason: 'too expensive' });
@@ -214,7 +215,9 @@ describe('always-replay', () => {
 
   it('approval: a malformed decision fails with an error naming it', async () => {
     const invocationId = await invoke('approval', 'malformed');
-    await env.resolveAwakeable(await waitForAnnouncement('malformed'), { approve: 'yes' });
+    await env.resolveAwakeable(await waitForAnnouncement(invocationId, 'malformed'), {
+      approve: 'yes',
+    });
     const error = (await env
       .attach(invocationId)
       .catch((e: unknown) => e)) as InvocationFailedError;
