@@ -5,7 +5,12 @@
  * control errors (R4, R5), checkpoints go to Virtual Object state through a journaled copy (R10), and
  * `interrupt()` can pause on an awakeable inside the invocation.
  */
-import { isBaseMessage } from '@langchain/core/messages';
+import {
+  type AIMessage,
+  isAIMessage,
+  isBaseMessage,
+  type ToolMessage,
+} from '@langchain/core/messages';
 import { type Runnable, type RunnableConfig, RunnableLambda } from '@langchain/core/runnables';
 import { v5 as uuidv5 } from '@langchain/core/utils/uuid';
 import { Command, isCommand, type Pregel, type RetryPolicy } from '@langchain/langgraph';
@@ -14,6 +19,7 @@ import {
   durableStep,
   isRestateControlError,
   OrderedGate,
+  Turnstile,
 } from '@restate-agents/core';
 import type { ObjectContext } from '@restatedev/restate-sdk';
 import { RestateCheckpointSaver } from './restate-checkpoint-saver.js';
@@ -221,18 +227,35 @@ interface ToolNodeLike {
   latch: ControlErrorLatch | undefined;
 }
 
+/** Where the guarded `ToolNode.run` hands its turn's {@link Turnstile} to the tools (a config property). */
+const TOOL_TURN = Symbol('restate-agents.langgraph.toolTurn');
+
+interface ToolTurn {
+  turnstile: Turnstile;
+  /** How many tools of this turn have started: a tool's place in the turn is its arrival index. */
+  started: number;
+}
+
+type ToolNodeInstance = Runnable & {
+  tools?: unknown[];
+  handleToolErrors?: unknown;
+  func?: unknown;
+  run?: (input: unknown, config?: RunnableConfig) => Promise<unknown>;
+};
+
 /**
- * LangGraph's prebuilt `ToolNode` turns every error a tool throws into a `ToolMessage` for the model,
- * Restate's terminal, cancellation and suspension errors included (R4, R5). Its tools are wrapped so such
- * an error is caught in a latch on the way out, and rethrown once the node returns.
+ * LangGraph's prebuilt `ToolNode` runs the tool calls of one AI message under `Promise.all` (R7): their
+ * durable steps would race and reach the journal in completion order ("awaitNext already pending", then
+ * 570 on replay). Its tools are wrapped so they run one after the other in model order (core's
+ * `Turnstile`; `ToolNode` starts them synchronously in the message's order, so arrival order is model
+ * order).
+ *
+ * `ToolNode` also turns every error a tool throws into a `ToolMessage` for the model, Restate's terminal,
+ * cancellation and suspension errors included (R4, R5): such an error is caught in a latch on the way out
+ * and rethrown once the node returns.
  */
 function guardToolNode(bound: Runnable): ToolNodeLike {
-  const candidate = bound as Runnable & {
-    tools?: unknown[];
-    handleToolErrors?: unknown;
-    func?: unknown;
-    run?: (input: unknown, config?: RunnableConfig) => Promise<unknown>;
-  };
+  const candidate = bound as ToolNodeInstance;
   if (
     !Array.isArray(candidate.tools) ||
     candidate.handleToolErrors === undefined ||
@@ -241,13 +264,16 @@ function guardToolNode(bound: Runnable): ToolNodeLike {
     return { bound, latch: undefined };
   }
   const latch = new ControlErrorLatch();
-  const guarded = Object.create(candidate) as typeof candidate;
+  const run = candidate.run;
+  const guarded = Object.create(candidate) as ToolNodeInstance;
   guarded.tools = candidate.tools.map((tool) => {
     const original = tool as Runnable;
     const wrapped = Object.create(original) as Runnable;
     wrapped.invoke = async (input: unknown, config?: RunnableConfig) => {
+      const turn = (config as { [TOOL_TURN]?: ToolTurn } | undefined)?.[TOOL_TURN];
+      const invoke = () => original.invoke(input, config);
       try {
-        return await original.invoke(input, config);
+        return await (turn ? turn.turnstile.run(String(turn.started++), invoke) : invoke());
       } catch (error) {
         latch.capture(error);
         throw error;
@@ -255,9 +281,40 @@ function guardToolNode(bound: Runnable): ToolNodeLike {
     };
     return wrapped;
   });
-  // ToolNode's `func` is an arrow bound to the original instance; point it at the copy's tools.
+  guarded.run = (input: unknown, config?: RunnableConfig) => {
+    const count = pendingToolCalls(input);
+    const turn: ToolTurn = {
+      turnstile: new Turnstile(Array.from({ length: count }, (_, index) => String(index))),
+      started: 0,
+    };
+    // ToolNode spreads the config into each tool's runtime: the turn reaches the wrapped tools with it.
+    return run.call(guarded, input, { ...config, [TOOL_TURN]: turn } as RunnableConfig);
+  };
+  // ToolNode's `func` is an arrow bound to the original instance; point it at the copy.
   guarded.func = (input: unknown, config?: RunnableConfig) => guarded.run?.(input, config);
   return { bound: guarded, latch };
+}
+
+/**
+ * How many tools `ToolNode.run` will start for `input`: one for a `Send` (`{ lg_tool_call }`), else the
+ * last AI message's tool calls not answered yet (the same selection as ToolNode 1.7's `run`).
+ */
+function pendingToolCalls(input: unknown): number {
+  if (input !== null && typeof input === 'object' && 'lg_tool_call' in input) return 1;
+  const messages = Array.isArray(input)
+    ? input
+    : ((input as { messages?: unknown } | null)?.messages as unknown[] | undefined);
+  if (!Array.isArray(messages)) return 0;
+  const answered = new Set(
+    messages
+      .filter((message) => isBaseMessage(message) && message.getType() === 'tool')
+      .map((message) => (message as ToolMessage).tool_call_id),
+  );
+  const last = messages.findLast((message) => isBaseMessage(message) && isAIMessage(message)) as
+    | AIMessage
+    | undefined;
+  return (last?.tool_calls ?? []).filter((call) => call.id == null || !answered.has(call.id))
+    .length;
 }
 
 /** The user's node function, followed by deterministic ids for the messages it returns without one. */

@@ -1,0 +1,145 @@
+/**
+ * The graph LangGraph's docs teach first: an `agent` node calling a model with tools bound, the prebuilt
+ * `ToolNode` and `toolsCondition`, with `ChatOpenAI` over HTTP to the scripted model server. The model
+ * asks for two tool calls in one message, and the model and the tools take time, as real ones do.
+ * Run in normal and in always-replay mode.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type BaseMessage, HumanMessage } from '@langchain/core/messages';
+import { tool } from '@langchain/core/tools';
+import { END, MessagesAnnotation, START, StateGraph } from '@langchain/langgraph';
+import { ToolNode, toolsCondition } from '@langchain/langgraph/prebuilt';
+import { ChatOpenAI } from '@langchain/openai';
+import { durableStep } from '@restate-agents/core';
+import { durableChatModel, durableTool } from '@restate-agents/langchain';
+import { type MockModelServer, startMockModel } from '@restate-agents/testing';
+import { useRestate } from '@restate-agents/testing/vitest';
+import * as restate from '@restatedev/restate-sdk';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { durableGraph } from '../src/index.js';
+
+let model: MockModelServer;
+beforeAll(async () => {
+  model = await startMockModel();
+});
+afterAll(async () => {
+  await model?.close();
+});
+
+/** Side effects seen outside Restate, by object key. */
+const effects = new Map<string, string[]>();
+const effect = (key: string, what: string) => effects.set(key, [...(effects.get(key) ?? []), what]);
+
+/** agent → toolsCondition → ToolNode → agent, as in LangGraph's quickstart. */
+function reactGraph(ctx: restate.ObjectContext) {
+  const key = ctx.key;
+  const tools = [
+    // A tool whose body is one side effect, made durable by wrapping it.
+    durableTool(
+      ctx,
+      tool(
+        async ({ city }) => {
+          await sleep(city === 'Oslo' ? 200 : 20);
+          effect(key, `weather:${city}`);
+          return `sunny in ${city}`;
+        },
+        {
+          name: 'weather',
+          description: 'Weather in a city',
+          schema: z.object({ city: z.string() }),
+        },
+      ),
+    ),
+    // A tool that journals its own step after some plain async work.
+    tool(
+      async ({ id }) => {
+        await sleep(id === 'slow' ? 150 : 10);
+        await durableStep(ctx, `record:${id}`, () => effect(key, `record:${id}`));
+        return `recorded ${id}`;
+      },
+      { name: 'record', description: 'Record an id', schema: z.object({ id: z.string() }) },
+    ),
+  ];
+  const chat = durableChatModel(
+    ctx,
+    new ChatOpenAI({
+      model: key,
+      apiKey: 'scripted',
+      maxRetries: 0,
+      configuration: { baseURL: model.openaiBaseUrl },
+    }),
+  ).bindTools(tools);
+  return new StateGraph(MessagesAnnotation)
+    .addNode('agent', async (state) => ({ messages: [await chat.invoke(state.messages)] }))
+    .addNode('tools', new ToolNode(tools))
+    .addEdge(START, 'agent')
+    .addConditionalEdges('agent', toolsCondition, ['tools', END])
+    .addEdge('tools', 'agent')
+    .compile();
+}
+
+const service = restate.object({
+  name: 'ReactGraph',
+  handlers: {
+    async run(ctx: restate.ObjectContext, prompt: string): Promise<string[]> {
+      const state = await durableGraph(ctx, reactGraph(ctx)).invoke({
+        messages: [new HumanMessage(prompt)],
+      });
+      return (state.messages as BaseMessage[]).map((message) => `${message.type}:${message.text}`);
+    },
+  },
+});
+
+describe.each([
+  { mode: 'normal', alwaysReplay: false },
+  { mode: 'always-replay', alwaysReplay: true },
+])('ToolNode + toolsCondition ($mode)', ({ mode, alwaysReplay }) => {
+  const env = useRestate({ alwaysReplay, disableRetries: true });
+  beforeAll(() => env.register({ services: [service] }));
+
+  it('runs two tool calls of one message once each, in model order', async () => {
+    const key = `two-calls-${mode}`;
+    model.conversation(key, [
+      {
+        delayMs: 50,
+        toolCalls: [
+          { name: 'weather', arguments: { city: 'Oslo' } },
+          { name: 'weather', arguments: { city: 'Lima' } },
+          { name: 'record', arguments: { id: 'slow' } },
+          { name: 'record', arguments: { id: 'fast' } },
+        ],
+      },
+      { delayMs: 50, text: 'all done' },
+    ]);
+    const { invocationId } = await env.send(
+      { service: 'ReactGraph', handler: 'run', key },
+      'weather and records',
+    );
+    const messages = await env.attach<string[]>(invocationId, { timeoutMs: 60_000 });
+    expect(messages).toEqual([
+      'human:weather and records',
+      'ai:',
+      'tool:sunny in Oslo',
+      'tool:sunny in Lima',
+      'tool:recorded slow',
+      'tool:recorded fast',
+      'ai:all done',
+    ]);
+    // Each side effect ran once, in the order the model asked for them.
+    expect(effects.get(key)).toEqual([
+      'weather:Oslo',
+      'weather:Lima',
+      'record:slow',
+      'record:fast',
+    ]);
+    expect(model.requestsFor(key)).toHaveLength(2);
+    const steps = (await env.journal(invocationId))
+      .filter((entry) => entry.kind === 'command' && entry.type === 'Run')
+      .map((entry) => entry.name);
+    expect(steps.filter((name) => name?.startsWith('record:'))).toEqual([
+      'record:slow',
+      'record:fast',
+    ]);
+  });
+});
