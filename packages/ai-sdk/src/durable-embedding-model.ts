@@ -2,9 +2,13 @@
  * Embeddings (R1, R11): `embed` and `embedMany` call `doEmbed` once per chunk of values; each call becomes
  * one journaled step with the retry cap and classified errors, so a replay does not pay for the vectors
  * again. The raw response body is not journaled.
+ *
+ * A model that supports parallel calls (OpenAI's, past 2,048 values) has its chunks embedded under the SDK's
+ * own `Promise.all`: each call's step is created at once, in chunk order, and the steps are awaited together
+ * by core's step batch, never by one native await each ("awaitNext already pending").
  */
 import type { EmbeddingModelV4 } from '@ai-sdk/provider';
-import { type DurableStepOptions, durableStep } from '@restate-agents/core';
+import { type DurableStepOptions, durableStep, stepBatch } from '@restate-agents/core';
 import type { Context } from '@restatedev/restate-sdk';
 import { wrapEmbeddingModel } from 'ai';
 import { STEP_NAMES } from './step-names.js';
@@ -30,16 +34,18 @@ export function durableEmbeddingModel(
     model,
     middleware: {
       specificationVersion: 'v4',
-      wrapEmbed: async ({ doEmbed, model: inner }) =>
-        durableStep(
-          ctx,
-          STEP_NAMES.embed(inner.modelId),
-          async () => {
-            const { response, ...result } = await doEmbed();
-            // The body holds the vectors a second time; headers are rarely read.
-            return result as EmbedResult;
-          },
-          options as DurableStepOptions<EmbedResult>,
+      wrapEmbed: ({ doEmbed, model: inner }) =>
+        stepBatch(ctx).add(
+          durableStep(
+            ctx,
+            STEP_NAMES.embed(inner.modelId),
+            async () => {
+              const { response, ...result } = await doEmbed();
+              // The body holds the vectors a second time; headers are rarely read.
+              return result as EmbedResult;
+            },
+            options as DurableStepOptions<EmbedResult>,
+          ),
         ),
     },
   });

@@ -72,6 +72,8 @@ export interface DurableCallSettings {
   tools?: ToolSet;
   stopWhen?: AnyStopCondition | AnyStopCondition[];
   prepareStep?: (...args: never[]) => unknown;
+  /** `ToolLoopAgent` only: its result is made durable too. */
+  prepareCall?: (...args: never[]) => unknown;
   toolApproval?: unknown;
   onError?: (event: { error: unknown }) => unknown;
   abortSignal?: AbortSignal;
@@ -101,14 +103,7 @@ export function withRestate<P extends DurableCallSettings>(
   params: P,
   options: WithRestateOptions = {},
 ): P {
-  if (params.timeout !== undefined) {
-    throw new TypeError(
-      'withRestate: the AI SDK `timeout` option aborts a call whose model step Restate is still running; ' +
-        'remove it and bound the step with `options.model.maxRetryDuration` or a Restate timeout instead.',
-    );
-  }
   const toolConcurrency = options.toolConcurrency ?? 1;
-  checkConcurrency(toolConcurrency, params.tools);
   const latch = new ControlErrorLatch();
   const isCall = 'prompt' in params || 'messages' in params;
   // Only a call has an abort signal of its own; an agent gets one per generate()/stream() call.
@@ -118,50 +113,113 @@ export function withRestate<P extends DurableCallSettings>(
       controller.abort(latch.captured);
     }
   };
-
   const rethrowCondition: AnyStopCondition = () => {
     latch.rethrow();
     return false;
   };
-  const userStop =
-    params.stopWhen ?? isStepCount(isCall ? CALL_DEFAULT_STEPS : AGENT_DEFAULT_STEPS);
-  const userPrepareStep = params.prepareStep;
+  const loop: Loop = { ctx, options, toolConcurrency, latch, capture, rethrowCondition };
   const userOnError = params.onError;
 
+  const durable = makeDurable(
+    {
+      ...params,
+      stopWhen: params.stopWhen ?? isStepCount(isCall ? CALL_DEFAULT_STEPS : AGENT_DEFAULT_STEPS),
+    },
+    loop,
+  );
+  durable._internal = {
+    generateId: createIdGenerator(ctx, { prefix: 'aitxt', size: 24 }),
+    generateCallId: createIdGenerator(ctx, { prefix: 'call', size: 24 }),
+    ...params._internal,
+  };
+  durable.onError = (event: { error: unknown }) => {
+    capture(event.error);
+    if (latch.captured === undefined) return userOnError?.(event);
+  };
+  if (controller) {
+    durable.abortSignal = params.abortSignal
+      ? AbortSignal.any([params.abortSignal, controller.signal])
+      : controller.signal;
+  }
+  const userPrepareCall = params.prepareCall;
+  if (userPrepareCall) {
+    // `ToolLoopAgent` hands `prepareCall` the durable settings and runs whatever it returns: a model, tools,
+    // stop conditions or approvals it swaps in are made durable the same way, so none escapes the journal.
+    durable.prepareCall = async (...args: unknown[]) => {
+      const prepared = (await userPrepareCall(...(args as never[]))) as
+        | DurableCallSettings
+        | undefined;
+      return prepared === undefined ? prepared : makeDurable(prepared, loop);
+    };
+  }
+  return durable as P;
+}
+
+/** What one {@link withRestate} call shares between the settings it makes durable. */
+interface Loop {
+  ctx: Context;
+  options: WithRestateOptions;
+  toolConcurrency: number;
+  latch: ControlErrorLatch;
+  capture: (error: unknown) => void;
+  rethrowCondition: AnyStopCondition;
+}
+
+/**
+ * The durable form of a set of settings, idempotent: settings that went through it once (the agent's own,
+ * handed back by `prepareCall`) come out unchanged, so nothing is wrapped twice.
+ */
+function makeDurable(settings: DurableCallSettings, loop: Loop): DurableCallSettings {
+  const { ctx, options, toolConcurrency, latch, capture, rethrowCondition } = loop;
+  if (settings.timeout !== undefined) {
+    throw new TypeError(
+      'withRestate: the AI SDK `timeout` option aborts a call whose model step Restate is still running; ' +
+        'remove it and bound the step with `options.model.maxRetryDuration` or a Restate timeout instead.',
+    );
+  }
+  checkConcurrency(toolConcurrency, settings.tools);
   const durable: DurableCallSettings = {
-    ...params,
-    model: asDurable(ctx, params.model, options.model),
+    ...settings,
     maxRetries: 0,
     toolCallConcurrency: toolConcurrency,
-    stopWhen: [rethrowCondition, ...(Array.isArray(userStop) ? userStop : [userStop])],
-    prepareStep: async (...args: unknown[]) => {
+  } as DurableCallSettings;
+  if (settings.model !== undefined) {
+    durable.model = asDurable(ctx, settings.model, options.model);
+  }
+  if (settings.stopWhen !== undefined) {
+    const conditions = Array.isArray(settings.stopWhen) ? settings.stopWhen : [settings.stopWhen];
+    durable.stopWhen = conditions.includes(rethrowCondition)
+      ? conditions
+      : [rethrowCondition, ...conditions];
+  }
+  const userPrepareStep = settings.prepareStep;
+  if (!(userPrepareStep && WRAPPED in userPrepareStep)) {
+    durable.prepareStep = mark(async (...args: unknown[]) => {
       latch.rethrow();
       const prepared = (await userPrepareStep?.(...(args as never[]))) as
         | { model?: LanguageModel }
         | undefined;
       if (prepared?.model === undefined) return prepared;
       return { ...prepared, model: asDurable(ctx, prepared.model, options.model) };
-    },
-    _internal: {
-      generateId: createIdGenerator(ctx, { prefix: 'aitxt', size: 24 }),
-      generateCallId: createIdGenerator(ctx, { prefix: 'call', size: 24 }),
-      ...params._internal,
-    },
-    onError: (event: { error: unknown }) => {
-      capture(event.error);
-      if (latch.captured === undefined) return userOnError?.(event);
-    },
-  } as DurableCallSettings;
-  if (controller) {
-    durable.abortSignal = params.abortSignal
-      ? AbortSignal.any([params.abortSignal, controller.signal])
-      : controller.signal;
+    });
   }
-  if (params.tools) durable.tools = guardTools(params.tools, latch, capture);
-  if (params.toolApproval !== undefined || hasNeedsApproval(params.tools)) {
-    durable.toolApproval = durableToolApproval(ctx, params.toolApproval, options.approval);
+  if (settings.tools) durable.tools = guardTools(settings.tools, latch, capture);
+  const approval = settings.toolApproval as object | undefined;
+  if (
+    !(typeof approval === 'function' && WRAPPED in approval) &&
+    (approval !== undefined || hasNeedsApproval(settings.tools))
+  ) {
+    durable.toolApproval = mark(durableToolApproval(ctx, approval, options.approval));
   }
-  return durable as P;
+  return durable;
+}
+
+/** Marks the callbacks {@link makeDurable} made, so a second pass keeps them instead of wrapping again. */
+const WRAPPED = Symbol.for('restate-agents.ai-sdk.with-restate');
+
+function mark<F extends object>(value: F): F {
+  Object.defineProperty(value, WRAPPED, { value: true });
+  return value;
 }
 
 function checkConcurrency(concurrency: number, tools: ToolSet | undefined): void {
@@ -201,7 +259,12 @@ function asDurable(
   return wrapped;
 }
 
-/** Every tool's `execute` behind the latch: a control error is kept, and no later tool starts. */
+/**
+ * Every tool's `execute` behind the latch: a control error is kept, and no later tool starts. A streaming
+ * tool (`async *execute`) stays an async iterable, so the SDK still reads its preliminary results: `execute`
+ * is replaced by a plain function that returns what the tool's returns, never an `async` one that would turn
+ * the iterable into a promise of it.
+ */
 function guardTools(
   tools: ToolSet,
   latch: ControlErrorLatch,
@@ -210,22 +273,44 @@ function guardTools(
   const guarded: ToolSet = {};
   for (const [name, tool] of Object.entries(tools)) {
     const execute = tool.execute as ((...args: unknown[]) => unknown) | undefined;
-    guarded[name] = execute
-      ? ({
-          ...tool,
-          execute: async (...args: unknown[]) => {
-            latch.rethrow();
-            try {
-              return await execute(...args);
-            } catch (error) {
-              capture(error);
-              throw error;
-            }
-          },
-        } as Tool)
-      : tool;
+    if (!execute || WRAPPED in execute) {
+      guarded[name] = tool;
+      continue;
+    }
+    const guardedExecute = (...args: unknown[]): unknown => {
+      let result: unknown;
+      try {
+        latch.rethrow();
+        result = execute(...args);
+      } catch (error) {
+        capture(error);
+        return Promise.reject(error);
+      }
+      if (isAsyncIterable(result)) return guardIterable(result, capture);
+      return Promise.resolve(result).catch((error: unknown) => {
+        capture(error);
+        throw error;
+      });
+    };
+    guarded[name] = { ...tool, execute: mark(guardedExecute) } as Tool;
   }
   return guarded;
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
+}
+
+async function* guardIterable(
+  iterable: AsyncIterable<unknown>,
+  capture: (error: unknown) => void,
+): AsyncGenerator<unknown> {
+  try {
+    yield* iterable;
+  } catch (error) {
+    capture(error);
+    throw error;
+  }
 }
 
 function hasNeedsApproval(tools: ToolSet | undefined): boolean {
@@ -256,6 +341,9 @@ function durableToolApproval(
   return async (request) => {
     const status = await resolveStatus(configuration, request);
     if (status.type !== 'user-approval') return status;
+    // The SDK asks again for a call whose approval arrived in the messages (the `useChat` flow: the client
+    // sends a `tool-approval-response` back); that human decision is the answer, so no awakeable is opened.
+    if (decidedInMessages(request.messages, request.toolCall.toolCallId)) return status;
     const { toolName, toolCallId, input } = request.toolCall;
     const details: ToolApprovalDetails = {
       toolName,
@@ -272,6 +360,28 @@ function durableToolApproval(
     const reason = describeDenial ? describeDenial(details, decision.reason) : decision.reason;
     return reason === undefined ? { type: 'denied' } : { type: 'denied', reason };
   };
+}
+
+interface MessagePart {
+  type?: unknown;
+  toolCallId?: unknown;
+  approvalId?: unknown;
+}
+
+/** Whether `messages` hold an approval response to an approval request for the call `toolCallId`. */
+function decidedInMessages(messages: unknown[], toolCallId: string): boolean {
+  const parts = messages.flatMap((message) => {
+    const content = (message as { content?: unknown }).content;
+    return Array.isArray(content) ? (content as MessagePart[]) : [];
+  });
+  const requested = new Set(
+    parts
+      .filter((part) => part.type === 'tool-approval-request' && part.toolCallId === toolCallId)
+      .map((part) => part.approvalId),
+  );
+  return parts.some(
+    (part) => part.type === 'tool-approval-response' && requested.has(part.approvalId),
+  );
 }
 
 /** Mirrors the SDK's `resolveToolApproval` (not exported): generic function, per-tool entry, `needsApproval`. */

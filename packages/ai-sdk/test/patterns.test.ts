@@ -1,0 +1,288 @@
+/**
+ * Patterns the AI SDK's own docs teach, each on a real restate-server in normal and always-replay mode (the
+ * handler runs again from the top after every journaled step), with `@ai-sdk/openai` talking HTTP to the
+ * scripted model, which answers after a delay. Each test fails without the adapter fix it names.
+ */
+import { createOpenAI } from '@ai-sdk/openai';
+import type { EmbeddingModelV4 } from '@ai-sdk/provider';
+import { type MockModelServer, startMockModel } from '@restate-agents/testing';
+import { useRestate } from '@restate-agents/testing/vitest';
+import * as restate from '@restatedev/restate-sdk';
+import {
+  embedMany,
+  generateText,
+  isStepCount,
+  type JSONSchema7,
+  jsonSchema,
+  type ModelMessage,
+  streamText,
+  ToolLoopAgent,
+  tool,
+} from 'ai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { durableEmbeddingModel, durableTool, withRestate } from '../src/index.js';
+
+let mock: MockModelServer;
+const openai = () => createOpenAI({ baseURL: mock.openaiBaseUrl, apiKey: 'scripted' });
+
+/** Executions of tool bodies, model calls and approval requests outside Restate, by key. */
+const executions = new Map<string, number>();
+const count = (key: string) => executions.set(key, (executions.get(key) ?? 0) + 1);
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const textSchema = jsonSchema<{ text: string }>({
+  type: 'object',
+  properties: { text: { type: 'string' } },
+  required: ['text'],
+} as JSONSchema7);
+
+const agent = restate.object({
+  name: 'AiSdkPatterns',
+  handlers: {
+    /**
+     * A streaming tool (`async *execute`): preliminary results, then a durable step, then the final one. With
+     * `durable`, the same tool wrapped by `durableTool` (one step, the final value journaled).
+     */
+    async streamingTool(ctx: restate.ObjectContext, input: { durable: boolean; stream: boolean }) {
+      const lookup = tool({
+        inputSchema: textSchema,
+        async *execute({ text }) {
+          count(`${ctx.key}:started`);
+          yield { status: 'looking up' };
+          const found = input.durable
+            ? `found ${text}`
+            : await ctx.run('lookup', async () => {
+                count(`${ctx.key}:lookup`);
+                await pause(30);
+                return `found ${text}`;
+              });
+          yield { status: 'done', found };
+        },
+      });
+      const settings = withRestate(ctx, {
+        model: openai().chat(ctx.key),
+        tools: { lookup: input.durable ? durableTool(ctx, lookup, { name: 'lookup' }) : lookup },
+        prompt: 'look it up',
+        stopWhen: isStepCount(3),
+      });
+      if (!input.stream) return (await generateText(settings)).text;
+      const result = streamText(settings);
+      let preliminary = 0;
+      for await (const part of result.fullStream) {
+        if (part.type === 'tool-result' && part.preliminary) preliminary++;
+      }
+      return `${await result.text} (${preliminary} preliminary)`;
+    },
+
+    /** `embedMany` over a model that embeds chunks in parallel, with latency that reorders completions. */
+    async embedParallel(ctx: restate.ObjectContext) {
+      const { embeddings } = await embedMany({
+        model: durableEmbeddingModel(ctx, parallelEmbeddingModel(ctx.key)),
+        values: ['a', 'bb', 'ccc', 'dddd', 'eeeee'],
+        maxRetries: 0,
+      });
+      await ctx.sleep(1);
+      return embeddings;
+    },
+
+    /** The `useChat` approval flow: the client's approval arrives in the messages; no awakeable is opened. */
+    async approvedInMessages(ctx: restate.ObjectContext, messages: ModelMessage[]) {
+      const refund = tool({
+        inputSchema: textSchema,
+        execute: async ({ text }) => {
+          count(`${ctx.key}:refund`);
+          return `refunded ${text}`;
+        },
+      });
+      const result = await generateText(
+        withRestate(
+          ctx,
+          {
+            model: openai().chat(ctx.key),
+            tools: { refund: durableTool(ctx, refund, { name: 'refund' }) },
+            toolApproval: { refund: 'user-approval' as const },
+            messages,
+            stopWhen: isStepCount(3),
+          },
+          {
+            approval: {
+              onRequest: () => {
+                count(`${ctx.key}:approval-requested`);
+              },
+              // Without the fix the call would wait here; the timeout turns that into a denial instead.
+              timeout: 1_000,
+            },
+          },
+        ),
+      );
+      return result.text;
+    },
+
+    /** `ToolLoopAgent.prepareCall` swapping in a model and tools that were never wrapped. */
+    async prepareCall(ctx: restate.ObjectContext, input: { fatal: boolean; stream: boolean }) {
+      const record = tool({
+        inputSchema: textSchema,
+        execute: async ({ text }) => {
+          if (input.fatal) throw new restate.TerminalError(`refused ${text}`);
+          return ctx.run('record', () => {
+            count(`${ctx.key}:record`);
+            return `recorded ${text}`;
+          });
+        },
+      });
+      const agent = new ToolLoopAgent(
+        withRestate(ctx, {
+          model: openai().chat('never-used'),
+          instructions: 'Record what you are told.',
+          prepareCall: (settings) => ({
+            ...settings,
+            // A model and tools picked per call, as the SDK's docs show for call options.
+            model: openai().chat(ctx.key),
+            tools: { record },
+          }),
+        }),
+      );
+      if (input.stream) return (await agent.stream({ prompt: 'record a' })).text;
+      return (await agent.generate({ prompt: 'record a' })).text;
+    },
+  },
+});
+
+/** An embedding model computing vectors locally, two values per call, calls in parallel and slow. */
+function parallelEmbeddingModel(key: string): EmbeddingModelV4 {
+  return {
+    specificationVersion: 'v4',
+    provider: 'local',
+    modelId: 'lengths',
+    maxEmbeddingsPerCall: 2,
+    supportsParallelCalls: true,
+    async doEmbed({ values }) {
+      count(`${key}:embed`);
+      // The first chunk answers last.
+      await pause(values[0] === 'a' ? 60 : 10);
+      return {
+        embeddings: values.map((value) => [value.length]),
+        usage: { tokens: values.length },
+        warnings: [],
+      };
+    },
+  };
+}
+
+beforeAll(async () => {
+  mock = await startMockModel();
+});
+afterAll(async () => {
+  await mock.close();
+});
+
+for (const alwaysReplay of [false, true]) {
+  describe(alwaysReplay ? 'always-replay mode' : 'normal mode', () => {
+    const env = useRestate({ alwaysReplay, disableRetries: true });
+    beforeAll(() => env.register({ services: [agent] }));
+
+    let keys = 0;
+    const run = <T>(
+      handler: string,
+      input: unknown,
+      script?: Parameters<MockModelServer['conversation']>[1],
+    ) => {
+      const key = `${handler}-${alwaysReplay ? 'replay' : 'normal'}-${++keys}`;
+      if (script) mock.conversation(key, script);
+      const result = env
+        .send({ service: 'AiSdkPatterns', handler, key }, input)
+        .then(async ({ invocationId }) => ({
+          invocationId,
+          output: await env.attach<T>(invocationId),
+        }));
+      return { key, result };
+    };
+    const stepNames = async (invocationId: string) =>
+      (await env.journal(invocationId))
+        .filter((entry) => entry.type === 'Run')
+        .map((entry) => entry.name ?? '');
+
+    describe('streaming tools (async *execute)', () => {
+      const script = [
+        { toolCalls: [{ name: 'lookup', arguments: { text: 'order 7' } }], delayMs: 50 },
+        { text: 'done', delayMs: 50 },
+      ];
+      for (const stream of [false, true]) {
+        for (const durable of [false, true]) {
+          it(`${stream ? 'streamText' : 'generateText'}, ${durable ? 'durableTool' : 'plain tool'}: the body runs and the model gets its final value`, async () => {
+            const { key, result } = run<string>('streamingTool', { durable, stream }, script);
+            const { output } = await result;
+            expect(mock.requestsFor(key)).toHaveLength(2);
+            expect(mock.requestsFor(key)[1]?.lastToolResult).toContain('found order 7');
+            if (stream) expect(output).toBe(`done (${durable ? 0 : 2} preliminary)`);
+            if (durable) expect(executions.get(`${key}:started`)).toBe(1);
+            else expect(executions.get(`${key}:lookup`)).toBe(1);
+          });
+        }
+      }
+    });
+
+    it('embedMany over a model with parallel calls: each chunk embedded once, in order', async () => {
+      const { key, result } = run<number[][]>('embedParallel', null);
+      const { invocationId, output } = await result;
+      expect(output).toEqual([[1], [2], [3], [4], [5]]);
+      expect(executions.get(`${key}:embed`)).toBe(3);
+      expect((await stepNames(invocationId)).filter((name) => name.includes('embed'))).toHaveLength(
+        3,
+      );
+    });
+
+    it('an approval that arrives in the messages runs the call once, with no awakeable', async () => {
+      const messages: ModelMessage[] = [
+        { role: 'user', content: 'refund order 7' },
+        {
+          role: 'assistant',
+          content: [
+            { type: 'tool-call', toolCallId: 'call-1', toolName: 'refund', input: { text: 'o7' } },
+            { type: 'tool-approval-request', approvalId: 'approval-1', toolCallId: 'call-1' },
+          ],
+        },
+        {
+          role: 'tool',
+          content: [{ type: 'tool-approval-response', approvalId: 'approval-1', approved: true }],
+        },
+      ];
+      const { key, result } = run<string>('approvedInMessages', messages, [
+        { text: 'refund done', delayMs: 50 },
+        { text: 'refund done', delayMs: 50 },
+      ]);
+      expect((await result).output).toBe('refund done');
+      expect(executions.get(`${key}:approval-requested`)).toBeUndefined();
+      expect(executions.get(`${key}:refund`)).toBe(1);
+      expect(mock.requestsFor(key)).toHaveLength(1);
+      expect(mock.requestsFor(key)[0]?.lastToolResult).toContain('refunded o7');
+    });
+
+    describe('ToolLoopAgent prepareCall', () => {
+      for (const stream of [false, true]) {
+        it(`agent.${stream ? 'stream' : 'generate'}: the model and tools it swaps in are durable`, async () => {
+          const { key, result } = run<string>('prepareCall', { fatal: false, stream }, [
+            { toolCalls: [{ name: 'record', arguments: { text: 'a' } }], delayMs: 50 },
+            { text: 'recorded', delayMs: 50 },
+          ]);
+          const { invocationId, output } = await result;
+          expect(output).toBe('recorded');
+          expect(mock.requestsFor(key)).toHaveLength(2);
+          expect(executions.get(`${key}:record`)).toBe(1);
+          const models = (await stepNames(invocationId)).filter((name) =>
+            name.startsWith('ai-sdk:'),
+          );
+          expect(models).toHaveLength(2);
+        });
+
+        it(`agent.${stream ? 'stream' : 'generate'}: a TerminalError from a swapped-in tool ends the run`, async () => {
+          const { key, result } = run<string>('prepareCall', { fatal: true, stream }, [
+            { toolCalls: [{ name: 'record', arguments: { text: 'a' } }], delayMs: 50 },
+            { text: 'must not be reached' },
+          ]);
+          await expect(result).rejects.toThrow(/refused a/);
+          expect(mock.requestsFor(key)).toHaveLength(1);
+        });
+      }
+    });
+  });
+}
