@@ -2,8 +2,10 @@
  * `pnpm demo [--sdk openai|anthropic|ai-sdk|openai-agents|langchain|langgraph] [--keep]`: see run-demo.ts.
  * OPENAI_API_KEY switches the OpenAI-based demos to a real model; `anthropic` always runs on the scripted one.
  */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { DEMO_SERVICES, runDemo } from './run-demo.ts';
+import { DEMO_SERVICES } from './services.ts';
 
 const { values } = parseArgs({
   options: {
@@ -11,6 +13,22 @@ const { values } = parseArgs({
     keep: { type: 'boolean', default: false },
   },
 });
+
+// A fresh clone has nothing built: build (turbo, cached) what the chosen example needs before run-demo.ts
+// loads @restate-agents/testing's dist. An unknown --sdk builds the demo's own dependencies, then runDemo
+// names the demos there are.
+const service = DEMO_SERVICES[values.sdk ?? 'openai'];
+const packageDir = fileURLToPath(new URL('..', new URL(service ?? '.', import.meta.url)));
+const build = spawnSync(
+  process.execPath,
+  [
+    fileURLToPath(new URL('../../../scripts/build-workspace-deps.mjs', import.meta.url)),
+    packageDir,
+  ],
+  { stdio: 'inherit' },
+);
+if (build.status !== 0) process.exit(build.status ?? 1);
+const { runDemo } = await import('./run-demo.ts');
 const controller = new AbortController();
 process.once('SIGINT', () => {
   process.stdout.write('\nStopping (Ctrl-C)…\n');

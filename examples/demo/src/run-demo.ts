@@ -17,17 +17,10 @@ import {
   startServiceProcess,
 } from '@restate-agents/testing';
 import { DEMO_CRASH_POINT, DEMO_ENV, DEMO_HANDLER, DEMO_OBJECT, DEMO_ORDER } from './contract.ts';
+import { DEMO_SERVICES } from './services.ts';
 import { createTimeline, type Timeline } from './timeline.ts';
 
-/** The SDKs with a demo service, and where each lives. */
-export const DEMO_SERVICES: Readonly<Record<string, string>> = {
-  openai: '../../plain-openai/src/service.ts',
-  anthropic: '../../plain-anthropic/src/service.ts',
-  'ai-sdk': '../../ai-sdk/src/service.ts',
-  'openai-agents': '../../openai-agents/src/service.ts',
-  langchain: '../../langchain/src/service.ts',
-  langgraph: '../../langgraph/src/service.ts',
-};
+export { DEMO_SERVICES } from './services.ts';
 
 export interface RunDemoOptions {
   /** Which SDK's agent to run (a key of {@link DEMO_SERVICES}). */
