@@ -20,8 +20,15 @@ export interface PendingApproval<D = unknown> {
   details: D;
 }
 
-/** Options of {@link requestApproval}. */
-export interface RequestApprovalOptions<D> {
+/** A decision that said no. */
+export type ApprovalRejection = Extract<ApprovalDecision, { approved: false }>;
+
+/**
+ * The one approval options shape of every adapter (`approval: ApprovalOptions<…>` in each adapter's
+ * options), used by {@link requestApproval}. `D` is what the approver is shown: the adapter's tool-call
+ * details.
+ */
+export interface ApprovalOptions<D> {
   /**
    * Tells the approver; runs once as a durable step (named `approval:notify`), so a message is not sent
    * again on replay. Throwing a retryable error retries it, like any step.
@@ -29,6 +36,34 @@ export interface RequestApprovalOptions<D> {
   onRequest?: (pending: PendingApproval<D>) => void | Promise<void>;
   /** Rejects automatically when no decision arrives in time (the reason says so). Default: wait forever. */
   timeout?: Duration | number;
+  /**
+   * What the model reads as the tool's result after a rejection; default
+   * `The tool call "<name>" was rejected[: <reason>].` (see {@link rejectionMessage}).
+   */
+  rejectionMessage?: (details: D, decision: ApprovalRejection) => string;
+}
+
+/**
+ * Options of {@link requestApproval}.
+ *
+ * @deprecated Renamed {@link ApprovalOptions}; this alias is removed in a later 0.x.
+ */
+export type RequestApprovalOptions<D> = ApprovalOptions<D>;
+
+/**
+ * The tool result the model reads after `decision` rejected a call: `options.rejectionMessage`'s text, or
+ * `The tool call "<toolName>" was rejected[: <reason>].`
+ */
+export function rejectionMessage<D>(
+  options: ApprovalOptions<D> | undefined,
+  details: D,
+  decision: ApprovalRejection,
+  toolName?: string,
+): string {
+  const custom = options?.rejectionMessage?.(details, decision);
+  if (custom !== undefined) return custom;
+  const subject = toolName === undefined ? 'The tool call' : `The tool call "${toolName}"`;
+  return `${subject} was rejected${decision.reason ? `: ${decision.reason}` : ''}.`;
 }
 
 /**
@@ -46,7 +81,7 @@ export interface RequestApprovalOptions<D> {
 export async function requestApproval<D>(
   ctx: Context,
   details: D,
-  options: RequestApprovalOptions<D> = {},
+  options: ApprovalOptions<D> = {},
 ): Promise<ApprovalDecision> {
   const { id, promise } = ctx.awakeable<unknown>();
   const { onRequest, timeout } = options;

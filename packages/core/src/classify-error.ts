@@ -7,6 +7,7 @@
  * fetch/undici network errors (codes in `cause`), abort and timeout errors.
  */
 import { controlErrorKind, findControlError } from './control-errors.js';
+import { walkErrorGraph } from './error-graph.js';
 
 /** Why an error was classified the way it was. */
 export type ErrorReason =
@@ -94,8 +95,6 @@ const CONTENT_FILTER_CODES: ReadonlySet<string> = new Set([
 const CONTENT_FILTER_MESSAGE =
   /content (management )?polic|content[ _-]filter|flagged by (our|the) safety/i;
 
-const MAX_DEPTH = 8;
-
 /** Classifies any error thrown by an LLM SDK, HTTP client or tool into retryable or terminal. */
 export function classifyError(error: unknown): ErrorClassification {
   const control = findControlError(error);
@@ -177,26 +176,11 @@ function reasonForStatus(status: number): ErrorClassification {
   return { retryable: true, reason: 'unknown' };
 }
 
-/** Walks the error and the errors it wraps (not into Restate control errors, handled before). */
+/** Walks the error and the errors it wraps, not into Restate control errors (handled before). */
 function* walk(error: unknown): Generator<Record<string, unknown>> {
-  const visited = new Set<unknown>();
-  const queue: Array<[unknown, number]> = [[error, 0]];
-  while (queue.length > 0) {
-    const [candidate, depth] = queue.shift() as [unknown, number];
-    if (typeof candidate !== 'object' || candidate === null || visited.has(candidate)) continue;
-    if (depth > MAX_DEPTH) continue;
-    visited.add(candidate);
-    if (controlErrorKind(candidate) !== undefined) continue;
-    const record = candidate as Record<string, unknown>;
-    yield record;
-    for (const key of ['cause', 'error', 'lastError', 'response']) {
-      if (record[key] !== undefined) queue.push([record[key], depth + 1]);
-    }
-    if (Array.isArray(record.errors)) {
-      // AI SDK's RetryError keeps every attempt; the last one is the one that matters.
-      const last = record.errors.at(-1);
-      if (last !== undefined) queue.push([last, depth + 1]);
-    }
+  const isControl = (node: Record<string, unknown>) => controlErrorKind(node) !== undefined;
+  for (const node of walkErrorGraph(error, { stopAt: isControl })) {
+    if (!isControl(node)) yield node;
   }
 }
 

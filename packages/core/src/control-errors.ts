@@ -2,9 +2,10 @@
  * Rules R4 and R5: Restate's control errors — terminal failures, cancellation, a closed invocation, a
  * suspension, a journal mismatch — must leave the agent loop unchanged, never turned into a message for the
  * model. Agent SDKs wrap and swallow errors, so they are recognised by `name`/`code` while walking every
- * wrapper (`cause`, `error`, `errors`, `lastError`), never by `instanceof` alone: an app can load several
- * copies of the Restate SDK, and SDK wrappers hide the original.
+ * wrapper (the one walk in error-graph.ts), never by `instanceof` alone: an app can load several copies of
+ * the Restate SDK, and SDK wrappers hide the original.
  */
+import { findInErrorGraph } from './error-graph.js';
 
 /** The kinds of Restate control error, in the order they are looked for. */
 export type ControlErrorKind =
@@ -27,9 +28,6 @@ const SUSPENDED_CODE = 599;
 /** 570: the code paths of a replay diverged from the journal; 571: protocol violation. */
 const JOURNAL_MISMATCH_CODES: ReadonlySet<number> = new Set([570, 571]);
 
-/** How deep wrapper chains are followed; real chains are a handful deep, cycles are cut by a visited set. */
-const MAX_DEPTH = 16;
-
 /** The kind of control error `error` itself is (without looking inside wrappers), or `undefined`. */
 export function controlErrorKind(error: unknown): ControlErrorKind | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
@@ -46,39 +44,16 @@ export function controlErrorKind(error: unknown): ControlErrorKind | undefined {
   return undefined;
 }
 
-/** The errors an SDK wrapper keeps inside itself, under the property names SDKs actually use. */
-function innerErrors(error: object): unknown[] {
-  const record = error as Record<string, unknown>;
-  const inner: unknown[] = [];
-  // `cause`: standard; `error`: OpenAI Agents `ToolCallError`; `lastError`/`errors`: AI SDK `RetryError`,
-  // `AggregateError`; `originalError`: some HTTP clients.
-  for (const key of ['cause', 'error', 'lastError', 'originalError']) {
-    if (record[key] !== undefined) inner.push(record[key]);
-  }
-  if (Array.isArray(record.errors)) inner.push(...record.errors);
-  return inner;
-}
-
 /**
- * Finds the Restate control error in `error` or in any error it wraps, depth first, outermost first.
+ * Finds the Restate control error in `error` or in any error it wraps (the shared walk of
+ * `walkErrorGraph`: `cause`, `error`, `errors`, `lastError`, `originalError`, `response`), outermost first.
  *
  * A plain `TerminalError` raised by user code counts: it means "stop the agent", exactly like cancellation.
  */
 export function findControlError(error: unknown): RestateControlError | undefined {
-  const visited = new Set<unknown>();
-  const visit = (candidate: unknown, depth: number): RestateControlError | undefined => {
-    if (typeof candidate !== 'object' || candidate === null || visited.has(candidate))
-      return undefined;
-    if (depth > MAX_DEPTH) return undefined;
-    visited.add(candidate);
-    if (controlErrorKind(candidate) !== undefined) return candidate as RestateControlError;
-    for (const inner of innerErrors(candidate)) {
-      const found = visit(inner, depth + 1);
-      if (found) return found;
-    }
-    return undefined;
-  };
-  return visit(error, 0);
+  return findInErrorGraph(error, (node) => controlErrorKind(node) !== undefined) as
+    | RestateControlError
+    | undefined;
 }
 
 /** Whether `error` is, or wraps, a Restate control error (terminal, cancelled, closed, suspended, mismatch). */

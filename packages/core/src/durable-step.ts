@@ -6,6 +6,7 @@
  */
 import {
   type Context,
+  type Duration,
   RestateError,
   type RestatePromise,
   RetryableError,
@@ -14,7 +15,7 @@ import {
   TerminalError,
 } from '@restatedev/restate-sdk';
 import { classifyError, type ErrorClassification, type ErrorReason } from './classify-error.js';
-import { controlErrorKind } from './control-errors.js';
+import { controlErrorKind, findControlError } from './control-errors.js';
 import { JournalValueTooLargeError } from './errors/journal-value-too-large-error.js';
 import { journalSerde } from './journal-serde.js';
 
@@ -26,7 +27,9 @@ export const DEFAULT_MAX_VALUE_BYTES: number = 8 * 1024 * 1024;
 
 /** Marks terminal failures this package raised on purpose, to tell them from retries running out. */
 const ORIGIN_KEY = 'restate-agents.origin';
-const REASON_KEY = 'restate-agents.reason';
+/** The metadata key under which a step's failure reason travels in the journal. */
+export const STEP_FAILURE_REASON_KEY = 'restate-agents.reason';
+const REASON_KEY = STEP_FAILURE_REASON_KEY;
 
 /** Options of {@link durableStep}: every retry knob of Restate's `RunOptions`, plus classification and size. */
 export interface DurableStepOptions<T> extends Omit<RunOptions<T>, 'serde'> {
@@ -36,6 +39,14 @@ export interface DurableStepOptions<T> extends Omit<RunOptions<T>, 'serde'> {
   classify?: (error: unknown) => ErrorClassification;
   /** A value that serialises larger than this fails the step with a terminal error naming it. */
   maxValueBytes?: number;
+  /**
+   * The longest one attempt may run. When it passes, the attempt's abort signal (the one `action`
+   * receives) is aborted, so the SDK cancels its request, and the attempt fails with a retryable error
+   * that counts toward `maxRetryAttempts` / `maxRetryDuration` like any other failure: a hung provider
+   * ends in a clear "gave up after N attempts; last error: attempt timed out" in bounded time.
+   * Default: no limit of its own (Restate's abort timeout still applies).
+   */
+  attemptTimeout?: Duration | number;
 }
 
 const passThroughSerde: Serde<Uint8Array> = {
@@ -68,9 +79,18 @@ export function durableStep<T>(
     serde = journalSerde as Serde<T>,
     classify = classifyError,
     maxValueBytes,
+    attemptTimeout,
     ...retry
   } = options;
   const limit = maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES;
+  const attemptTimeoutMs = attemptTimeout === undefined ? undefined : durationToMs(attemptTimeout);
+  if (attemptTimeoutMs !== undefined && !(attemptTimeoutMs > 0)) {
+    throw new RangeError(
+      `attemptTimeout must be a positive duration, got ${String(attemptTimeout)}`,
+    );
+  }
+  const maxRetryDurationMs =
+    retry.maxRetryDuration === undefined ? undefined : durationToMs(retry.maxRetryDuration);
   const runOptions: RunOptions<Uint8Array> = { ...retry, serde: passThroughSerde };
   if (retry.maxRetryAttempts === undefined && retry.maxRetryDuration === undefined) {
     runOptions.maxRetryAttempts = DEFAULT_MAX_ATTEMPTS;
@@ -88,9 +108,9 @@ export function durableStep<T>(
         }
         let value: T;
         try {
-          value = await action(attempt);
+          value = await runAttempt(name, action, attempt, attemptTimeoutMs);
         } catch (error) {
-          throw toStepError(name, error, classify);
+          throw toStepError(name, error, classify, maxRetryDurationMs);
         }
         // Serialised here, inside the step, so an oversized value fails as a journaled terminal error
         // instead of a rejected message after the provider was paid.
@@ -126,6 +146,7 @@ export function durableStep<T>(
 export type StepFailureReason =
   | ErrorReason
   | 'retries-exhausted'
+  | 'retry-after-exceeds-limit'
   | 'journal-value-too-large'
   | 'not-serialisable';
 
@@ -146,7 +167,9 @@ function toStepError(
   name: string,
   error: unknown,
   classify: (error: unknown) => ErrorClassification,
+  maxRetryDurationMs: number | undefined,
 ): Error {
+  if (error instanceof AttemptTimedOut) return error.retryable;
   if (error instanceof TerminalError) return markOrigin(error);
   if (controlErrorKind(error) === 'terminal') {
     // A TerminalError from another copy of the Restate SDK: Restate checks `instanceof` against its own
@@ -164,6 +187,35 @@ function toStepError(
 
   const verdict = classify(error);
   const message = describe(error, verdict);
+  if (verdict.reason === 'restate-control') {
+    // An ordinary error wrapping a TerminalError: the TerminalError decides, as if thrown itself.
+    const control = findControlError(error);
+    if (control && controlErrorKind(control) === 'terminal') {
+      return toStepError(name, control, classify, maxRetryDurationMs);
+    }
+  }
+  if (
+    verdict.retryable &&
+    verdict.retryAfterMs !== undefined &&
+    maxRetryDurationMs !== undefined &&
+    verdict.retryAfterMs > maxRetryDurationMs
+  ) {
+    // Sleeping past the user's bound would make the bound meaningless; failing now says why.
+    return new TerminalError(
+      `Step "${name}" will not be retried: the provider asked to wait ${formatMs(verdict.retryAfterMs)} ` +
+        `(retry-after) before the next attempt, longer than maxRetryDuration ` +
+        `(${formatMs(maxRetryDurationMs)}) (${message})`,
+      {
+        // No `errorCode: status`: a 409 would read as Restate's cancellation.
+        metadata: {
+          [ORIGIN_KEY]: 'step',
+          [REASON_KEY]: 'retry-after-exceeds-limit',
+          retryAfterMs: String(verdict.retryAfterMs),
+          ...(verdict.status !== undefined && { status: String(verdict.status) }),
+        },
+      },
+    );
+  }
   if (!verdict.retryable) {
     return new TerminalError(`Step "${name}" failed and will not be retried (${message})`, {
       metadata: {
@@ -218,4 +270,59 @@ function explainFailure(
       metadata: { ...(failure.metadata ?? {}), [REASON_KEY]: 'retries-exhausted', step: name },
     },
   );
+}
+
+/** Thrown inside the step when an attempt ran past `attemptTimeout`; carries the error Restate should see. */
+class AttemptTimedOut extends Error {
+  readonly retryable: RetryableError;
+  constructor(name: string, ms: number) {
+    const message = `attempt-timeout: Step "${name}" attempt timed out after ${formatMs(ms)} (attemptTimeout)`;
+    super(message);
+    this.retryable = new RetryableError(message);
+  }
+}
+
+/**
+ * Runs one attempt of the action with a signal that aborts when Restate ends the attempt or, with
+ * `timeoutMs`, when the attempt runs too long; a timed-out attempt rejects at once, even if the action
+ * ignores the signal, so Restate can start the next attempt.
+ */
+async function runAttempt<T>(
+  name: string,
+  action: (attemptSignal: AbortSignal) => T | Promise<T>,
+  attempt: AbortSignal,
+  timeoutMs: number | undefined,
+): Promise<T> {
+  if (timeoutMs === undefined) return await action(attempt);
+  const controller = new AbortController();
+  const signal = AbortSignal.any([attempt, controller.signal]);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const error = new AttemptTimedOut(name, timeoutMs);
+      reject(error);
+      controller.abort(new DOMException(error.message, 'TimeoutError'));
+    }, timeoutMs);
+  });
+  try {
+    return await Promise.race([Promise.resolve().then(() => action(signal)), timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Milliseconds of a Restate `Duration` or a number of milliseconds. */
+export function durationToMs(duration: Duration | number): number {
+  if (typeof duration === 'number') return duration;
+  return (
+    (duration.days ?? 0) * 86_400_000 +
+    (duration.hours ?? 0) * 3_600_000 +
+    (duration.minutes ?? 0) * 60_000 +
+    (duration.seconds ?? 0) * 1000 +
+    (duration.milliseconds ?? 0)
+  );
+}
+
+function formatMs(ms: number): string {
+  return ms >= 1000 && ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
 }

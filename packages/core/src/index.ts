@@ -1,7 +1,16 @@
-export type { ApprovalDecision, PendingApproval, RequestApprovalOptions } from './approval.js';
-export { parseApprovalDecision, requestApproval } from './approval.js';
+export type {
+  ApprovalDecision,
+  ApprovalOptions,
+  ApprovalRejection,
+  PendingApproval,
+  RequestApprovalOptions,
+} from './approval.js';
+export { parseApprovalDecision, rejectionMessage, requestApproval } from './approval.js';
+export type { DurableKind } from './brand.js';
+export { brand, hasBrand, isDurable, markDurable } from './brand.js';
 export type { ErrorClassification, ErrorReason } from './classify-error.js';
 export { classifyError, readRetryAfterMs } from './classify-error.js';
+export { assertConcurrency } from './concurrency.js';
 export type { ControlErrorKind, RestateControlError } from './control-errors.js';
 export {
   ControlErrorLatch,
@@ -10,10 +19,11 @@ export {
   isRestateControlError,
   rethrowIfControl,
 } from './control-errors.js';
-export type { IdGeneratorOptions } from './deterministic-values.js';
+export type { IdGeneratorOptions, IdSource } from './deterministic-values.js';
 export {
   createIdGenerator,
   deterministicUuid,
+  idSource,
   journaledDate,
   journaledNow,
 } from './deterministic-values.js';
@@ -22,15 +32,29 @@ export {
   DEFAULT_MAX_ATTEMPTS,
   DEFAULT_MAX_VALUE_BYTES,
   durableStep,
+  durationToMs,
+  STEP_FAILURE_REASON_KEY,
   stepFailureReason,
 } from './durable-step.js';
+export type { DurableToolStepOptions, ToolStepOutcome } from './durable-tool-step.js';
+export { durableToolStep } from './durable-tool-step.js';
+export type { WalkErrorGraphOptions } from './error-graph.js';
+export {
+  findInErrorGraph,
+  MAX_ERROR_GRAPH_DEPTH,
+  WRAPPED_ERROR_KEYS,
+  walkErrorGraph,
+} from './error-graph.js';
+export type { RepeatingFailureErrorOptions } from './errors/index.js';
 export {
   ApprovalDecisionError,
   JournalValueTooLargeError,
+  RepeatingFailureError,
+  ToolGaveUpError,
   TurnAbortedError,
 } from './errors/index.js';
 export type { JournalSerdeOptions } from './journal-serde.js';
-export { createJournalSerde, journalSerde } from './journal-serde.js';
+export { createJournalSerde, journalSerde, toJsonValue } from './journal-serde.js';
 export type {
   CallOutcome,
   ExecuteInOrderOptions,
@@ -43,5 +67,9 @@ export {
   stepBatch,
   Turnstile,
 } from './ordered-execution.js';
+export type { RepeatingErrorMatcher } from './repeating-failure.js';
+export { asRepeatingFailure, assertInput, rethrowIfRepeating } from './repeating-failure.js';
+export { agentRetryPolicy } from './retry-policy.js';
 export type { ListStore, ListStoreOptions, RecordStore } from './session-store.js';
 export { DEFAULT_CHUNK_SIZE, listStore, recordStore } from './session-store.js';
+export { modelStepName, toolStepName } from './step-names.js';

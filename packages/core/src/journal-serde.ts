@@ -5,7 +5,7 @@
  * `Map`, `Set`, non-finite numbers, `Error`s) in plain JSON, and can drop bulky fields (raw request and
  * response bodies) by name before anything is written, so the journal grows with the answers, not the prompts.
  */
-import type { Serde } from '@restatedev/restate-sdk';
+import { type Serde, TerminalError } from '@restatedev/restate-sdk';
 
 /** The property a tagged value is written under; plain objects that use it themselves are escaped. */
 const TAG = '$ra';
@@ -176,5 +176,71 @@ function decodeTagged(tagged: Tagged): unknown {
       throw new TypeError(
         `Unknown journal value tag ${JSON.stringify((tagged as { $ra: unknown }).$ra)}`,
       );
+  }
+}
+
+/**
+ * `value` as plain JSON data for a model to read (a tool result in the next prompt), keeping what the
+ * journal serde keeps in a readable form: `bigint` as its decimal string, `Date` as ISO text, `URL` as its
+ * href, bytes as base64, `Map` as an array of entries, `Set` as an array, non-finite numbers as their
+ * names; `undefined` fields are dropped as `JSON.stringify` drops them. A value with a circular
+ * reference cannot become JSON: it fails with a `TerminalError` naming `what`, since every retry would
+ * fail the same way.
+ */
+export function toJsonValue(value: unknown, what = 'value'): unknown {
+  try {
+    return toJson(value, new Set());
+  } catch (error) {
+    if (error instanceof CircularValueError) {
+      throw new TerminalError(
+        `${what} cannot be turned into JSON: it has a circular reference. Return a plain object.`,
+        { metadata: { 'restate-agents.reason': 'not-serialisable' } },
+      );
+    }
+    throw error;
+  }
+}
+
+class CircularValueError extends Error {}
+
+function toJson(value: unknown, ancestors: Set<object>): unknown {
+  switch (typeof value) {
+    case 'bigint':
+      return value.toString();
+    case 'number':
+      return Number.isFinite(value) ? value : String(value);
+    case 'undefined':
+    case 'function':
+    case 'symbol':
+      return undefined;
+    case 'object':
+      break;
+    default:
+      return value;
+  }
+  if (value === null) return null;
+  if (ancestors.has(value)) throw new CircularValueError();
+  if (value instanceof Date) return value.toISOString();
+  if (value instanceof URL) return value.href;
+  if (value instanceof ArrayBuffer) return Buffer.from(value).toString('base64');
+  if (ArrayBuffer.isView(value)) {
+    return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64');
+  }
+  ancestors.add(value);
+  try {
+    if (Array.isArray(value)) return value.map((item) => toJson(item, ancestors) ?? null);
+    if (value instanceof Map) return [...value].map((entry) => toJson(entry, ancestors));
+    if (value instanceof Set) return [...value].map((item) => toJson(item, ancestors) ?? null);
+    if (value instanceof Error) return { name: value.name, message: value.message };
+    const toJSON = (value as { toJSON?: unknown }).toJSON;
+    if (typeof toJSON === 'function') return toJson(toJSON.call(value), ancestors);
+    const plain: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) {
+      const converted = toJson(item, ancestors);
+      if (converted !== undefined) plain[key] = converted;
+    }
+    return plain;
+  } finally {
+    ancestors.delete(value);
   }
 }

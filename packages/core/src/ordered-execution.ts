@@ -8,6 +8,7 @@
  * runs tools concurrently, `stepBatch` gathers their steps so a single native await covers them.
  */
 import { type Context, isRestatePromise, RestatePromise } from '@restatedev/restate-sdk';
+import { assertConcurrency } from './concurrency.js';
 import { findControlError } from './control-errors.js';
 import { TurnAbortedError } from './errors/turn-aborted-error.js';
 
@@ -40,12 +41,7 @@ export async function executeInOrder<C, R>(
   run: (call: C, index: number) => R | Promise<R> | RestatePromise<R>,
   options: ExecuteInOrderOptions = {},
 ): Promise<CallOutcome<R>[]> {
-  const concurrency = options.concurrency ?? 1;
-  if (!Number.isInteger(concurrency) || concurrency < 1) {
-    throw new RangeError(
-      `concurrency must be a whole number of at least 1, got ${String(concurrency)}`,
-    );
-  }
+  const concurrency = assertConcurrency(options.concurrency, 'concurrency');
   const outcomes: CallOutcome<R>[] = [];
   if (concurrency === 1) {
     for (const [index, call] of calls.entries()) {
@@ -262,11 +258,7 @@ export class OrderedGate<K> {
   #opening = false;
 
   constructor(options: OrderedGateOptions<K>) {
-    const concurrency = options.concurrency ?? 1;
-    if (!Number.isInteger(concurrency) || concurrency < 1) {
-      throw new RangeError(`concurrency must be a whole number of at least 1, got ${concurrency}`);
-    }
-    this.#concurrency = concurrency;
+    this.#concurrency = assertConcurrency(options.concurrency, 'concurrency');
     this.#compare = options.compare;
   }
 

@@ -1,6 +1,5 @@
 import { TerminalError } from '@restatedev/restate-sdk';
-
-const MARKER = Symbol.for('restate-agents.error.ApprovalDecisionError');
+import { brand, hasBrand } from '../brand.js';
 
 /**
  * An approval awakeable was resolved with a payload that is not a decision. Terminal, and it names the
@@ -23,13 +22,13 @@ export class ApprovalDecisionError extends TerminalError {
         'Resolve it with true/false, "approve"/"reject", or { "approved": boolean, "reason"?: string }.',
       { metadata: { 'restate-agents.reason': 'invalid-approval-decision', approvalId } },
     );
-    // A non-enumerable registry symbol marks the class across copies of this package (see isInstance).
-    Object.defineProperty(this, MARKER, { value: true });
+    // Branded, so copies of this package recognise it (see isInstance).
+    brand(this, 'ApprovalDecisionError');
     this.approvalId = approvalId;
   }
 
   /** Whether `error` is one of these, from any copy of this package. */
   static isInstance(error: unknown): error is ApprovalDecisionError {
-    return typeof error === 'object' && error !== null && MARKER in error;
+    return hasBrand(error, 'ApprovalDecisionError');
   }
 }

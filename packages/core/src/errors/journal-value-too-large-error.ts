@@ -1,6 +1,5 @@
 import { TerminalError } from '@restatedev/restate-sdk';
-
-const MARKER = Symbol.for('restate-agents.error.JournalValueTooLargeError');
+import { brand, hasBrand } from '../brand.js';
 
 /**
  * A step produced a value larger than the configured cap. Terminal: the same call would produce the same
@@ -20,8 +19,8 @@ export class JournalValueTooLargeError extends TerminalError {
         'any journal entry over its message size limit (32 MiB by default).',
       { metadata: { 'restate-agents.reason': 'journal-value-too-large', step } },
     );
-    // A non-enumerable registry symbol marks the class across copies of this package (see isInstance).
-    Object.defineProperty(this, MARKER, { value: true });
+    // Branded, so copies of this package recognise it (see isInstance).
+    brand(this, 'JournalValueTooLargeError');
     this.step = step;
     this.bytes = bytes;
     this.limit = limit;
@@ -29,6 +28,6 @@ export class JournalValueTooLargeError extends TerminalError {
 
   /** Whether `error` is one of these, from any copy of this package. */
   static isInstance(error: unknown): error is JournalValueTooLargeError {
-    return typeof error === 'object' && error !== null && MARKER in error;
+    return hasBrand(error, 'JournalValueTooLargeError');
   }
 }

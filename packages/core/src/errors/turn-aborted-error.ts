@@ -1,4 +1,4 @@
-const MARKER = Symbol.for('restate-agents.error.TurnAbortedError');
+import { brand, hasBrand } from '../brand.js';
 
 /**
  * Thrown for the tool calls of a turn that come after one that ended the invocation with a Restate
@@ -15,13 +15,13 @@ export class TurnAbortedError extends Error {
         cause,
       },
     );
-    // A non-enumerable registry symbol marks the class across copies of this package (see isInstance).
-    Object.defineProperty(this, MARKER, { value: true });
+    // Branded, so copies of this package recognise it (see isInstance).
+    brand(this, 'TurnAbortedError');
     this.toolCallId = toolCallId;
   }
 
   /** Whether `error` is one of these, from any copy of this package. */
   static isInstance(error: unknown): error is TurnAbortedError {
-    return typeof error === 'object' && error !== null && MARKER in error;
+    return hasBrand(error, 'TurnAbortedError');
   }
 }

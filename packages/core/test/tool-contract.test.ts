@@ -1,0 +1,263 @@
+/**
+ * The tool-call contract (durableToolStep) and the retry bounds (attemptTimeout, maxRetryDuration against
+ * retry-after) on a real restate-server, in normal and always-replay mode: in always-replay every await
+ * suspends, so each outcome below is also rebuilt from the journal.
+ */
+import {
+  type InvocationFailedError,
+  type MockModelServer,
+  startMockModel,
+} from '@restate-agents/testing';
+import { useRestate } from '@restate-agents/testing/vitest';
+import * as restate from '@restatedev/restate-sdk';
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  durableStep,
+  durableToolStep,
+  ToolGaveUpError,
+  type ToolStepOutcome,
+  toolStepName,
+} from '../src/index.js';
+
+/** How often each action really ran, by invocation key: counted outside Restate. */
+const executions = new Map<string, number>();
+const count = (key: string) => {
+  const n = (executions.get(key) ?? 0) + 1;
+  executions.set(key, n);
+  return n;
+};
+/** Per key: whether a timed-out attempt saw its signal abort. */
+const abortedAttempts = new Map<string, number>();
+let model: MockModelServer;
+
+const quickRetries = { maxRetryAttempts: 2, initialRetryInterval: 10 } as const;
+
+/** The outcome as plain JSON, as the adapter would hand it on. */
+function report(outcome: ToolStepOutcome<unknown>) {
+  if (outcome.ok) return { ok: true, value: outcome.value };
+  return {
+    ok: false,
+    message: outcome.error.message,
+    reason: outcome.error.reason,
+    toolName: outcome.error.toolName,
+    branded: ToolGaveUpError.isInstance(outcome.error),
+  };
+}
+
+const probe = restate.object({
+  name: 'ToolContractProbe',
+  handlers: {
+    async givesUp(ctx: restate.ObjectContext, onGiveUp?: 'model' | 'fail') {
+      const outcome = await durableToolStep(
+        ctx,
+        toolStepName('probe', 'flaky', 'call_1'),
+        'flaky',
+        () => {
+          throw new Error(`backend down (attempt ${count(ctx.key)})`);
+        },
+        { ...quickRetries, ...(onGiveUp && { onGiveUp }) },
+      );
+      // A later step: the agent goes on after the tool error.
+      const after = await durableStep(ctx, 'after', () => 'went on');
+      return { ...report(outcome), after };
+    },
+    async notRetryable(ctx: restate.ObjectContext) {
+      return report(
+        await durableToolStep(ctx, 'probe:tool:crm:call_1', 'crm', () => {
+          count(ctx.key);
+          throw Object.assign(new Error('forbidden'), { status: 403 });
+        }),
+      );
+    },
+    async terminal(ctx: restate.ObjectContext) {
+      return report(
+        await durableToolStep(ctx, 'probe:tool:pay:call_1', 'pay', () => {
+          count(ctx.key);
+          throw new restate.TerminalError('card declined');
+        }),
+      );
+    },
+    async wrappedTerminal(ctx: restate.ObjectContext) {
+      return report(
+        await durableToolStep(ctx, 'probe:tool:pay:call_1', 'pay', () => {
+          count(ctx.key);
+          throw new Error('SDK wrapper', { cause: new restate.TerminalError('declined inside') });
+        }),
+      );
+    },
+    async bigint(ctx: restate.ObjectContext) {
+      const outcome = await durableToolStep(ctx, 'probe:tool:balance:call_1', 'balance', () => {
+        count(ctx.key);
+        return { cents: 12345678901234567890n, at: new Date(0) };
+      });
+      if (!outcome.ok) throw new restate.TerminalError('unexpected give-up');
+      return {
+        cents: typeof outcome.value.cents === 'bigint' ? outcome.value.cents.toString() : 'lost',
+        at: outcome.value.at instanceof Date ? 'Date' : 'lost',
+      };
+    },
+    async circular(ctx: restate.ObjectContext) {
+      return report(
+        await durableToolStep(ctx, 'probe:tool:graph:call_1', 'graph', () => {
+          count(ctx.key);
+          const value: Record<string, unknown> = {};
+          value.self = value;
+          return value;
+        }),
+      );
+    },
+    async hangsOnce(ctx: restate.ObjectContext) {
+      return durableStep(
+        ctx,
+        'hangs-once',
+        (signal) => {
+          if (count(ctx.key) > 1) return 'second attempt';
+          // A provider that never answers: only the attempt's signal ends it.
+          return new Promise<string>((_, reject) => {
+            signal.addEventListener('abort', () => {
+              abortedAttempts.set(ctx.key, (abortedAttempts.get(ctx.key) ?? 0) + 1);
+              reject(signal.reason);
+            });
+          });
+        },
+        { attemptTimeout: 300, initialRetryInterval: 10 },
+      );
+    },
+    async alwaysHangs(ctx: restate.ObjectContext) {
+      return durableStep(
+        ctx,
+        'always-hangs',
+        () => {
+          count(ctx.key);
+          return new Promise<string>(() => undefined);
+        },
+        { attemptTimeout: 200, ...quickRetries },
+      );
+    },
+    async rateLimited(ctx: restate.ObjectContext, conversation: string) {
+      const openai = new OpenAI({ baseURL: model.openaiBaseUrl, apiKey: 'test', maxRetries: 0 });
+      return durableStep(
+        ctx,
+        'openai:chat',
+        async (signal) => {
+          const completion = await openai.chat.completions.create(
+            { model: conversation, messages: [{ role: 'user', content: 'hi' }] },
+            { signal },
+          );
+          return completion.choices[0]?.message.content ?? '';
+        },
+        { maxRetryDuration: { seconds: 5 } },
+      );
+    },
+  },
+});
+
+beforeAll(async () => {
+  model = await startMockModel();
+});
+afterAll(async () => {
+  await model.close();
+});
+
+for (const mode of ['normal', 'always-replay'] as const) {
+  describe(`tool-call contract on a real restate-server (${mode})`, () => {
+    const env = useRestate({ alwaysReplay: mode === 'always-replay' });
+    const key = (name: string) => `${name}-${mode}`;
+    const call = async (handler: string, name: string, input?: unknown) =>
+      env.attach(
+        (await env.send({ service: 'ToolContractProbe', handler, key: key(name) }, input))
+          .invocationId,
+      );
+    const failure = (handler: string, name: string, input?: unknown) =>
+      call(handler, name, input).then(
+        (value) => {
+          throw new Error(`expected a failure, got ${JSON.stringify(value)}`);
+        },
+        (error: InvocationFailedError) => error,
+      );
+
+    beforeAll(async () => {
+      await env.register({ services: [probe] });
+    });
+
+    it('an ordinary error after the retries becomes a tool error naming the tool; the agent goes on', async () => {
+      expect(await call('givesUp', 'gives-up')).toEqual({
+        ok: false,
+        message:
+          'Tool "flaky" failed: gave up after 2 attempts; last error: unknown: backend down (attempt 2)',
+        reason: 'retries-exhausted',
+        toolName: 'flaky',
+        branded: true,
+        after: 'went on',
+      });
+      expect(executions.get(key('gives-up'))).toBe(2);
+    });
+
+    it("onGiveUp: 'fail' ends the run with the step's error instead", async () => {
+      const error = await failure('givesUp', 'gives-up-fail', 'fail');
+      expect(error.message).toMatch(/Step "probe:tool:flaky:call_1" gave up after 2 attempts/);
+      expect(executions.get(key('gives-up-fail'))).toBe(2);
+    });
+
+    it('a non-retryable error goes to the model after one attempt, naming the reason', async () => {
+      const outcome = await call('notRetryable', 'not-retryable');
+      expect(outcome).toMatchObject({ ok: false, reason: 'permission-denied', toolName: 'crm' });
+      expect((outcome as { message: string }).message).toMatch(
+        /^Tool "crm" failed: failed and will not be retried \(permission-denied 403: forbidden\)/,
+      );
+      expect(executions.get(key('not-retryable'))).toBe(1);
+    });
+
+    it('a TerminalError from the tool ends the run, also when an SDK wrapped it', async () => {
+      expect((await failure('terminal', 'terminal')).message).toBe('card declined');
+      expect(executions.get(key('terminal'))).toBe(1);
+      expect((await failure('wrappedTerminal', 'wrapped')).message).toBe('declined inside');
+      expect(executions.get(key('wrapped'))).toBe(1);
+    });
+
+    it('a BigInt (and a Date) in a tool result survives the journal', async () => {
+      expect(await call('bigint', 'bigint')).toEqual({ cents: '12345678901234567890', at: 'Date' });
+      expect(executions.get(key('bigint'))).toBe(1);
+    });
+
+    it('a circular tool result ends the run with a clear terminal error after one attempt', async () => {
+      const error = await failure('circular', 'circular');
+      expect(error.message).toMatch(/cannot be journaled: Cannot journal a value with a circular/);
+      expect(executions.get(key('circular'))).toBe(1);
+    });
+
+    it('attemptTimeout aborts the hung attempt and the retry answers', async () => {
+      expect(await call('hangsOnce', 'hangs-once')).toBe('second attempt');
+      expect(executions.get(key('hangs-once'))).toBe(2);
+      expect(abortedAttempts.get(key('hangs-once'))).toBe(1);
+    });
+
+    it('attempts that time out count toward the cap: a hung provider fails in bounded time', async () => {
+      const started = Date.now();
+      const error = await failure('alwaysHangs', 'always-hangs');
+      expect(error.message).toMatch(
+        /Step "always-hangs" gave up after 2 attempts; last error: attempt-timeout: .*timed out after 200 ms/,
+      );
+      expect(executions.get(key('always-hangs'))).toBe(2);
+      expect(Date.now() - started).toBeLessThan(15_000);
+    });
+
+    it('a retry-after longer than maxRetryDuration fails at once, naming the requested delay', async () => {
+      const conversation = key('retry-after');
+      model.conversation(conversation, [
+        {
+          text: 'never',
+          faults: [{ kind: 'status', status: 429, headers: { 'retry-after': '3600' } }],
+        },
+      ]);
+      const started = Date.now();
+      const error = await failure('rateLimited', 'retry-after', conversation);
+      expect(error.message).toMatch(
+        /the provider asked to wait 3600 s \(retry-after\) before the next attempt, longer than maxRetryDuration \(5 s\)/,
+      );
+      expect(model.requestsFor(conversation)).toHaveLength(1);
+      expect(Date.now() - started).toBeLessThan(15_000);
+    });
+  });
+}
