@@ -1,9 +1,9 @@
 import { defineConfig, type UserConfig } from 'tsdown';
 
 /**
- * The one build preset every published package uses (CONVENTIONS §5): ESM only, unbundled output that
- * mirrors `src/` (readable stack traces when debugging a replay), declarations with maps, and publint +
- * attw run inside the build so a wrong exports map fails `pnpm build`.
+ * The one build preset every published package uses (docs/architecture.md, "Build"): ESM only,
+ * unbundled output that mirrors `src/` (readable stack traces when debugging a replay), declarations with
+ * maps, and publint + attw run inside the build so a wrong exports map fails `pnpm build`.
  */
 export const preset: UserConfig = {
   entry: ['src/index.ts'],

@@ -1,5 +1,5 @@
 /**
- * The conventions a package must follow (CONVENTIONS.md §4, §6, §11), checked on every published
+ * The conventions a package must follow (docs/architecture.md, "Conventions"), checked on every published
  * package, and what `pnpm pack` would ship. Run after `pnpm build`: the pack check reads `dist`.
  */
 import { execFileSync } from 'node:child_process';

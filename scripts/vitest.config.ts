@@ -1,6 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
-// The repo's own convention checks (CONVENTIONS §11); `pnpm check:packages` runs them after the build.
+// The repo's own checks (docs/architecture.md, "Checked by tests"); `pnpm check:packages` runs them
+// after the build.
 export default defineConfig({
   test: {
     name: 'conventions',
