@@ -13,15 +13,27 @@ import {
 } from '@langchain/core/messages';
 import { type Runnable, type RunnableConfig, RunnableLambda } from '@langchain/core/runnables';
 import { v5 as uuidv5 } from '@langchain/core/utils/uuid';
-import { Command, isCommand, type Pregel, type RetryPolicy } from '@langchain/langgraph';
+import {
+  type BaseCheckpointSaver,
+  Command,
+  type GetStateOptions,
+  isCommand,
+  MemorySaver,
+  type Pregel,
+  type RetryPolicy,
+  type StateSnapshot,
+} from '@langchain/langgraph';
+import type { CheckpointListOptions } from '@langchain/langgraph-checkpoint';
 import {
   ControlErrorLatch,
+  controlErrorKind,
   durableStep,
+  findControlError,
   isRestateControlError,
   OrderedGate,
   Turnstile,
 } from '@restate-agents/core';
-import type { ObjectContext } from '@restatedev/restate-sdk';
+import type { Context, ObjectContext } from '@restatedev/restate-sdk';
 import { RestateCheckpointSaver } from './restate-checkpoint-saver.js';
 import { STEP_NAMES } from './step-names.js';
 import { compareKeys, type TaskOrderKey } from './task-order.js';
@@ -41,8 +53,13 @@ export interface GraphInterruptRequest {
 
 /** Options of {@link durableGraph}. */
 export interface DurableGraphOptions {
-  /** Where checkpoints go; default a {@link RestateCheckpointSaver} on this object's state. */
-  checkpointer?: RestateCheckpointSaver;
+  /**
+   * Where checkpoints go; default a {@link RestateCheckpointSaver} on this object's state (the thread id
+   * defaults to the object key). `false` runs the graph without persistence, for a plain Restate service:
+   * the thread lives only as long as the invocation (its id is the invocation id), so `interrupt()` needs
+   * `onInterrupt` and no later invocation can resume it.
+   */
+  checkpointer?: RestateCheckpointSaver | false;
   /**
    * How many tasks of one superstep run at once (default 1: one after the other, by node name and task
    * path). Above 1 a node must start all its durable operations before it awaits one of them (one
@@ -58,26 +75,51 @@ export interface DurableGraphOptions {
   onInterrupt?: (request: GraphInterruptRequest) => void | Promise<void>;
 }
 
-/** A graph run by {@link durableGraph}: LangGraph's `invoke` and `stream`, durable. */
+/**
+ * A graph run by {@link durableGraph}: LangGraph's `invoke`, `stream` and thread-state methods, durable.
+ * Every `config` is optional; `config.configurable.thread_id` defaults to the object key.
+ */
 export interface DurableGraph<G extends AnyGraph> {
-  /** `graph.invoke(input, config)`; `config.configurable.thread_id` defaults to the object key. */
+  /** `graph.invoke(input, config)`; checkpoints are committed when the run ends, also when it throws. */
   invoke(
     input: Parameters<G['invoke']>[0],
     config?: Parameters<G['invoke']>[1],
   ): ReturnType<G['invoke']>;
-  /** `graph.stream(input, config)`, chunk by chunk; checkpoints are committed when the stream ends. */
+  /**
+   * `graph.stream(input, config)`, chunk by chunk; checkpoints are committed when the stream ends, also
+   * when the caller stops reading early or the run throws.
+   */
   stream(
     input: Parameters<G['stream']>[0],
     config?: Parameters<G['stream']>[1],
   ): AsyncGenerator<unknown>;
-  /** The saver holding this graph's checkpoints. */
-  readonly checkpointer: RestateCheckpointSaver;
+  /** `graph.getState(config)`: the thread's latest state (or the checkpoint `config` names). */
+  getState(config?: RunnableConfig, options?: GetStateOptions): Promise<StateSnapshot>;
+  /** `graph.getStateHistory(config)`: the thread's checkpoints, newest first (time travel). */
+  getStateHistory(
+    config?: RunnableConfig,
+    options?: CheckpointListOptions,
+  ): AsyncIterableIterator<StateSnapshot>;
+  /**
+   * `graph.updateState(config, values, asNode)`, committed as one journaled step. Returns the config of
+   * the new checkpoint, as journaled (so a replay returns the same id).
+   */
+  updateState(
+    config: RunnableConfig | undefined,
+    values: Record<string, unknown> | unknown,
+    asNode?: string,
+  ): Promise<RunnableConfig>;
+  /** The saver holding this graph's checkpoints; `undefined` with `checkpointer: false`. */
+  readonly checkpointer: RestateCheckpointSaver | undefined;
 }
 
 /**
  * Makes a compiled LangGraph graph durable for one Restate handler invocation. The graph itself is not
  * changed; nodes that call models or tools should make those calls durable themselves (for example with
  * `durableChatModel` and `durableTool` from `@restate-agents/langchain`).
+ *
+ * Needs a Virtual Object (or workflow) handler: the thread's checkpoints live in the object's state under
+ * its key. In a plain service pass `{ checkpointer: false }` for a thread scoped to the invocation.
  *
  * @example
  * const agent = restate.object({
@@ -92,28 +134,55 @@ export interface DurableGraph<G extends AnyGraph> {
  * });
  */
 export function durableGraph<G extends AnyGraph>(
-  ctx: ObjectContext,
+  ctx: ObjectContext | Context,
   graph: G,
   options: DurableGraphOptions = {},
 ): DurableGraph<G> {
-  const checkpointer = options.checkpointer ?? new RestateCheckpointSaver(ctx);
+  const key = objectKey(ctx);
+  if (key === undefined && options.checkpointer !== false) {
+    throw new TypeError(
+      'durableGraph needs a Virtual Object handler (restate.object or restate.workflow): the ' +
+        "thread's checkpoints live in the object's state under its key, and this handler belongs to a " +
+        'plain service (restate.service), which has no key and no state. Serve the graph from ' +
+        'restate.object, or pass { checkpointer: false } to run it with a thread that lasts only as ' +
+        'long as this invocation.',
+    );
+  }
+  const checkpointer =
+    options.checkpointer === false
+      ? undefined
+      : (options.checkpointer ?? new RestateCheckpointSaver(ctx as ObjectContext));
+  // Without persistence the checkpoints stay in memory; a replay rebuilds them the same way.
+  const saver = checkpointer ?? new MemorySaver();
+  const threadId = key ?? ctx.request().id;
+  // One draw from the seeded source; every message id below is derived from it by name.
+  const seed = ctx.rand.uuidv4();
+  let runs = 0;
 
-  const prepare = (config: RunnableConfig | undefined) => {
+  const threadConfig = (config: RunnableConfig | undefined): RunnableConfig => ({
+    ...config,
+    configurable: { thread_id: threadId, ...config?.configurable },
+  });
+
+  const prepare = (config: (RunnableConfig & { durability?: string }) | undefined) => {
     const gate = new OrderedGate<TaskOrderKey>({
       concurrency: options.concurrency ?? 1,
       compare: compareKeys,
     });
-    // One draw per run from the seeded source; every message id below is derived from it by name.
-    const seed = ctx.rand.uuidv4();
-    const copy = wrapGraph(graph, checkpointer, gate, seed);
+    const runSeed = uuidv5(`run#${runs++}`, seed);
+    const copy = wrapGraph(graph, saver, gate, runSeed);
     const runConfig = {
-      ...config,
-      configurable: { thread_id: ctx.key, ...config?.configurable },
-      // Checkpoints are written once, when the run ends: nothing touches state while nodes run.
-      durability: 'exit' as const,
-    };
-    return { copy, runConfig, seed };
+      ...threadConfig(config),
+      // Checkpoints go to state once, when the run ends (the saver holds them until then). By default
+      // LangGraph makes one checkpoint per run; `durability: 'sync'` keeps one per superstep (time travel).
+      // 'async' would run the saver beside the nodes, so it is taken as 'sync'.
+      durability:
+        config?.durability === undefined || config.durability === 'exit' ? 'exit' : 'sync',
+    } as RunnableConfig;
+    return { copy, runConfig, runSeed };
   };
+  /** A copy for the thread-state methods (no gate needed: no node runs). */
+  const stateCopy = () => prepare(undefined).copy;
 
   /** Pending interrupts → one awakeable each → the `Command` that resumes them; `undefined` when done. */
   const awaitInterrupts = async (copy: AnyGraph, config: RunnableConfig) => {
@@ -138,35 +207,87 @@ export function durableGraph<G extends AnyGraph>(
     return new Command({ resume: interrupts.length === 1 ? only : resume });
   };
 
+  /**
+   * Commits what the run checkpointed — also after it threw, so LangGraph can resume the thread from its
+   * last checkpoint — unless the invocation itself is ending (suspended, cancelled, closed): then no
+   * more journal entries may be written, and the retry runs the graph again anyway.
+   */
+  const commit = async (failure: { error: unknown } | undefined) => {
+    if (!checkpointer) return;
+    const kind = failure ? controlErrorKind(findControlError(failure.error)) : undefined;
+    if (kind !== undefined && kind !== 'terminal') return;
+    await checkpointer.commitWrites();
+  };
+
   return {
     checkpointer,
     invoke: (async (input: unknown, config?: RunnableConfig) => {
-      const { copy, runConfig, seed } = prepare(config as RunnableConfig | undefined);
-      checkpointer.deferWrites();
-      let next: unknown = stampMessageIds(input, idSource(seed, 'input'));
-      let output: unknown;
-      for (;;) {
-        output = await copy.invoke(next, runConfig);
-        const resume = await awaitInterrupts(copy, runConfig);
-        if (!resume) break;
-        next = resume;
+      const { copy, runConfig, runSeed } = prepare(config as RunnableConfig | undefined);
+      checkpointer?.deferWrites();
+      let failure: { error: unknown } | undefined;
+      try {
+        let next: unknown = stampMessageIds(input, idSource(runSeed, 'input'));
+        for (;;) {
+          const output = await copy.invoke(next, runConfig);
+          const resume = await awaitInterrupts(copy, runConfig);
+          if (!resume) return output;
+          next = resume;
+        }
+      } catch (error) {
+        failure = { error };
+        throw error;
+      } finally {
+        await commit(failure);
       }
-      await checkpointer.commitWrites();
-      return output;
     }) as DurableGraph<G>['invoke'],
     async *stream(input, config) {
-      const { copy, runConfig, seed } = prepare(config as RunnableConfig | undefined);
-      checkpointer.deferWrites();
-      let next: unknown = stampMessageIds(input, idSource(seed, 'input'));
-      for (;;) {
-        for await (const chunk of await copy.stream(next, runConfig)) yield chunk;
-        const resume = await awaitInterrupts(copy, runConfig);
-        if (!resume) break;
-        next = resume;
+      const { copy, runConfig, runSeed } = prepare(config as RunnableConfig | undefined);
+      checkpointer?.deferWrites();
+      let failure: { error: unknown } | undefined;
+      try {
+        let next: unknown = stampMessageIds(input, idSource(runSeed, 'input'));
+        for (;;) {
+          for await (const chunk of await copy.stream(next, runConfig)) yield chunk;
+          const resume = await awaitInterrupts(copy, runConfig);
+          if (!resume) break;
+          next = resume;
+        }
+      } catch (error) {
+        failure = { error };
+        throw error;
+      } finally {
+        await commit(failure);
       }
-      await checkpointer.commitWrites();
+    },
+    getState: (config, getOptions) => stateCopy().getState(threadConfig(config), getOptions),
+    getStateHistory: (config, listOptions) =>
+      stateCopy().getStateHistory(threadConfig(config), listOptions),
+    async updateState(config, values, asNode) {
+      const { copy, runSeed } = prepare(config);
+      const target = threadConfig(config);
+      stampMessageIds(values, idSource(runSeed, 'update'));
+      const written = await copy.updateState(target, values, asNode);
+      if (!checkpointer) return written;
+      // The saver journaled the new checkpoint; LangGraph's answer carries this attempt's random id.
+      const latest = await checkpointer.getTuple({
+        configurable: {
+          thread_id: target.configurable?.thread_id,
+          checkpoint_ns: written.configurable?.checkpoint_ns ?? '',
+        },
+      });
+      return latest?.config ?? written;
     },
   };
+}
+
+/** The object (or workflow) key, `undefined` in a plain service (whose `ctx.key` throws). */
+function objectKey(ctx: ObjectContext | Context): string | undefined {
+  try {
+    const key = (ctx as { key?: unknown }).key;
+    return typeof key === 'string' ? key : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -175,7 +296,7 @@ export function durableGraph<G extends AnyGraph>(
  */
 function wrapGraph(
   graph: AnyGraph,
-  checkpointer: RestateCheckpointSaver,
+  checkpointer: BaseCheckpointSaver,
   gate: OrderedGate<TaskOrderKey>,
   seed: string,
 ): AnyGraph {

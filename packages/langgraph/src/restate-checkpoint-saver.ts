@@ -83,6 +83,8 @@ export class RestateCheckpointSaver extends BaseCheckpointSaver {
   readonly #cache = new Map<string, unknown>();
   /** Writes not yet in state while deferred: key → value, `undefined` clears the key. */
   readonly #pending = new Map<string, unknown>();
+  /** Keys this invocation set in state: `ctx.stateKeys()` lists only what was there when it started. */
+  readonly #written = new Set<string>();
   #deferred = false;
 
   constructor(
@@ -106,16 +108,42 @@ export class RestateCheckpointSaver extends BaseCheckpointSaver {
   async commitWrites(): Promise<void> {
     this.#deferred = false;
     if (this.#pending.size === 0) return;
+    const ctx = this.#writable('commitWrites');
     const held = [...this.#pending].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     this.#pending.clear();
     // On replay the held values differ (fresh checkpoint ids and timestamps); the journaled copy does not.
     const journaled = await durableStep(this.#ctx, STEP_NAMES.checkpoint, () => held);
-    const ctx = this.#writable('commitWrites');
     for (const [key, value] of journaled) {
       this.#cache.set(key, value);
-      if (value === undefined) ctx.clear(key);
-      else ctx.set(key, value, stateSerde);
+      if (value === undefined) {
+        ctx.clear(key);
+        this.#written.delete(key);
+      } else {
+        ctx.set(key, value, stateSerde);
+        this.#written.add(key);
+      }
     }
+  }
+
+  /**
+   * Runs one saver operation outside {@link deferWrites} (LangGraph's `updateState`, `deleteThread`, the
+   * caller's own `put`) with its writes held and committed as one journaled step: LangGraph gives every
+   * checkpoint a random uuid6 id and a timestamp, so writing them to state directly would put different
+   * keys and values in the journal on replay (570). Inside a deferred run the writes just join it.
+   */
+  async #own<T>(operation: () => Promise<T>): Promise<T> {
+    if (this.#deferred) return operation();
+    this.#deferred = true;
+    let result: T;
+    try {
+      result = await operation();
+    } catch (error) {
+      this.#deferred = false;
+      this.#pending.clear();
+      throw error;
+    }
+    await this.commitWrites();
+    return result;
   }
 
   override async getTuple(config: RunnableConfig): Promise<CheckpointTuple | undefined> {
@@ -174,7 +202,16 @@ export class RestateCheckpointSaver extends BaseCheckpointSaver {
     }
   }
 
-  override async put(
+  override put(
+    config: RunnableConfig,
+    checkpoint: Checkpoint,
+    metadata: CheckpointMetadata,
+    newVersions: ChannelVersions,
+  ): Promise<RunnableConfig> {
+    return this.#own(() => this.#put(config, checkpoint, metadata, newVersions));
+  }
+
+  async #put(
     config: RunnableConfig,
     checkpoint: Checkpoint,
     metadata: CheckpointMetadata,
@@ -213,7 +250,16 @@ export class RestateCheckpointSaver extends BaseCheckpointSaver {
     };
   }
 
-  override async putWrites(
+  override putWrites(
+    config: RunnableConfig,
+    writes: PendingWrite[],
+    taskId: string,
+    taskPath?: string,
+  ): Promise<void> {
+    return this.#own(() => this.#putWrites(config, writes, taskId, taskPath));
+  }
+
+  async #putWrites(
     config: RunnableConfig,
     writes: PendingWrite[],
     taskId: string,
@@ -245,18 +291,25 @@ export class RestateCheckpointSaver extends BaseCheckpointSaver {
     this.#write(key, next);
   }
 
-  override async deleteThread(threadId: string): Promise<void> {
-    const known = new Set([...(await this.#ctx.stateKeys()), ...this.#cache.keys()]);
+  override deleteThread(threadId: string): Promise<void> {
+    return this.#own(() => this.#deleteThread(threadId));
+  }
+
+  async #deleteThread(threadId: string): Promise<void> {
+    // What is in state (journaled) plus what this run holds. Not the read cache: it also has the keys of
+    // checkpoints LangGraph made in this attempt, whose random ids differ on replay.
+    const known = new Set([
+      ...(await this.#ctx.stateKeys()),
+      ...this.#written,
+      ...this.#pending.keys(),
+    ]);
     for (const key of [...known].sort()) {
-      const alreadyCleared = this.#cache.has(key) && this.#cache.get(key) === undefined;
-      if (this.#threadOf(key) === threadId && !alreadyCleared) this.#write(key, undefined);
+      if (this.#threadOf(key) === threadId) this.#write(key, undefined);
     }
     const threads = await this.#threads();
     if (threads.includes(threadId)) {
-      this.#write(
-        this.#key('threads'),
-        threads.filter((thread) => thread !== threadId),
-      );
+      const rest = threads.filter((thread) => thread !== threadId);
+      this.#write(this.#key('threads'), rest.length > 0 ? rest : undefined);
     }
   }
 
@@ -387,8 +440,13 @@ export class RestateCheckpointSaver extends BaseCheckpointSaver {
       return;
     }
     const ctx = this.#writable('a checkpoint write');
-    if (value === undefined) ctx.clear(key);
-    else ctx.set(key, value, stateSerde);
+    if (value === undefined) {
+      ctx.clear(key);
+      this.#written.delete(key);
+    } else {
+      ctx.set(key, value, stateSerde);
+      this.#written.add(key);
+    }
   }
 
   #writable(what: string): ObjectContext {

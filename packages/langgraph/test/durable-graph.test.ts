@@ -49,6 +49,8 @@ const service = restate.object({
       return attempts.get(ctx.key) ?? 0;
     },
     async durableRetry(ctx: restate.ObjectContext): Promise<number> {
+      // Counted per execution of the handler: in always-replay mode it runs again after each step.
+      attempts.set(ctx.key, 0);
       await durableGraph(ctx, failingGraph(ctx.key))
         .invoke({})
         .catch(() => undefined);
