@@ -6,7 +6,15 @@
  *
  * The conformance suite runs this file in a child process it can SIGKILL (see driver.ts).
  */
-import { durableStep, executeInOrder, listStore, requestApproval } from '@restate-agents/core';
+import {
+  durableStep,
+  durableToolStep,
+  executeInOrder,
+  listStore,
+  modelStepName,
+  requestApproval,
+  toolStepName,
+} from '@restate-agents/core';
 import {
   CONFORMANCE_ENV,
   CONFORMANCE_OBJECT,
@@ -15,6 +23,7 @@ import {
   type ConformanceInput,
   type ConformanceOutput,
   CRASH_AFTER_SIDE_EFFECT,
+  GIVE_UP_ATTEMPT,
   postToLedger,
 } from '@restate-agents/testing';
 import { crashPoint } from '@restate-agents/testing/crash-point';
@@ -105,12 +114,27 @@ async function callModel(
 
 async function runTool(
   ctx: restate.ObjectContext,
-  name: string,
-  rawArguments: string,
+  { id: callId, name, arguments: rawArguments }: ModelAnswer['toolCalls'][number],
 ): Promise<string> {
   const args = JSON.parse(rawArguments) as Record<string, unknown>;
   const session = ctx.key;
   switch (name) {
+    case CONFORMANCE_TOOLS.giveUp: {
+      // A durable tool: its whole body is one step under the tool-call contract (durableToolStep).
+      const outcome = await durableToolStep(
+        ctx,
+        toolStepName('openai', name, callId),
+        name,
+        async () => {
+          await postToLedger(GIVE_UP_ATTEMPT, { session, tool: name });
+          if (args.terminal === true) throw new restate.TerminalError(String(args.message));
+          throw new Error(String(args.message));
+        },
+      );
+      // The give-up goes the way of any tool error: to the model, as the tool's result.
+      if (!outcome.ok) throw outcome.error;
+      return String(outcome.value);
+    }
     case CONFORMANCE_TOOLS.record: {
       const id = String(args.id);
       await durableStep(ctx, 'tool:record', () => postToLedger('record', { session, id }));
@@ -151,8 +175,13 @@ const conformanceAgent = restate.object({
       await history.append({ role: 'user', content: input.prompt });
       const messages = await history.read();
       for (let turn = 0; turn < MAX_TURNS; turn++) {
-        const answer = await durableStep(ctx, 'openai:chat', (signal) =>
-          callModel(input.model, messages, input.stream === true, signal),
+        const answer = await durableStep(
+          ctx,
+          modelStepName('openai', turn + 1),
+          (signal) => callModel(input.model, messages, input.stream === true, signal),
+          input.modelAttemptTimeoutMs === undefined
+            ? {}
+            : { attemptTimeout: input.modelAttemptTimeoutMs },
         );
         const assistant: ChatCompletionMessageParam = {
           role: 'assistant',
@@ -170,9 +199,7 @@ const conformanceAgent = restate.object({
         if (answer.toolCalls.length === 0) return { text: answer.text };
 
         // R7: tools in model order; R4/R5: control errors leave executeInOrder, other errors go to the model.
-        const outcomes = await executeInOrder(answer.toolCalls, (call) =>
-          runTool(ctx, call.name, call.arguments),
-        );
+        const outcomes = await executeInOrder(answer.toolCalls, (call) => runTool(ctx, call));
         const results: ChatCompletionMessageParam[] = outcomes.map((outcome, index) => ({
           role: 'tool',
           tool_call_id: answer.toolCalls[index]?.id ?? '',

@@ -7,6 +7,7 @@ export {
   CONFORMANCE_TOOL_SCHEMAS,
   CONFORMANCE_TOOLS,
   CRASH_AFTER_SIDE_EFFECT,
+  GIVE_UP_ATTEMPT,
 } from './conformance/contract.js';
 export type { ConformanceDriver, ConformanceMode } from './conformance/driver.js';
 export type { ConformanceHarness, ScenarioContext } from './conformance/harness.js';

@@ -28,6 +28,12 @@ export interface ConformanceInput {
   prompt: string;
   /** Use the SDK's streaming API for model calls. */
   stream?: boolean;
+  /**
+   * When set, every model step of this run gets this `attemptTimeout` (in ms; the adapter's model-step
+   * options, `step: { attemptTimeout }`), and the attempt's abort signal reaches the SDK's request: a
+   * request still hanging when the attempt ends must be aborted (scenario `attempt-aborted`).
+   */
+  modelAttemptTimeoutMs?: number;
 }
 
 /** What `run` returns. */
@@ -62,7 +68,18 @@ export const CONFORMANCE_TOOLS = {
   approveAction: 'approve_action',
   /** `echo({ text: string })`: returns `text` unchanged; no side effect. */
   echo: 'echo',
+  /**
+   * `give_up({ message: string, terminal: boolean })`: a **durable tool** (the adapter's `durableTool`, on
+   * core's `durableToolStep`, default step options: 3 attempts). Every attempt, inside the step, first posts
+   * `POST /attempt { session, tool: 'give_up' }`, then throws `new Error(message)` — or Restate's
+   * `TerminalError(message)` when `terminal` is true. The contract: after the retries the model receives a
+   * tool error naming `give_up` and the message, and the agent goes on; the terminal one ends the run.
+   */
+  giveUp: 'give_up',
 } as const;
+
+/** The ledger kind the `give_up` tool posts once per attempt. */
+export const GIVE_UP_ATTEMPT = 'attempt';
 
 /** The crash point the `record` tool passes after its side effect is journaled. */
 export const CRASH_AFTER_SIDE_EFFECT = 'after-side-effect';
@@ -94,6 +111,12 @@ export const CONFORMANCE_TOOL_SCHEMAS: Readonly<
     type: 'object',
     properties: { text: { type: 'string' } },
     required: ['text'],
+    additionalProperties: false,
+  },
+  give_up: {
+    type: 'object',
+    properties: { message: { type: 'string' }, terminal: { type: 'boolean' } },
+    required: ['message', 'terminal'],
     additionalProperties: false,
   },
 };

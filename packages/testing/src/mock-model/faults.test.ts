@@ -209,6 +209,36 @@ describe('faults', () => {
     expect(completion.choices[0]?.message.content).toBe('awake');
   });
 
+  it('records when the client closed a hanging request (an aborted signal), and only then', async () => {
+    mock.conversation('conv-abort', [{ text: 'answered', faults: [{ kind: 'hang' }] }]);
+    const controller = new AbortController();
+    const pending = rejection(
+      client.chat.completions.create(
+        { model: 'conv-abort', messages: [{ role: 'user', content: 'Hi' }] },
+        { signal: controller.signal },
+      ),
+    );
+    await expect.poll(() => mock.requestsFor('conv-abort').length).toBe(1);
+    expect(mock.requestsFor('conv-abort')[0]?.clientClosedAt).toBeUndefined();
+    const abortedAt = Date.now();
+    controller.abort();
+    await pending;
+    await expect.poll(() => mock.requestsFor('conv-abort')[0]?.clientClosedAt).toBeDefined();
+    expect(mock.requestsFor('conv-abort')[0]?.clientClosedAt).toBeGreaterThanOrEqual(abortedAt);
+
+    await ask('conv-abort');
+    expect(mock.requestsFor('conv-abort')[1]?.clientClosedAt).toBeUndefined();
+  });
+
+  it('does not count its own close() as the client closing', async () => {
+    mock.conversation('conv-close', [{ text: 'never', faults: [{ kind: 'hang' }] }]);
+    const pending = rejection(ask('conv-close'));
+    await expect.poll(() => mock.requests.length).toBe(1);
+    await mock.close();
+    await pending;
+    expect(mock.requestsFor('conv-close')[0]?.clientClosedAt).toBeUndefined();
+  });
+
   it('ends a hanging request when the server closes', async () => {
     mock.conversation('conv-hang-forever', [{ text: 'never', faults: [{ kind: 'hang' }] }]);
     const pending = rejection(ask('conv-hang-forever'));

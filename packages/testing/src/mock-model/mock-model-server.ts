@@ -50,6 +50,8 @@ interface ServerState {
   readonly defaultScript: MockScript | undefined;
   readonly attempts: AttemptCounter;
   readonly log: MockRequestRecord[];
+  /** Set by close(): connections it destroys are not the client giving up. */
+  closing: boolean;
 }
 
 async function readBody(request: IncomingMessage): Promise<string> {
@@ -138,11 +140,19 @@ async function handleModelRequest(
     body,
   };
   const log = (outcome: MockRequestRecord['outcome'], fault?: MockRequestRecord['fault']): void => {
-    state.log.push({
+    const record: MockRequestRecord = {
       ...mockRequest,
       receivedAt,
       outcome,
       ...(fault === undefined ? {} : { fault }),
+    };
+    state.log.push(record);
+    // A connection closed before the answer was complete, not by close(): the client gave up (an aborted
+    // attempt, a timeout, a crash). Tests of abort signals read it from the record.
+    // (`reset` destroys the socket on purpose: that close is the server's.)
+    if (fault === 'reset') return;
+    response.once('close', () => {
+      if (!response.writableFinished && !state.closing) record.clientClosedAt = Date.now();
     });
   };
 
@@ -249,6 +259,7 @@ export async function startMockModel(
     defaultScript: options.defaultScript,
     attempts: new AttemptCounter(),
     log: [],
+    closing: false,
   };
   const sockets = new Set<Socket>();
   const server = createServer((request, response) => {
@@ -301,6 +312,7 @@ export async function startMockModel(
       state.log.length = 0;
     },
     close() {
+      state.closing = true;
       closing ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
         for (const socket of sockets) {

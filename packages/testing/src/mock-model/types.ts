@@ -113,4 +113,10 @@ export interface MockRequestRecord extends MockRequest {
   outcome: 'answered' | 'fault' | 'no-script' | 'script-error' | 'bad-request';
   /** The fault applied, also for `delay`, which ends `answered`. */
   fault?: MockFault['kind'];
+  /**
+   * `Date.now()` when the client closed the connection before the answer was complete (it aborted the
+   * request, timed out or crashed), e.g. during a `hang` fault; unset when the answer was sent or the
+   * server's `close()` ended the connection.
+   */
+  clientClosedAt?: number;
 }

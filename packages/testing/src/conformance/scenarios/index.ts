@@ -10,6 +10,7 @@ import {
 import type { Scenario } from './scenario.js';
 import { sessionKeptAcrossInvocations } from './session.js';
 import { streamingApi } from './streaming.js';
+import { attemptAborted, toolStepGivesUp } from './tool-contract.js';
 import { invalidToolArguments, multiStepToolLoop, twoToolCallsInOneTurn } from './tool-loop.js';
 
 /** Every scenario an adapter must pass (DESIGN.md, "Testing"), in the order they run. */
@@ -27,6 +28,8 @@ export const conformanceScenarios: readonly Scenario[] = [
   approvalRejected,
   sessionKeptAcrossInvocations,
   invalidToolArguments,
+  toolStepGivesUp,
+  attemptAborted,
 ];
 
 export type { Scenario, ScenarioName } from './scenario.js';

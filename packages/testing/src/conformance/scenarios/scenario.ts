@@ -14,7 +14,9 @@ export type ScenarioName =
   | 'approval-approved'
   | 'approval-rejected'
   | 'session-state'
-  | 'invalid-tool-arguments';
+  | 'invalid-tool-arguments'
+  | 'tool-step-gives-up'
+  | 'attempt-aborted';
 
 /** One conformance scenario: a name, what it proves, and the check itself (throws on failure). */
 export interface Scenario {
