@@ -6,6 +6,7 @@
 import { durableStep } from '@restate-agents/core';
 import type { Context } from '@restatedev/restate-sdk';
 import type { ToolSet } from 'ai';
+import { classifyMcpError } from './classify-mcp-error.js';
 import { type DurableToolOptions, durableTools } from './durable-tool.js';
 import { STEP_NAMES } from './step-names.js';
 
@@ -18,7 +19,10 @@ export interface McpToolList {
 
 /** What {@link durableMcpTools} needs of an `@ai-sdk/mcp` `MCPClient`. */
 export interface McpToolSource<TOOLS extends ToolSet = ToolSet> {
-  listTools(options?: { params?: { cursor?: string } }): Promise<McpToolList>;
+  listTools(options?: {
+    params?: { cursor?: string };
+    options?: { signal?: AbortSignal };
+  }): Promise<McpToolList>;
   toolsFromDefinitions(definitions: McpToolList): TOOLS;
 }
 
@@ -41,18 +45,21 @@ export async function durableMcpTools<TOOLS extends ToolSet>(
   const definitions = await durableStep(
     ctx,
     STEP_NAMES.mcpList,
-    async (): Promise<McpToolList> => {
-      const first = await client.listTools();
+    async (signal): Promise<McpToolList> => {
+      const first = await client.listTools({ options: { signal } });
       const tools = [...first.tools];
       let cursor = first.nextCursor;
       while (cursor !== undefined) {
-        const page = await client.listTools({ params: { cursor } });
+        const page = await client.listTools({ params: { cursor }, options: { signal } });
         tools.push(...page.tools);
         cursor = page.nextCursor;
       }
       return { tools };
     },
-    options,
+    { classify: classifyMcpError, ...options },
   );
-  return durableTools(ctx, client.toolsFromDefinitions(definitions), options);
+  return durableTools(ctx, client.toolsFromDefinitions(definitions), {
+    classify: classifyMcpError,
+    ...options,
+  });
 }

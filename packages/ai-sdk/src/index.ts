@@ -1,7 +1,14 @@
 export type { ChatHistoryOptions } from './chat-history.js';
 export { chatHistory } from './chat-history.js';
+export { classifyMcpError } from './classify-mcp-error.js';
 export type { DurableEmbeddingModelOptions } from './durable-embedding-model.js';
 export { durableEmbeddingModel } from './durable-embedding-model.js';
+export type {
+  DurableMcpClient,
+  DurableMcpClientOptions,
+  McpClientSource,
+} from './durable-mcp-client.js';
+export { durableMcpClient } from './durable-mcp-client.js';
 export type {
   DurableMcpToolsOptions,
   McpToolList,
@@ -16,6 +23,7 @@ export type {
 export { durableModel, durableModelMiddleware } from './durable-model.js';
 export type { DurableToolOptions } from './durable-tool.js';
 export { durableTool, durableTools } from './durable-tool.js';
+export { isLive, liveOnly } from './live-callbacks.js';
 export { STEP_NAMES } from './step-names.js';
 export type {
   DurableApprovalOptions,

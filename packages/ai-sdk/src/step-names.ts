@@ -14,4 +14,6 @@ export const STEP_NAMES = {
   embed: (modelId: string): string => `ai-sdk:embed:${modelId}`,
   /** The tool definitions an MCP server listed. */
   mcpList: 'ai-sdk:mcp:list-tools',
+  /** One other MCP request (`list-resources`, `read-resource:<uri>`, `get-prompt:<name>`, …). */
+  mcp: (request: string): string => `ai-sdk:mcp:${request}`,
 } as const;

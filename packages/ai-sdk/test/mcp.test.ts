@@ -1,7 +1,8 @@
 /**
- * MCP tools (R9) through `@ai-sdk/mcp`'s real HTTP client against a tiny MCP server on loopback (JSON-RPC
- * over streamable HTTP, plain JSON answers), in always-replay mode: the tool list and each call reach the
- * server once, however often the handler replays.
+ * MCP (R9) through `@ai-sdk/mcp`'s real HTTP client against a tiny MCP server on loopback (JSON-RPC over
+ * streamable HTTP, plain JSON answers, with latency), in normal and always-replay mode: the tool list, each
+ * call, each resource read and each prompt reach the server once, however often the handler replays; a
+ * JSON-RPC error for a bad request is not retried.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,61 +12,90 @@ import { type MockModelServer, startMockModel } from '@restate-agents/testing';
 import { useRestate } from '@restate-agents/testing/vitest';
 import * as restate from '@restatedev/restate-sdk';
 import { generateText, isStepCount } from 'ai';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { durableMcpTools, withRestate } from '../src/index.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { durableMcpClient, durableMcpTools, withRestate } from '../src/index.js';
 
-const env = useRestate({ alwaysReplay: true, disableRetries: true });
 let mock: MockModelServer;
 let mcp: Server;
 let mcpUrl = '';
-/** JSON-RPC methods the MCP server answered, in order. */
-const served: string[] = [];
+/** JSON-RPC methods the MCP server answered, in order, per conversation (the `x-session` header). */
+const served = new Map<string, string[]>();
 
 interface RpcRequest {
   id?: number | string;
   method: string;
-  params?: { name?: string; arguments?: { text?: string } };
+  params?: { name?: string; uri?: string; arguments?: { text?: string } };
 }
 
-function answer(request: RpcRequest): unknown {
+/** A JSON-RPC error answer, or a result. */
+function answer(request: RpcRequest): { result: unknown } | { error: unknown } {
   switch (request.method) {
     case 'initialize':
       return {
-        protocolVersion: '2025-06-18',
-        capabilities: { tools: {} },
-        serverInfo: { name: 'loopback-mcp', version: '1.0.0' },
+        result: {
+          protocolVersion: '2025-06-18',
+          capabilities: { tools: {}, resources: {}, prompts: {} },
+          serverInfo: { name: 'loopback-mcp', version: '1.0.0' },
+        },
       };
     case 'tools/list':
       return {
-        tools: [
-          {
-            name: 'shout',
-            description: 'Upper-cases its input',
-            inputSchema: {
-              type: 'object',
-              properties: { text: { type: 'string' } },
-              required: ['text'],
+        result: {
+          tools: [
+            {
+              name: 'shout',
+              description: 'Upper-cases its input',
+              inputSchema: {
+                type: 'object',
+                properties: { text: { type: 'string' } },
+                required: ['text'],
+              },
             },
-          },
-        ],
+          ],
+        },
       };
     case 'tools/call':
       return {
-        content: [{ type: 'text', text: String(request.params?.arguments?.text).toUpperCase() }],
+        result: {
+          content: [{ type: 'text', text: String(request.params?.arguments?.text).toUpperCase() }],
+        },
+      };
+    case 'resources/list':
+      return { result: { resources: [{ uri: 'memo://handbook', name: 'handbook' }] } };
+    case 'resources/templates/list':
+      return { result: { resourceTemplates: [{ uriTemplate: 'memo://{name}', name: 'memo' }] } };
+    case 'resources/read':
+      if (request.params?.uri !== 'memo://handbook') {
+        return { error: { code: -32002, message: `Resource not found: ${request.params?.uri}` } };
+      }
+      return {
+        result: { contents: [{ uri: 'memo://handbook', text: 'Refunds need approval.' }] },
+      };
+    case 'prompts/list':
+      return { result: { prompts: [{ name: 'greet', arguments: [{ name: 'who' }] }] } };
+    case 'prompts/get':
+      return {
+        result: {
+          messages: [{ role: 'user', content: { type: 'text', text: 'Say hello politely.' } }],
+        },
       };
     default:
-      return {};
+      return { error: { code: -32601, message: `Method not found: ${request.method}` } };
   }
+}
+
+async function connect(session: string) {
+  return createMCPClient({
+    transport: { type: 'http', url: mcpUrl, headers: { 'x-session': session } },
+    protocolVersionDiscovery: false,
+  });
 }
 
 const agent = restate.object({
   name: 'AiSdkMcpProbe',
   handlers: {
     async run(ctx: restate.ObjectContext): Promise<string> {
-      const client = await createMCPClient({
-        transport: { type: 'http', url: mcpUrl },
-        protocolVersionDiscovery: false,
-      });
+      const client = await connect(ctx.key);
       try {
         const openai = createOpenAI({ baseURL: mock.openaiBaseUrl, apiKey: 'scripted' });
         const result = await generateText(
@@ -81,6 +111,33 @@ const agent = restate.object({
         await client.close();
       }
     },
+
+    /** Resources, templates and prompts read through `durableMcpClient`, a step between each. */
+    async context(ctx: restate.ObjectContext) {
+      const client = await connect(ctx.key);
+      try {
+        const server = durableMcpClient(ctx, client);
+        const resources = await server.listResources();
+        const templates = await server.listResourceTemplates();
+        const handbook = await server.readResource({ uri: 'memo://handbook' });
+        const prompts = await server.listPrompts();
+        const prompt = await server.getPrompt({ name: 'greet', arguments: { who: 'Ada' } });
+        await ctx.sleep(1);
+        return { resources, templates, handbook, prompts, prompt };
+      } finally {
+        await client.close();
+      }
+    },
+
+    /** A resource the server does not have: a JSON-RPC error that would repeat. */
+    async missing(ctx: restate.ObjectContext) {
+      const client = await connect(ctx.key);
+      try {
+        return await durableMcpClient(ctx, client).readResource({ uri: 'memo://nope' });
+      } finally {
+        await client.close();
+      }
+    },
   },
 });
 
@@ -91,6 +148,7 @@ beforeAll(async () => {
       response.writeHead(405).end();
       return;
     }
+    const session = String(request.headers['x-session']);
     let body = '';
     request.on('data', (chunk: Buffer) => {
       body += chunk.toString();
@@ -101,37 +159,95 @@ beforeAll(async () => {
         response.writeHead(202).end(); // a notification
         return;
       }
-      served.push(rpc.method);
-      response.writeHead(200, { 'content-type': 'application/json' });
-      response.end(JSON.stringify({ jsonrpc: '2.0', id: rpc.id, result: answer(rpc) }));
+      served.set(session, [...(served.get(session) ?? []), rpc.method]);
+      // A server with latency, so a replay would be noticed.
+      setTimeout(() => {
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end(JSON.stringify({ jsonrpc: '2.0', id: rpc.id, ...answer(rpc) }));
+      }, 20);
     });
   });
   await new Promise<void>((resolve) => mcp.listen(0, '127.0.0.1', resolve));
   mcpUrl = `http://127.0.0.1:${(mcp.address() as AddressInfo).port}/mcp`;
-  await env.register({ services: [agent] });
 });
 afterAll(async () => {
   await mock.close();
   await new Promise((resolve) => mcp.close(resolve));
 });
 
-it('lists the tools once and calls each tool once, however often the handler replays', async () => {
-  mock.conversation('mcp-1', (request) =>
-    request.turnIndex === 0
-      ? { toolCalls: [{ name: 'shout', arguments: { text: 'hello' } }] }
-      : { text: `The server said ${request.lastToolResult ?? '(nothing)'}` },
-  );
-  const { invocationId } = await env.send(
-    { service: 'AiSdkMcpProbe', handler: 'run', key: 'mcp-1' },
-    undefined,
-  );
-  const output = await env.attach<string>(invocationId);
-  expect(output).toMatch(/HELLO/);
-  expect(served.filter((method) => method === 'tools/list')).toHaveLength(1);
-  expect(served.filter((method) => method === 'tools/call')).toHaveLength(1);
-  // The connection itself is made again on every replay: it is not a side effect worth journaling.
-  expect(served.filter((method) => method === 'initialize').length).toBeGreaterThan(1);
-  const steps = (await env.journal(invocationId)).map((entry) => entry.name);
-  expect(steps).toContain('ai-sdk:mcp:list-tools');
-  expect(steps.some((name) => name?.startsWith('ai-sdk:tool:shout:'))).toBe(true);
-});
+for (const alwaysReplay of [false, true]) {
+  describe(alwaysReplay ? 'always-replay mode' : 'normal mode', () => {
+    const env = useRestate({ alwaysReplay, disableRetries: true });
+    beforeAll(() => env.register({ services: [agent] }));
+    const mode = alwaysReplay ? 'replay' : 'normal';
+    const times = (session: string, method: string) =>
+      (served.get(session) ?? []).filter((served) => served === method).length;
+
+    it('lists the tools once and calls each tool once, however often the handler replays', async () => {
+      const key = `mcp-tools-${mode}`;
+      mock.conversation(key, (request) =>
+        request.turnIndex === 0
+          ? { toolCalls: [{ name: 'shout', arguments: { text: 'hello' } }], delayMs: 30 }
+          : { text: `The server said ${request.lastToolResult ?? '(nothing)'}` },
+      );
+      const { invocationId } = await env.send(
+        { service: 'AiSdkMcpProbe', handler: 'run', key },
+        undefined,
+      );
+      const output = await env.attach<string>(invocationId);
+      expect(output).toMatch(/HELLO/);
+      expect(times(key, 'tools/list')).toBe(1);
+      expect(times(key, 'tools/call')).toBe(1);
+      // The connection itself is made again on every replay: it is not a side effect worth journaling.
+      if (alwaysReplay) expect(times(key, 'initialize')).toBeGreaterThan(1);
+      const steps = (await env.journal(invocationId)).map((entry) => entry.name);
+      expect(steps).toContain('ai-sdk:mcp:list-tools');
+      expect(steps.some((name) => name?.startsWith('ai-sdk:tool:shout:'))).toBe(true);
+    });
+
+    it('resources, templates and prompts: each read once, the journaled answer on replay', async () => {
+      const key = `mcp-context-${mode}`;
+      const { invocationId } = await env.send(
+        { service: 'AiSdkMcpProbe', handler: 'context', key },
+        undefined,
+      );
+      const output = await env.attach<Record<string, unknown>>(invocationId);
+      expect(output).toMatchObject({
+        resources: { resources: [{ uri: 'memo://handbook' }] },
+        templates: { resourceTemplates: [{ uriTemplate: 'memo://{name}' }] },
+        handbook: { contents: [{ text: 'Refunds need approval.' }] },
+        prompts: { prompts: [{ name: 'greet' }] },
+        prompt: { messages: [{ content: { text: 'Say hello politely.' } }] },
+      });
+      for (const method of [
+        'resources/list',
+        'resources/templates/list',
+        'resources/read',
+        'prompts/list',
+        'prompts/get',
+      ]) {
+        expect(times(key, method), method).toBe(1);
+      }
+      const steps = (await env.journal(invocationId)).map((entry) => entry.name);
+      expect(steps).toEqual(
+        expect.arrayContaining([
+          'ai-sdk:mcp:list-resources',
+          'ai-sdk:mcp:read-resource:memo://handbook',
+          'ai-sdk:mcp:get-prompt:greet',
+        ]),
+      );
+    });
+
+    it('a JSON-RPC error for a bad request ends the step at once instead of being retried', async () => {
+      const key = `mcp-missing-${mode}`;
+      const { invocationId } = await env.send(
+        { service: 'AiSdkMcpProbe', handler: 'missing', key },
+        undefined,
+      );
+      await expect(env.attach(invocationId)).rejects.toThrow(
+        /will not be retried \(not-found: Resource not found: memo:\/\/nope\)/,
+      );
+      expect(times(key, 'resources/read')).toBe(1);
+    });
+  });
+}

@@ -20,7 +20,13 @@ import {
   tool,
 } from 'ai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { durableEmbeddingModel, durableTool, withRestate } from '../src/index.js';
+import {
+  durableEmbeddingModel,
+  durableTool,
+  durableTools,
+  liveOnly,
+  withRestate,
+} from '../src/index.js';
 
 let mock: MockModelServer;
 const openai = () => createOpenAI({ baseURL: mock.openaiBaseUrl, apiKey: 'scripted' });
@@ -115,6 +121,27 @@ const agent = restate.object({
         ),
       );
       return result.text;
+    },
+
+    /** Step callbacks: counted as the SDK calls them, and through `liveOnly`. */
+    async callbacks(ctx: restate.ObjectContext, input: { stream: boolean }) {
+      const echo = tool({ inputSchema: textSchema, execute: async ({ text }) => text });
+      const settings = withRestate(ctx, {
+        model: openai().chat(ctx.key),
+        tools: durableTools(ctx, { echo }),
+        prompt: 'echo twice',
+        stopWhen: isStepCount(5),
+      });
+      // Callbacks pass through withRestate unchanged; they are added here to keep its type inference simple.
+      const callbacks = {
+        onStepEnd: (step: { stepNumber: number }) => {
+          count(`${ctx.key}:step-${step.stepNumber}`);
+          return liveOnly(ctx, () => count(`${ctx.key}:live-step-${step.stepNumber}`))();
+        },
+        onEnd: liveOnly(ctx, () => count(`${ctx.key}:live-end`)),
+      };
+      if (input.stream) return streamText({ ...settings, ...callbacks }).text;
+      return (await generateText({ ...settings, ...callbacks })).text;
     },
 
     /** `ToolLoopAgent.prepareCall` swapping in a model and tools that were never wrapped. */
@@ -255,6 +282,26 @@ for (const alwaysReplay of [false, true]) {
       expect(executions.get(`${key}:refund`)).toBe(1);
       expect(mock.requestsFor(key)).toHaveLength(1);
       expect(mock.requestsFor(key)[0]?.lastToolResult).toContain('refunded o7');
+    });
+
+    describe('step callbacks on replay', () => {
+      for (const stream of [false, true]) {
+        it(`${stream ? 'streamText' : 'generateText'}: liveOnly runs once per step, the raw callback on every replay`, async () => {
+          const { key, result } = run<string>('callbacks', { stream }, [
+            { toolCalls: [{ name: 'echo', arguments: { text: 'a' } }], delayMs: 30 },
+            { toolCalls: [{ name: 'echo', arguments: { text: 'b' } }], delayMs: 30 },
+            { text: 'echoed', delayMs: 30 },
+          ]);
+          expect((await result).output).toBe('echoed');
+          for (const step of [0, 1, 2]) {
+            expect(executions.get(`${key}:live-step-${step}`)).toBe(1);
+            const raw = executions.get(`${key}:step-${step}`) ?? 0;
+            if (alwaysReplay && step < 2) expect(raw).toBeGreaterThan(1);
+            else expect(raw).toBeGreaterThanOrEqual(1);
+          }
+          expect(executions.get(`${key}:live-end`)).toBe(1);
+        });
+      }
     });
 
     describe('ToolLoopAgent prepareCall', () => {
