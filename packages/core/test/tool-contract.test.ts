@@ -13,12 +13,20 @@ import * as restate from '@restatedev/restate-sdk';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  assertInput,
   durableStep,
   durableToolStep,
+  idSource,
+  RepeatingFailureError,
+  rethrowIfRepeating,
+  stepBatch,
   ToolGaveUpError,
   type ToolStepOutcome,
   toolStepName,
 } from '../src/index.js';
+
+/** Stands in for an SDK's error that can only repeat (OpenAI Agents' `MaxTurnsExceededError`). */
+class MaxTurnsExceededError extends Error {}
 
 /** How often each action really ran, by invocation key: counted outside Restate. */
 const executions = new Map<string, number>();
@@ -135,6 +143,53 @@ const probe = restate.object({
         { attemptTimeout: 200, ...quickRetries },
       );
     },
+    async parallelTools(ctx: restate.ObjectContext) {
+      // Two durable tools an SDK runs at once, through stepBatch: one gives up, one answers; both reach the model.
+      const run = (tool: string, fail: boolean) =>
+        stepBatch(ctx).add(
+          durableToolStep(
+            ctx,
+            toolStepName('probe', tool, `call_${tool}`),
+            tool,
+            () => {
+              count(`${ctx.key}:${tool}`);
+              if (fail) throw new Error(`${tool} is down`);
+              return `${tool} ok`;
+            },
+            quickRetries,
+          ),
+        );
+      const outcomes = await Promise.all([run('first', true), run('second', false)]);
+      return outcomes.map(report);
+    },
+    async validatedInput(ctx: restate.ObjectContext, input: unknown) {
+      assertInput(input, (value) => typeof value === 'string', 'a prompt string', 'prompt');
+      return durableStep(ctx, 'never-reached', () => {
+        count(ctx.key);
+        return 'ran';
+      });
+    },
+    async repeating(ctx: restate.ObjectContext) {
+      count(ctx.key);
+      try {
+        throw new MaxTurnsExceededError('Max turns (10) exceeded');
+      } catch (error) {
+        rethrowIfRepeating(error, [MaxTurnsExceededError]);
+        throw error;
+      }
+    },
+    async stableIds(ctx: restate.ObjectContext) {
+      const ids = idSource(ctx);
+      const drawn = [ids.uuid(), ids.id({ prefix: 'msg' }), ids.uuid('trace')];
+      // On a replay the ids are drawn again: they must equal what the first attempt journaled.
+      const journaled = await durableStep(ctx, 'ids', () => drawn);
+      await ctx.sleep(1);
+      const again = await durableStep(ctx, 'ids-again', () => [ids.uuid()]);
+      if (JSON.stringify(journaled) !== JSON.stringify(drawn)) {
+        throw new restate.TerminalError(`ids diverged on replay: ${drawn} != ${journaled}`);
+      }
+      return { drawn, again, invocation: ctx.request().id };
+    },
     async rateLimited(ctx: restate.ObjectContext, conversation: string) {
       const openai = new OpenAI({ baseURL: model.openaiBaseUrl, apiKey: 'test', maxRetries: 0 });
       return durableStep(
@@ -241,6 +296,43 @@ for (const mode of ['normal', 'always-replay'] as const) {
       );
       expect(executions.get(key('always-hangs'))).toBe(2);
       expect(Date.now() - started).toBeLessThan(15_000);
+    });
+
+    it('durable tools run together through stepBatch each get their own outcome', async () => {
+      expect(await call('parallelTools', 'parallel')).toEqual([
+        {
+          ok: false,
+          message:
+            'Tool "first" failed: gave up after 2 attempts; last error: unknown: first is down',
+          reason: 'retries-exhausted',
+          toolName: 'first',
+          branded: true,
+        },
+        { ok: true, value: 'second ok' },
+      ]);
+      expect(executions.get(`${key('parallel')}:second`)).toBe(1);
+    });
+
+    it('malformed handler input ends the invocation with a 400 before any step runs', async () => {
+      const error = await failure('validatedInput', 'bad-input', { text: 'not a string' });
+      expect(error.code).toBe(400);
+      expect(error.message).toMatch(
+        /invalid-input: the handler's prompt must be a prompt string, got an object \{"text":"not a string"\}/,
+      );
+      expect(executions.get(key('bad-input'))).toBeUndefined();
+    });
+
+    it('an SDK error that can only repeat ends the invocation at the first attempt', async () => {
+      const error = await failure('repeating', 'repeating');
+      expect(error.message).toMatch(/^MaxTurnsExceededError: Max turns \(10\) exceeded/);
+      expect(executions.get(key('repeating'))).toBe(1);
+      expect(RepeatingFailureError.name).toBe('RepeatingFailureError');
+    });
+
+    it('idSource gives the same ids on every replay', async () => {
+      const result = (await call('stableIds', 'ids')) as { drawn: string[]; again: string[] };
+      expect(result.drawn).toHaveLength(3);
+      expect(new Set([...result.drawn, ...result.again]).size).toBe(4);
     });
 
     it('a retry-after longer than maxRetryDuration fails at once, naming the requested delay', async () => {
