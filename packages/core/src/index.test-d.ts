@@ -3,18 +3,26 @@ import type { Context, ObjectContext, RestatePromise } from '@restatedev/restate
 import { expectTypeOf } from 'vitest';
 import {
   type ApprovalDecision,
+  type ApprovalOptions,
+  assertInput,
   type CallOutcome,
   classifyError,
   durableStep,
+  durableToolStep,
   type ErrorClassification,
   executeInOrder,
+  idSource,
   type ListStore,
   listStore,
+  markDurable,
   OrderedGate,
   requestApproval,
   type StepFailureReason,
   stepBatch,
   stepFailureReason,
+  type ToolGaveUpError,
+  type ToolStepOutcome,
+  toolStepName,
 } from './index.js';
 
 declare const ctx: Context;
@@ -46,3 +54,23 @@ expectTypeOf(listStore<{ role: string }>(objectContext, 'messages')).toEqualType
   ListStore<{ role: string }>
 >();
 expectTypeOf(requestApproval(ctx, { tool: 'refund' })).toEqualTypeOf<Promise<ApprovalDecision>>();
+
+// durableToolStep resolves to an outcome the adapter hands on, never rejects on a give-up.
+expectTypeOf(durableToolStep(ctx, 'sdk:tool:t:1', 't', () => 1)).toEqualTypeOf<
+  RestatePromise<ToolStepOutcome<number>>
+>();
+declare const outcome: ToolStepOutcome<string>;
+if (!outcome.ok) expectTypeOf(outcome.error).toEqualTypeOf<ToolGaveUpError>();
+// @ts-expect-error: onGiveUp is 'model' or 'fail'
+void durableToolStep(ctx, 'n', 't', () => 1, { onGiveUp: 'ignore' });
+void durableStep(ctx, 'n', () => 1, { attemptTimeout: { seconds: 30 }, maxRetryDuration: 5000 });
+expectTypeOf(toolStepName('sdk', 'tool', 'call')).toEqualTypeOf<string>();
+expectTypeOf(markDurable({ a: 1 }, 'model')).toEqualTypeOf<{ a: number }>();
+expectTypeOf(idSource(ctx).generator({ prefix: 'msg' })).toEqualTypeOf<() => string>();
+const approval: ApprovalOptions<{ tool: string }> = {
+  rejectionMessage: (details, decision) => `${details.tool}: ${decision.reason ?? 'no'}`,
+};
+void approval;
+declare const input: unknown;
+assertInput(input, (value): value is string => typeof value === 'string', 'a string');
+expectTypeOf(input).toEqualTypeOf<string>();

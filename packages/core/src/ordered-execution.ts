@@ -3,9 +3,18 @@
  * them, on every attempt. Restate matches journal entries by position, so tools racing each other under
  * native `Promise.all` replay in a different order and fail with a journal mismatch (570); native
  * `Promise.all` over pending `ctx.run`s even fails outright on SDK 1.17 ("awaitNext already pending").
- * Sequential is the default. Bounded parallelism creates each batch's durable promises in model order and
- * awaits them with `RestatePromise.allSettled`, whose completion order is journaled. When the SDK itself
- * runs tools concurrently, `stepBatch` gathers their steps so a single native await covers them.
+ *
+ * One module, one mechanism per way a loop can run tools — pick by who starts the tools:
+ *
+ * | who starts the turn's tools | ids known up front | use |
+ * | --- | --- | --- |
+ * | your own loop (plain `openai`/`@anthropic-ai/sdk`) | yes | {@link executeInOrder} (sequential, or bounded-parallel over `RestatePromise`s) |
+ * | the SDK, all at once, tools that are one step each (AI SDK, OpenAI Agents `durableTool`) | no need | {@link stepBatch}: hand it the step, one combinator awaits them |
+ * | the SDK, all at once, tools whose bodies await several durable operations | yes (the model's call ids) | {@link Turnstile} (LangChain middleware) |
+ * | the SDK, all at once, ids not known up front (LangGraph supersteps) | no | {@link OrderedGate}, ordered by a replay-stable key |
+ *
+ * Durable tools go through `durableToolStep` (durable-tool-step.ts) in every case: it returns a
+ * `RestatePromise` whose give-up is an outcome, not a rejection, so it fits each of the four.
  */
 import { type Context, isRestatePromise, RestatePromise } from '@restatedev/restate-sdk';
 import { assertConcurrency } from './concurrency.js';
