@@ -73,7 +73,7 @@ export function durableModel(ctx: Context, model: Model, options: DurableModelOp
       const recorded = await durableStep<RecordedResponse>(
         ctx,
         STEP_NAMES.model,
-        async () => record(await model.getResponse(request)),
+        async (attempt) => record(checked(await model.getResponse(withSignal(request, attempt)))),
         options.step,
       );
       return revive(recorded);
@@ -83,17 +83,19 @@ export function durableModel(ctx: Context, model: Model, options: DurableModelOp
       const recorded = await durableStep<RecordedStream>(
         ctx,
         STEP_NAMES.model,
-        async () => {
+        async (attempt) => {
           const deltas: string[] = [];
           let done: ModelResponse | undefined;
-          for await (const event of model.getStreamedResponse(request)) {
+          for await (const event of model.getStreamedResponse(withSignal(request, attempt))) {
             if (event.type === 'output_text_delta') deltas.push(event.delta);
             if (event.type === 'response_done') {
               done = { ...event.response, usage: new Usage(event.response.usage) };
             }
           }
-          if (!done) throw new Error('The model stream ended without a response_done event');
-          return { deltas, response: record(done) };
+          if (!done) {
+            throw new InvalidModelAnswerError('the stream ended without a response_done event');
+          }
+          return { deltas, response: record(checked(done)) };
         },
         options.step,
       );
@@ -115,6 +117,40 @@ export function durableModel(ctx: Context, model: Model, options: DurableModelOp
   };
   // `getRetryAdvice` is deliberately not forwarded: runner-managed retries would sit outside the step (R1).
   return durable;
+}
+
+/**
+ * A provider answer the SDK could not read: an HTML error page with status 200, an empty `choices` array,
+ * a Responses answer with an empty `output`. The SDK turns each into an answer with no output, which the
+ * runner treats as "no final output yet" and asks again, turn after turn. Thrown inside the step, it is
+ * retried like any provider error and fails the step once the retry cap is reached, never journaled.
+ */
+class InvalidModelAnswerError extends Error {
+  override readonly name = 'InvalidModelAnswerError';
+  constructor(what: string) {
+    super(`The model's answer is not usable: ${what}`);
+  }
+}
+
+function checked(response: ModelResponse): ModelResponse {
+  if (!Array.isArray(response.output) || response.output.length === 0) {
+    throw new InvalidModelAnswerError(
+      'it has no output items (an empty or non-JSON body, no choices, or an empty Responses output)',
+    );
+  }
+  return response;
+}
+
+/**
+ * The request with the attempt's abort signal added (beside the run's own): a request from an attempt that
+ * Restate has given up on is cancelled instead of being paid for beside the retry. A spread keeps the
+ * `_internal` object the SDK keys its usage tracking on.
+ */
+function withSignal(request: ModelRequest, attempt: AbortSignal): ModelRequest {
+  return {
+    ...request,
+    signal: request.signal ? AbortSignal.any([request.signal, attempt]) : attempt,
+  };
 }
 
 /** A `ModelResponse` with its `Usage` class instance rebuilt from the journaled JSON. */

@@ -1,7 +1,14 @@
-import { Agent, getGlobalTraceProvider } from '@openai/agents-core';
+import {
+  Agent,
+  applyPatchTool,
+  computerTool,
+  getGlobalTraceProvider,
+  shellTool,
+} from '@openai/agents-core';
 import type { Context } from '@restatedev/restate-sdk';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { durableAgentTool } from './durable-agent-tool.js';
 import { DurableRunner } from './durable-runner.js';
 import { durableTool } from './durable-tool.js';
 import { withReplayStableTracing } from './replay-stable-tracing.js';
@@ -33,6 +40,55 @@ describe('DurableRunner configuration', () => {
     expect(
       () => new DurableRunner(noContext, { modelSettings: { retry: { maxRetries: 2 } } }),
     ).toThrow(/retry is not supported/);
+  });
+
+  it('refuses computer, local shell and apply-patch tools, naming the tool, its kind and the way out', async () => {
+    const local = [
+      computerTool({
+        computer: {
+          environment: 'ubuntu',
+          dimensions: [800, 600],
+          screenshot: async () => '',
+          click: async () => {},
+          doubleClick: async () => {},
+          drag: async () => {},
+          keypress: async () => {},
+          move: async () => {},
+          scroll: async () => {},
+          type: async () => {},
+          wait: async () => {},
+        },
+      }),
+      shellTool({ shell: { run: async () => ({ output: [] }) } }),
+      applyPatchTool({
+        editor: {
+          createFile: async () => {},
+          updateFile: async () => {},
+          deleteFile: async () => {},
+        },
+      }),
+    ];
+    for (const candidate of local) {
+      const agent = new Agent({ name: 'operator', model: 'm', tools: [candidate] });
+      await expect(new DurableRunner(noContext).run(agent, 'hi')).rejects.toMatchObject({
+        name: 'TerminalError',
+        message: expect.stringMatching(
+          new RegExp(
+            `Tool "${candidate.name}" \\(${candidate.type}\\) of agent "operator" .*durableTool`,
+          ),
+        ),
+      });
+    }
+  });
+
+  it('refuses durableAgentTool options it cannot honour, naming them', () => {
+    const inner = new Agent({ name: 'inner', model: 'm' });
+    expect(() => durableAgentTool(inner, { onStream: () => {} } as never)).toThrow(
+      /onStream is not supported/,
+    );
+    expect(() => durableAgentTool(inner, { runOptions: { stream: true } })).toThrow(
+      /runOptions.stream is not supported/,
+    );
   });
 
   it('runs tools one at a time and keeps tracing off unless asked', () => {
@@ -95,17 +151,33 @@ describe('toolConcurrency', () => {
 });
 
 describe('replay-stable tracing ids', () => {
+  // Only `request().id` of the context is read; each replay attempt gets a new context object.
+  const attempt = (invocationId: string) =>
+    ({ request: () => ({ id: invocationId }) }) as unknown as Context;
+  const provider = getGlobalTraceProvider();
+  const ids = (ctx: Context) =>
+    withReplayStableTracing(ctx, () => [provider.generateTraceId(), provider.generateSpanId()]);
+
   it('derives the same id sequence from the same invocation id, and another from another', () => {
-    const provider = getGlobalTraceProvider();
-    const ids = (invocationId: string) =>
-      withReplayStableTracing(invocationId, () => [
-        provider.generateTraceId(),
-        provider.generateSpanId(),
-      ]);
-    const first = ids('inv_1');
+    const first = ids(attempt('inv_1'));
     expect(first[0]).toMatch(/^trace_[0-9a-f]{32}$/);
     expect(first[1]).toMatch(/^span_[0-9a-f]{24}$/);
-    expect(ids('inv_1')).toEqual(first);
-    expect(ids('inv_2')).not.toEqual(first);
+    expect(ids(attempt('inv_1'))).toEqual(first);
+    expect(ids(attempt('inv_2'))).not.toEqual(first);
+  });
+
+  it('a second or nested run in the same invocation continues the sequence instead of repeating it', () => {
+    const ctx = attempt('inv_3');
+    const first = ids(ctx);
+    const nested = withReplayStableTracing(ctx, () => ids(ctx));
+    const second = ids(ctx);
+    expect(new Set([...first, ...nested, ...second]).size).toBe(6);
+    // And a replay (a new attempt, so a new context object) produces the same three runs' ids again.
+    const replay = attempt('inv_3');
+    expect([
+      ...ids(replay),
+      ...withReplayStableTracing(replay, () => ids(replay)),
+      ...ids(replay),
+    ]).toEqual([...first, ...nested, ...second]);
   });
 });

@@ -1,9 +1,11 @@
 /**
  * The SDK's `Runner`, made durable per invocation: model calls journaled through a durable model provider
  * (R1, R2, R6, R11), function tools one at a time in model order or, opt-in, durable tools in parallel with
- * their steps journaled in model order (R7), Restate control errors unwrapped from
- * the SDK's `ToolCallError` / `GuardrailExecutionError` (R4, R5), tracing off or with replay-stable ids
- * (R8), and tool approvals paused on awakeables inside the same invocation.
+ * their steps journaled in model order (R7), guardrails the SDK starts together run one after the other
+ * (R7), Restate control errors unwrapped from the SDK's `ToolCallError` / `GuardrailExecutionError` (R4, R5),
+ * tracing off or with replay-stable ids (R8), MCP servers listed and called as journaled steps (R9), and
+ * tool approvals paused on awakeables inside the same invocation or carried across invocations in a
+ * `RunState`.
  */
 import {
   type Agent,
@@ -12,11 +14,12 @@ import {
   type Model,
   type ModelProvider,
   type NonStreamRunOptions,
+  type OutputGuardrail,
   type RunConfig,
   RunContext,
   Runner,
   type RunResult,
-  type RunState,
+  RunState,
   type RunToolApprovalItem,
   type StreamedRunResult,
   type StreamRunOptions,
@@ -28,10 +31,18 @@ import {
   rethrowIfControl,
 } from '@restate-agents/core';
 import { type Context, type Duration, TerminalError } from '@restatedev/restate-sdk';
+import { durableMcpServer } from './durable-mcp-server.js';
 import { type DurableModelOptions, durableModel, durableModelProvider } from './durable-model.js';
 import { isDurableTool } from './durable-tool.js';
 import { withReplayStableTracing } from './replay-stable-tracing.js';
-import { bindRun } from './restate-context.js';
+import {
+  bindRun,
+  findBinding,
+  type NestedRunOverrides,
+  type RunBinding,
+  serialQueue,
+  withBinding,
+} from './restate-context.js';
 import { controlAwareStream } from './streamed-result.js';
 
 /** The tool call a human is asked to approve. */
@@ -63,8 +74,13 @@ export interface DurableApprovalOptions {
 
 /** Options of {@link DurableRunner}: the SDK's `RunConfig`, plus how model calls and approvals are made durable. */
 export interface DurableRunnerOptions extends Partial<RunConfig>, DurableModelOptions {
-  /** Approvals of tools with `needsApproval`; an approval always waits on an awakeable. */
-  approvals?: DurableApprovalOptions;
+  /**
+   * Approvals of tools with `needsApproval`. Default: each waits on an awakeable inside the invocation.
+   * `'interrupt'`: the run returns with `result.interruptions`, as the SDK's own `Runner` does; store
+   * `result.state.toString()` (e.g. in Virtual Object state) and resume in a later invocation with
+   * `RunState.fromString(agent, text)`, `state.approve(...)`/`state.reject(...)` and `run(agent, state)`.
+   */
+  approvals?: DurableApprovalOptions | 'interrupt';
   /**
    * How many function tools of one model turn run at once (sets the SDK's
    * `toolExecution.maxFunctionToolConcurrency`). Default 1: one at a time, in model order.
@@ -143,7 +159,10 @@ export class DurableRunner {
         typeof config.model !== 'string' && {
           model: durableModel(ctx, config.model, modelOptions),
         }),
-      ...(config.inputGuardrails && { inputGuardrails: config.inputGuardrails.map(blocking) }),
+      ...(config.inputGuardrails && {
+        inputGuardrails: config.inputGuardrails.map((guardrail) => ordered(blocking(guardrail))),
+      }),
+      ...(config.outputGuardrails && { outputGuardrails: config.outputGuardrails.map(ordered) }),
       tracingDisabled: config.tracingDisabled ?? true,
       toolExecution: { maxFunctionToolConcurrency: toolConcurrency ?? 1, ...config.toolExecution },
     });
@@ -166,27 +185,35 @@ export class DurableRunner {
     options: NonStreamRunOptions<TContext, TAgent> | StreamRunOptions<TContext, TAgent> = {},
   ): Promise<RunResult<TContext, TAgent> | StreamedRunResult<TContext, TAgent>> {
     const durableAgent = this.#convert(agent) as TAgent;
-    const runContext =
-      options.context instanceof RunContext
-        ? options.context
-        : new RunContext<TContext>(options.context as TContext);
-    bindRun(runContext as RunContext<unknown>, {
+    const binding: RunBinding = {
       ctx: this.#ctx,
-      nested: (nestedAgent, nestedInput, context) =>
-        this.run(nestedAgent, nestedInput, { context }),
-    });
+      nested: (nestedAgent, nestedInput, context, overrides) =>
+        this.#nested(nestedAgent, nestedInput, context, overrides),
+      serial: serialQueue(),
+    };
+    const runInput = input instanceof RunState ? await this.#restore(durableAgent, input) : input;
+    const runContext =
+      runInput instanceof RunState
+        ? (runInput._context as RunContext<TContext>)
+        : options.context instanceof RunContext
+          ? options.context
+          : new RunContext<TContext>(options.context as TContext);
+    bindRun(runContext as RunContext<unknown>, binding);
     const runOptions = { ...options, context: runContext };
     const execute = async () => {
       try {
         if (options.stream === true) {
-          const streamed = await this.runner.run(durableAgent, input, {
+          const streamed = await this.runner.run(durableAgent, runInput, {
             ...runOptions,
             stream: true,
           });
           return controlAwareStream(streamed);
         }
-        let result = await this.runner.run(durableAgent, input, { ...runOptions, stream: false });
-        while (result.interruptions.length > 0) {
+        let result = await this.runner.run(durableAgent, runInput, {
+          ...runOptions,
+          stream: false,
+        });
+        while (result.interruptions.length > 0 && this.#options.approvals !== 'interrupt') {
           await this.resolveInterruptions(result);
           const { context: _context, ...resumeOptions } = runOptions;
           result = await this.runner.run(durableAgent, result.state, {
@@ -201,9 +228,42 @@ export class DurableRunner {
         throw error;
       }
     };
-    return this.runner.config.tracingDisabled
-      ? execute()
-      : withReplayStableTracing(this.#ctx.request().id, execute);
+    return withBinding(binding, () =>
+      this.runner.config.tracingDisabled ? execute() : withReplayStableTracing(this.#ctx, execute),
+    );
+  }
+
+  /** An agent-as-tool's nested run: this runner, or one with the tool's `runConfig` laid over its options. */
+  #nested(
+    agent: AnyAgent,
+    input: string | AgentInputItem[],
+    context: unknown,
+    overrides: NestedRunOverrides = {},
+  ): Promise<unknown> {
+    const runner = overrides.runConfig
+      ? new DurableRunner(this.#ctx, { ...this.#options, ...overrides.runConfig })
+      : this;
+    return runner.run(agent, input, { ...overrides.runOptions, context, stream: false });
+  }
+
+  /**
+   * A `RunState` restored with `RunState.fromString(agent, text)` in a later invocation points at the
+   * user's agent graph, whose `Model` objects, guardrails and handoffs are not durable. It is rebuilt on the
+   * converted graph (agents are matched by name, as `fromString` does), keeping its live run context and the
+   * approvals decided on it.
+   */
+  async #restore<TContext, TAgent extends AnyAgent>(
+    agent: TAgent,
+    state: RunState<TContext, TAgent>,
+  ): Promise<RunState<TContext, TAgent>> {
+    if (this.#isConverted(state._currentAgent)) return state;
+    return RunState.fromStringWithContext(agent, state.toString(), state._context, {
+      contextStrategy: 'merge',
+    });
+  }
+
+  #isConverted(agent: AnyAgent): boolean {
+    return this.#agents.get(agent) === agent;
   }
 
   /**
@@ -215,7 +275,8 @@ export class DurableRunner {
     // biome-ignore lint/suspicious/noExplicitAny: any run's state, as the SDK's own Runner.run accepts.
     state: RunState<any, any>;
   }): Promise<void> {
-    const { onRequest, timeout, rejectionMessage } = this.#options.approvals ?? {};
+    const approvals = this.#options.approvals;
+    const { onRequest, timeout, rejectionMessage } = typeof approvals === 'object' ? approvals : {};
     for (const item of result.interruptions) {
       const request: ToolApprovalRequest = {
         agent: item.agent.name,
@@ -237,14 +298,16 @@ export class DurableRunner {
   }
 
   /**
-   * The agent as this runner runs it: `Model` objects wrapped, input guardrails blocking, handoffs
-   * re-pointed to converted agents. Cached, so a resumed `RunState` finds the same agent objects.
+   * The agent as this runner runs it: `Model` objects wrapped, guardrails ordered (input guardrails
+   * blocking), MCP servers journaled, handoffs re-pointed to converted agents, lifecycle events delivered to
+   * the user's agent. Cached, so a resumed `RunState` finds the same agent objects.
    */
   #convert(agent: AnyAgent): AnyAgent {
     const known = this.#agents.get(agent);
     if (known) return known;
     rejectWallClock(`agent "${agent.name}" modelSettings`, agent.modelSettings);
     for (const candidate of agent.tools) {
+      rejectLocalAction(agent.name, candidate);
       if (candidate.type === 'function' && candidate.timeoutMs !== undefined) {
         throw new TerminalError(
           `Tool "${candidate.name}" of agent "${agent.name}" sets timeoutMs: a wall-clock timeout races ` +
@@ -270,8 +333,13 @@ export class DurableRunner {
       ...(typeof agent.model !== 'string' && {
         model: durableModel(this.#ctx, agent.model as Model, { step, keepProviderData }),
       }),
-      inputGuardrails: agent.inputGuardrails.map(blocking),
+      inputGuardrails: agent.inputGuardrails.map((guardrail) => ordered(blocking(guardrail))),
+      outputGuardrails: agent.outputGuardrails.map(ordered),
+      mcpServers: agent.mcpServers.map((server) => durableMcpServer(this.#ctx, server)),
     });
+    // `clone` gives the copy a fresh event emitter: listeners the user added with `agent.on(...)` would
+    // never hear the runner's `agent_start`, `agent_tool_start`, `agent_handoff`, `agent_end` events.
+    (converted as unknown as Emitting).eventEmitter = (agent as unknown as Emitting).eventEmitter;
     this.#agents.set(agent, converted);
     this.#agents.set(converted, converted);
     converted.handoffs = agent.handoffs.map((target) =>
@@ -303,6 +371,44 @@ function checkToolConcurrency(
 /** Input guardrails block the first model call: racing it would let its journal position vary (R7). */
 function blocking(guardrail: InputGuardrail): InputGuardrail {
   return { ...guardrail, runInParallel: false };
+}
+
+interface Emitting {
+  eventEmitter: unknown;
+}
+
+/**
+ * The SDK starts all guardrails of a kind at once under `Promise.all`: two that each await a durable step
+ * fail with "awaitNext already pending", and their steps would be journaled in completion order. Each runs
+ * after the one started before it finishes, so the order is the declaration order on every replay.
+ */
+function ordered<G extends InputGuardrail | OutputGuardrail>(guardrail: G): G {
+  const execute = guardrail.execute as (args: { context: unknown }) => Promise<unknown>;
+  return {
+    ...guardrail,
+    execute: (args: { context: unknown }) => {
+      const binding = findBinding(args.context);
+      return binding ? binding.serial(() => execute(args)) : execute(args);
+    },
+  } as G;
+}
+
+/**
+ * Computer, local shell and apply-patch tools run actions on this machine that the SDK starts beside
+ * function tools under `Promise.all`, outside any step: refused rather than re-run on every replay.
+ */
+function rejectLocalAction(agentName: string, candidate: AnyAgent['tools'][number]): void {
+  const local =
+    candidate.type === 'computer' ||
+    candidate.type === 'apply_patch' ||
+    (candidate.type === 'shell' && (candidate as { shell?: unknown }).shell !== undefined);
+  if (!local) return;
+  throw new TerminalError(
+    `Tool "${candidate.name}" (${candidate.type}) of agent "${agentName}" is not supported by DurableRunner: ` +
+      'the SDK runs its actions on this machine outside any journaled step (computer actions beside ' +
+      'function tools, under Promise.all), so a replay would repeat them. Wrap the action in a function ' +
+      'tool made with durableTool (one journaled step per call), or use a hosted tool.',
+  );
 }
 
 function rejectWallClock(where: string, settings: RunConfig['modelSettings']): void {

@@ -3,7 +3,8 @@
  * `RunContext`. It is held under a symbol key, never as an enumerable field: `RunState` serialises the
  * user's context with `JSON.stringify`, and the Restate context is circular.
  */
-import type { Agent, RunContext } from '@openai/agents-core';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Agent, AgentInputItem, RunConfig, RunContext } from '@openai/agents-core';
 import type { Context } from '@restatedev/restate-sdk';
 
 const BINDING = Symbol.for('restate-agents.openai-agents.binding');
@@ -13,15 +14,54 @@ export interface RunBinding {
   ctx: Context;
   /** Re-runs an agent nested inside this run (agent-as-tool) with the same durable settings. */
   nested: NestedRunner;
+  /**
+   * Runs SDK callbacks that the SDK starts together (guardrails, under its `Promise.all`) one after the
+   * other in the order they were started, so their durable steps are awaited one at a time and journaled
+   * in the same order on every replay (R7).
+   */
+  serial: <T>(action: () => T | Promise<T>) => Promise<T>;
 }
 
 /** How an agent-as-tool runs its agent: the `DurableRunner` that runs the outer agent. @internal */
 export type NestedRunner = (
   // biome-ignore lint/suspicious/noExplicitAny: any agent, as the SDK's own Runner.run accepts.
   agent: Agent<any, any>,
-  input: string,
+  input: string | AgentInputItem[],
   context: unknown,
+  overrides?: NestedRunOverrides,
 ) => Promise<unknown>;
+
+/** What an agent-as-tool may change for its nested run (the SDK's `asTool` `runConfig`/`runOptions`). */
+export interface NestedRunOverrides {
+  runConfig?: Partial<RunConfig>;
+  runOptions?: Record<string, unknown>;
+}
+
+/** A queue for {@link RunBinding.serial}. @internal */
+export function serialQueue(): RunBinding['serial'] {
+  let tail: Promise<unknown> = Promise.resolve();
+  return <T>(action: () => T | Promise<T>): Promise<T> => {
+    const next = tail.then(action);
+    tail = next.catch(() => undefined);
+    return next;
+  };
+}
+
+/**
+ * The binding of the run in progress, for the few SDK calls that get no run context (`getSessionId`). A
+ * module-level object shared by concurrent invocations must never fall back to "the last context seen".
+ */
+const currentBinding = new AsyncLocalStorage<RunBinding>();
+
+/** Runs `action` with `binding` as the run in progress. @internal */
+export function withBinding<T>(binding: RunBinding, action: () => T): T {
+  return currentBinding.run(binding, action);
+}
+
+/** The binding of the run in progress in this async context, if any. @internal */
+export function activeBinding(): RunBinding | undefined {
+  return currentBinding.getStore();
+}
 
 /**
  * Attaches `binding` to the run context and to the user's context object. The SDK forks run contexts for

@@ -6,7 +6,7 @@
 import type { AgentInputItem, RunContext, RunContextAwareSession } from '@openai/agents-core';
 import { type ListStore, listStore } from '@restate-agents/core';
 import type { ObjectContext, ObjectSharedContext } from '@restatedev/restate-sdk';
-import { restateContext } from './restate-context.js';
+import { activeBinding, restateContext } from './restate-context.js';
 
 /** Options of {@link RestateSession}. */
 export interface RestateSessionOptions {
@@ -33,16 +33,23 @@ export class RestateSession implements RunContextAwareSession {
   readonly #ctx: AnyObjectContext | undefined;
   readonly #options: RestateSessionOptions;
   #stores = new WeakMap<AnyObjectContext, ListStore<AgentInputItem>>();
-  #lastCtx: AnyObjectContext | undefined;
 
   constructor(ctx?: AnyObjectContext, options: RestateSessionOptions = {}) {
     this.#ctx = ctx;
     this.#options = options;
   }
 
-  #store(runContext?: RunContext<unknown>): ListStore<AgentInputItem> {
+  /**
+   * The context of the invocation asking: the one given at construction, the run context's, or (for calls
+   * the SDK makes without a run context) the run in progress in this async context — never the last one
+   * seen, which under concurrent invocations belongs to another session.
+   */
+  #context(runContext?: RunContext<unknown>): AnyObjectContext {
     const ctx =
-      this.#ctx ?? (runContext ? restateContext<AnyObjectContext>(runContext) : this.#lastCtx);
+      this.#ctx ??
+      (runContext
+        ? restateContext<AnyObjectContext>(runContext)
+        : (activeBinding()?.ctx as AnyObjectContext | undefined));
     if (!ctx) {
       throw new TypeError(
         'RestateSession has no Restate context: construct it with `new RestateSession(ctx)`, or use it ' +
@@ -54,7 +61,11 @@ export class RestateSession implements RunContextAwareSession {
         'RestateSession needs a Virtual Object context (its key is the session id)',
       );
     }
-    this.#lastCtx = ctx;
+    return ctx;
+  }
+
+  #store(runContext?: RunContext<unknown>): ListStore<AgentInputItem> {
+    const ctx = this.#context(runContext);
     let store = this.#stores.get(ctx);
     if (!store) {
       const { name = 'session', chunkSize } = this.#options;
@@ -66,9 +77,7 @@ export class RestateSession implements RunContextAwareSession {
 
   /** The Virtual Object key. */
   async getSessionId(): Promise<string> {
-    const ctx = this.#ctx ?? this.#lastCtx;
-    if (!ctx) this.#store();
-    return (ctx as AnyObjectContext).key;
+    return this.#context().key;
   }
 
   /** The last `limit` items (all without a limit), oldest first. */

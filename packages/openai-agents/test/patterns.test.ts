@@ -1,0 +1,515 @@
+/**
+ * Patterns the OpenAI Agents SDK's own docs teach, written the way those docs write them, on a real
+ * restate-server in normal and always-replay mode (every await suspends and the handler replays from the
+ * top, so a step that is not journaled, or journaled in another order, shows), with the SDK's real
+ * `OpenAIProvider` over HTTP to the scripted model server, whose answers take time.
+ */
+import {
+  Agent,
+  type InputGuardrail,
+  type MCPServer,
+  type OutputGuardrail,
+  RunState,
+  setTraceProcessors,
+  setTracingDisabled,
+} from '@openai/agents-core';
+import { OpenAIProvider } from '@openai/agents-openai';
+import {
+  InvocationFailedError,
+  type MockModelServer,
+  startMockModel,
+} from '@restate-agents/testing';
+import { useRestate } from '@restate-agents/testing/vitest';
+import * as restate from '@restatedev/restate-sdk';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import {
+  DurableRunner,
+  durableAgentTool,
+  RestateSession,
+  restateContext,
+  STEP_NAMES,
+  tool,
+} from '../src/index.js';
+
+let mock: MockModelServer;
+let responses: OpenAIProvider;
+let chat: OpenAIProvider;
+
+beforeAll(async () => {
+  // The SDK turns tracing off under NODE_ENV=test; on, with no exporter, so trace ids are generated.
+  setTracingDisabled(false);
+  setTraceProcessors([]);
+  mock = await startMockModel();
+  responses = new OpenAIProvider({ baseURL: mock.openaiBaseUrl, apiKey: 'scripted' });
+  chat = new OpenAIProvider({
+    baseURL: mock.openaiBaseUrl,
+    apiKey: 'scripted',
+    useResponses: false,
+  });
+});
+afterAll(async () => {
+  await mock?.close();
+});
+
+/** Observations made outside Restate, per key: what ran, how often, in which order. */
+const seen = new Map<string, string[]>();
+const observe = (key: string, value: string) => seen.set(key, [...(seen.get(key) ?? []), value]);
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface Input {
+  /** The scripted conversation (also the model name). */
+  model: string;
+  api?: 'chat' | 'responses';
+}
+
+const providerOf = (input: Input) => (input.api === 'chat' ? chat : responses);
+
+/** A guardrail that takes time, then does durable work through its run context. */
+const slowGuardrail = (name: string, ms: number) => ({
+  name,
+  execute: async ({ context }: { context: Parameters<typeof restateContext>[0] }) => {
+    await pause(ms);
+    const ctx = restateContext<restate.ObjectContext>(context);
+    await ctx.run(`check:${name}`, () => observe(ctx.key, name));
+    return { tripwireTriggered: false, outputInfo: { name } };
+  },
+});
+
+/** A tool whose side effect is journaled by its own `ctx.run`. */
+const recordTool = tool({
+  name: 'record',
+  description: 'Record an id',
+  parameters: z.object({ id: z.string() }),
+  execute: async ({ id }, runContext) => {
+    const ctx = restateContext<restate.ObjectContext>(runContext);
+    await ctx.run('record', () => observe(ctx.key, `record:${id}`));
+    return `recorded ${id}`;
+  },
+});
+
+const approvedTool = tool({
+  name: 'refund',
+  description: 'Refund an order; a human approves',
+  parameters: z.object({ orderId: z.string() }),
+  needsApproval: true,
+  execute: async ({ orderId }, runContext) => {
+    const ctx = restateContext<restate.ObjectContext>(runContext);
+    await ctx.run('refund', () => observe(ctx.key, `refund:${orderId}`));
+    return `refunded ${orderId}`;
+  },
+});
+
+/** One session object for the whole module, as the SDK's docs build sessions. */
+const sharedSession = new RestateSession();
+
+/** A local MCP server (the user's code): counts what really ran. */
+const mcpServer = (key: string): MCPServer => ({
+  name: 'files',
+  cacheToolsList: true,
+  connect: async () => {},
+  close: async () => {},
+  invalidateToolsCache: async () => {},
+  listTools: async () => {
+    observe(key, 'mcp:list');
+    return [
+      {
+        name: 'read_file',
+        description: 'Read a file',
+        inputSchema: {
+          type: 'object',
+          properties: { path: { type: 'string' } },
+          required: ['path'],
+          additionalProperties: false,
+        },
+      },
+    ];
+  },
+  callTool: async (toolName, args) => {
+    observe(key, `mcp:call:${toolName}:${String(args?.path)}`);
+    await pause(30);
+    return [{ type: 'text', text: `contents of ${String(args?.path)}` }];
+  },
+});
+
+const probe = restate.object({
+  name: 'OpenAIAgentsPatterns',
+  handlers: {
+    async guardrails(ctx: restate.ObjectContext, input: Input) {
+      const agent = new Agent({
+        name: 'guarded',
+        model: input.model,
+        // The slower guardrail first: in completion order the second would be journaled first.
+        inputGuardrails: [slowGuardrail('in-a', 60), slowGuardrail('in-b', 0)] as InputGuardrail[],
+        outputGuardrails: [
+          slowGuardrail('out-a', 60),
+          slowGuardrail('out-b', 0),
+        ] as unknown as OutputGuardrail[],
+      });
+      const result = await new DurableRunner(ctx, { modelProvider: providerOf(input) }).run(
+        agent,
+        'hello',
+      );
+      return { text: result.finalOutput };
+    },
+    async startApproval(ctx: restate.ObjectContext, input: Input) {
+      const agent = await approvalAgent(input);
+      const runner = new DurableRunner(ctx, { approvals: 'interrupt' });
+      const result = await runner.run(agent, 'refund order 7');
+      ctx.set('state', result.state.toString());
+      return { pending: result.interruptions.map((item) => item.name) };
+    },
+    async resumeApproval(ctx: restate.ObjectContext, input: Input & { approve: boolean }) {
+      const agent = await approvalAgent(input);
+      const text = (await ctx.get<string>('state')) ?? '';
+      const state = await RunState.fromString(agent, text);
+      for (const item of state.getInterruptions()) {
+        if (input.approve) state.approve(item);
+        else state.reject(item);
+      }
+      const result = await new DurableRunner(ctx, { approvals: 'interrupt' }).run(agent, state);
+      return { text: result.finalOutput };
+    },
+    async hooks(ctx: restate.ObjectContext, input: Input) {
+      const agent = new Agent({ name: 'hooked', model: input.model, tools: [recordTool] });
+      for (const event of ['agent_start', 'agent_tool_start', 'agent_tool_end', 'agent_end']) {
+        agent.on(event as 'agent_start', () => observe(`${ctx.key}:hooks`, event));
+      }
+      const result = await new DurableRunner(ctx, { modelProvider: providerOf(input) }).run(
+        agent,
+        'record',
+      );
+      return { text: result.finalOutput };
+    },
+    async agentTool(ctx: restate.ObjectContext, input: Input & { variant: string }) {
+      const inner = new Agent({ name: 'inner', model: `${input.model}-inner` });
+      const options =
+        input.variant === 'disabled'
+          ? { toolName: 'ask_inner', isEnabled: false }
+          : input.variant === 'approval'
+            ? { toolName: 'ask_inner', needsApproval: true }
+            : {
+                toolName: 'ask_inner',
+                toolDescription: 'Ask about a city',
+                parameters: z.object({ city: z.string(), days: z.number() }),
+                inputBuilder: ({ params }: { params: unknown }) => {
+                  const { city, days } = params as { city: string; days: number };
+                  return `Weather in ${city} for ${days} days`;
+                },
+                customOutputExtractor: (result: { finalOutput?: unknown }) =>
+                  `inner said: ${String(result.finalOutput)}`,
+                runOptions: { maxTurns: 3 },
+              };
+      const lead = new Agent({
+        name: 'lead',
+        model: `${input.model}-lead`,
+        tools: [durableAgentTool(inner, options)],
+      });
+      const runner = new DurableRunner(ctx, {
+        modelProvider: providerOf(input),
+        ...(input.variant === 'approval' && { approvals: 'interrupt' as const }),
+      });
+      const result = await runner.run(lead, 'go');
+      return {
+        text: result.finalOutput ?? null,
+        pending: result.interruptions.map((item) => item.name),
+      };
+    },
+    async tracing(ctx: restate.ObjectContext, input: Input) {
+      const agent = new Agent({ name: 'traced', model: input.model });
+      const runner = new DurableRunner(ctx, {
+        modelProvider: providerOf(input),
+        tracingDisabled: false,
+      });
+      const first = await runner.run(agent, 'one');
+      const second = await runner.run(agent, 'two');
+      const ids = [first.state._trace?.traceId, second.state._trace?.traceId];
+      observe(`${ctx.key}:traces`, JSON.stringify(ids));
+      return { ids };
+    },
+    async whoami(ctx: restate.ObjectContext, input: Input) {
+      const agent = new Agent({
+        name: 'whoami',
+        model: input.model,
+        tools: [
+          tool({
+            name: 'session_id',
+            description: 'The session id',
+            parameters: z.object({}),
+            execute: async () => {
+              await pause(50);
+              return sharedSession.getSessionId();
+            },
+          }),
+        ],
+      });
+      const result = await new DurableRunner(ctx, { modelProvider: providerOf(input) }).run(
+        agent,
+        `who am I (${ctx.key})`,
+        { session: sharedSession },
+      );
+      return { text: result.finalOutput };
+    },
+    async garbage(ctx: restate.ObjectContext, input: Input) {
+      const agent = new Agent({ name: 'garbage', model: input.model });
+      const result = await new DurableRunner(ctx, {
+        modelProvider: providerOf(input),
+        step: { maxRetryAttempts: 3, initialRetryInterval: { milliseconds: 10 } },
+      }).run(agent, 'hello');
+      return { text: result.finalOutput };
+    },
+    async mcp(ctx: restate.ObjectContext, input: Input) {
+      const agent = new Agent({
+        name: 'mcp',
+        model: input.model,
+        mcpServers: [mcpServer(ctx.key)],
+      });
+      const result = await new DurableRunner(ctx, { modelProvider: providerOf(input) }).run(
+        agent,
+        'read a.txt and b.txt',
+      );
+      return { text: result.finalOutput };
+    },
+  },
+});
+
+/** The approval agent with a `Model` object (not a name): it must be wrapped after `fromString` too. */
+async function approvalAgent(input: Input) {
+  return new Agent({
+    name: 'approver',
+    model: await providerOf(input).getModel(input.model),
+    tools: [approvedTool],
+  });
+}
+
+const modes = [
+  { name: 'normal', alwaysReplay: false },
+  { name: 'always-replay', alwaysReplay: true },
+] as const;
+
+for (const mode of modes) {
+  describe(`OpenAI Agents patterns (${mode.name})`, () => {
+    const env = useRestate({ alwaysReplay: mode.alwaysReplay });
+    beforeAll(() => env.register({ services: [probe] }));
+
+    const key = (name: string) => `${name}-${mode.name}`;
+    const call = async <T>(handler: string, id: string, input: object = {}): Promise<T> => {
+      const { invocationId } = await env.send(
+        { service: 'OpenAIAgentsPatterns', handler, key: id },
+        { model: id, ...input },
+      );
+      return env.attach<T>(invocationId);
+    };
+    const runNames = async (handler: string, id: string, input: object = {}) => {
+      const { invocationId } = await env.send(
+        { service: 'OpenAIAgentsPatterns', handler, key: id },
+        { model: id, ...input },
+      );
+      const output = await env.attach(invocationId);
+      const names = (await env.journal(invocationId))
+        .filter((entry) => entry.kind === 'command' && entry.type === 'Run')
+        .map((entry) => entry.name);
+      return { output, names };
+    };
+
+    it('two input and two output guardrails doing durable work run in declaration order', async () => {
+      const id = key('guardrails');
+      mock.conversation(id, [{ text: 'guarded answer', delayMs: 50 }]);
+      const { output, names } = await runNames('guardrails', id);
+      expect(output).toEqual({ text: 'guarded answer' });
+      expect(names).toEqual([
+        'check:in-a',
+        'check:in-b',
+        STEP_NAMES.model,
+        'check:out-a',
+        'check:out-b',
+      ]);
+      expect(seen.get(id)).toEqual(['in-a', 'in-b', 'out-a', 'out-b']);
+    });
+
+    it('a RunState stored with toString() resumes in a later invocation: tools keep ctx, model journaled', async () => {
+      const id = key('runstate');
+      mock.conversation(id, (request) =>
+        request.lastToolResult === undefined
+          ? { toolCalls: [{ name: 'refund', arguments: { orderId: '7' } }], delayMs: 40 }
+          : { text: `done: ${request.lastToolResult}`, delayMs: 40 },
+      );
+      expect(await call('startApproval', id)).toEqual({ pending: ['refund'] });
+      const resumed = await runNames('resumeApproval', id, { approve: true });
+      expect(resumed.output).toEqual({ text: 'done: refunded 7' });
+      // The restored agent's `Model` object is wrapped: its call is a journaled step.
+      expect(resumed.names).toEqual(['refund', STEP_NAMES.model]);
+      expect(seen.get(id)).toEqual(['refund:7']);
+      // One request per turn: replays read the model's answer from the journal.
+      expect(mock.requestsFor(id)).toHaveLength(2);
+    });
+
+    it('agent.on(...) lifecycle hooks fire under DurableRunner', async () => {
+      const id = key('hooks');
+      mock.conversation(id, [
+        { toolCalls: [{ name: 'record', arguments: { id: 'h' } }], delayMs: 30 },
+        { text: 'hooked' },
+      ]);
+      expect(await call('hooks', id)).toEqual({ text: 'hooked' });
+      const events = new Set(seen.get(`${id}:hooks`));
+      expect([...events].sort()).toEqual([
+        'agent_end',
+        'agent_start',
+        'agent_tool_end',
+        'agent_tool_start',
+      ]);
+      expect(seen.get(id)).toEqual(['record:h']);
+    });
+
+    it('durableAgentTool honours parameters, inputBuilder, customOutputExtractor and runOptions', async () => {
+      const id = key('agent-tool');
+      mock.conversation(`${id}-lead`, (request) =>
+        request.lastToolResult === undefined
+          ? { toolCalls: [{ name: 'ask_inner', arguments: { city: 'Oslo', days: 2 } }] }
+          : { text: `lead: ${request.lastToolResult}` },
+      );
+      mock.conversation(`${id}-inner`, (request) => ({
+        text: `inner got "${request.messages.at(-1)?.text}"`,
+        delayMs: 30,
+      }));
+      expect(await call('agentTool', id, { variant: 'structured' })).toEqual({
+        text: 'lead: inner said: inner got "Weather in Oslo for 2 days"',
+        pending: [],
+      });
+      expect(mock.requestsFor(`${id}-inner`)).toHaveLength(1);
+    });
+
+    it('durableAgentTool honours isEnabled: false (the model is not offered the tool)', async () => {
+      const id = key('agent-tool-disabled');
+      mock.conversation(`${id}-lead`, [{ text: 'no tools here' }]);
+      expect(await call('agentTool', id, { variant: 'disabled' })).toEqual({
+        text: 'no tools here',
+        pending: [],
+      });
+      expect(mock.requestsFor(`${id}-lead`)[0]?.tools).toEqual([]);
+    });
+
+    it('durableAgentTool honours needsApproval', async () => {
+      const id = key('agent-tool-approval');
+      mock.conversation(`${id}-lead`, [
+        { toolCalls: [{ name: 'ask_inner', arguments: { input: 'hi' } }] },
+      ]);
+      expect(await call('agentTool', id, { variant: 'approval' })).toEqual({
+        text: null,
+        pending: ['ask_inner'],
+      });
+      expect(mock.requestsFor(`${id}-inner`)).toHaveLength(0);
+    });
+
+    it('tracing ids are replay-stable and differ between two runs of one invocation', async () => {
+      const id = key('tracing');
+      mock.conversation(id, () => ({ text: 'traced' }));
+      const { ids } = await call<{ ids: string[] }>('tracing', id);
+      expect(ids[0]).toMatch(/^trace_[0-9a-f]{32}$/);
+      expect(ids[1]).toMatch(/^trace_[0-9a-f]{32}$/);
+      expect(ids[1]).not.toBe(ids[0]);
+      // Every execution of the handler (one per replay) saw the same ids.
+      expect(new Set(seen.get(`${id}:traces`)).size).toBe(1);
+    });
+
+    it('RestateSession.getSessionId names the invocation asking, under concurrent invocations', async () => {
+      const ids = [key('who-a'), key('who-b')];
+      for (const id of ids) {
+        mock.conversation(id, (request) =>
+          request.lastToolResult === undefined
+            ? { toolCalls: [{ name: 'session_id', arguments: {} }], delayMs: 80 }
+            : { text: `I am ${request.lastToolResult}` },
+        );
+      }
+      const outputs = await Promise.all(ids.map((id) => call('whoami', id)));
+      expect(outputs).toEqual(ids.map((id) => ({ text: `I am ${id}` })));
+    });
+
+    const garbage = [
+      {
+        name: 'an HTML body (Chat Completions)',
+        api: 'chat',
+        fault: {
+          kind: 'status',
+          status: 200,
+          body: '<html><body>502 Bad Gateway</body></html>',
+          headers: { 'content-type': 'text/html' },
+        },
+      },
+      {
+        name: 'an empty choices array (Chat Completions)',
+        api: 'chat',
+        fault: {
+          kind: 'status',
+          status: 200,
+          body: {
+            id: 'chatcmpl-x',
+            object: 'chat.completion',
+            created: 0,
+            model: 'm',
+            choices: [],
+          },
+        },
+      },
+      {
+        name: 'an empty Responses output',
+        api: 'responses',
+        fault: {
+          kind: 'status',
+          status: 200,
+          body: { id: 'resp_x', object: 'response', status: 'completed', output: [] },
+        },
+      },
+    ] as const;
+
+    for (const { name, api, fault } of garbage) {
+      it(`${name} is retried inside the step, never journaled as an answer`, async () => {
+        const id = key(`garbage-${api}-${name.length}`);
+        mock.conversation(id, [{ text: 'real answer', faults: [fault] }]);
+        const { output, names } = await runNames('garbage', id, { api });
+        expect(output).toEqual({ text: 'real answer' });
+        // One journaled model step (its second attempt), not an empty answer followed by another turn.
+        expect(names).toEqual([STEP_NAMES.model]);
+        expect(mock.requestsFor(id).map((request) => request.turnIndex)).toEqual([0, 0]);
+      });
+
+      it(`${name} on every attempt fails the invocation at the retry cap`, async () => {
+        const id = key(`garbage-cap-${api}-${name.length}`);
+        mock.conversation(id, [{ text: 'never', faults: [fault, fault, fault, fault] }]);
+        const failure = await call('garbage', id, { api }).catch((error: unknown) => error);
+        expect(InvocationFailedError.isInstance(failure)).toBe(true);
+        expect((failure as Error).message).toMatch(/not usable/);
+        expect(mock.requestsFor(id)).toHaveLength(3);
+      });
+    }
+
+    it("an agent's MCP server: tools listed once per run, each call one journaled step", async () => {
+      const id = key('mcp');
+      mock.conversation(id, (request) =>
+        request.lastToolResult === undefined
+          ? {
+              toolCalls: [
+                { name: 'read_file', arguments: { path: 'a.txt' } },
+                { name: 'read_file', arguments: { path: 'b.txt' } },
+              ],
+              delayMs: 30,
+            }
+          : { text: `read: ${request.lastToolResult}` },
+      );
+      const { output, names } = await runNames('mcp', id);
+      expect(output).toEqual({ text: 'read: contents of b.txt' });
+      expect(seen.get(id)).toEqual([
+        'mcp:list',
+        'mcp:call:read_file:a.txt',
+        'mcp:call:read_file:b.txt',
+      ]);
+      expect(names).toEqual([
+        STEP_NAMES.mcpList('files'),
+        STEP_NAMES.model,
+        STEP_NAMES.mcpCall('files', 'read_file'),
+        STEP_NAMES.mcpCall('files', 'read_file'),
+        STEP_NAMES.model,
+      ]);
+    });
+  });
+}
