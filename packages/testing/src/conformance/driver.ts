@@ -1,8 +1,10 @@
 import type { ScenarioName } from './scenarios/index.js';
 
 /**
- * What an adapter gives the conformance suite: a service entry that serves {@link CONFORMANCE_OBJECT}
- * following the contract in `contract.ts`, built with the adapter's own API.
+ * What an adapter gives the conformance suite: a service entry that serves `CONFORMANCE_OBJECT`
+ * following the contract in `contract.ts`, built with the adapter's own API — every tool of
+ * `CONFORMANCE_TOOLS` (`give_up` as the adapter's durable tool) and every field of `ConformanceInput`
+ * (`modelAttemptTimeoutMs` as the model steps' `attemptTimeout`).
  */
 export interface ConformanceDriver {
   /** Shown in test names, e.g. `'ai-sdk (generateText)'`. */
