@@ -6,6 +6,7 @@
 import type { Context, Duration } from '@restatedev/restate-sdk';
 import { durableStep } from './durable-step.js';
 import { ApprovalDecisionError } from './errors/approval-decision-error.js';
+import { STEP_NAMES } from './step-names.js';
 
 /** The decision a human made. */
 export type ApprovalDecision =
@@ -86,7 +87,7 @@ export async function requestApproval<D>(
   const { id, promise } = ctx.awakeable<unknown>();
   const { onRequest, timeout } = options;
   if (onRequest) {
-    await durableStep(ctx, 'approval:notify', async () => {
+    await durableStep(ctx, STEP_NAMES.approvalNotify, async () => {
       await onRequest({ id, details });
     });
   }

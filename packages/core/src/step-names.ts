@@ -14,3 +14,9 @@ export function modelStepName(sdk: string, n: number): string {
 export function toolStepName(sdk: string, toolName: string, callId: string): string {
   return `${sdk}:tool:${toolName}:${callId}`;
 }
+
+/** The journal step names core itself writes (renaming one breaks the replay of in-flight invocations). */
+export const STEP_NAMES: { readonly approvalNotify: 'approval:notify' } = {
+  /** `requestApproval`'s `onRequest`, run once. */
+  approvalNotify: 'approval:notify',
+};
