@@ -1,12 +1,18 @@
 /**
  * `pnpm chaos`: the chaos run for every adapter that is built. `--kills 200` is the full run, `--kills 20`
- * the short one; `--adapters core,ai-sdk` restricts it. Prints a markdown table, writes
- * results/chaos-latest.json, and exits 1 when anything was duplicated, lost, repeated or mismatched.
+ * the short one; `--adapters core,ai-sdk` restricts it; `--runs 3` repeats it; `--burn 2` runs two
+ * CPU-burning processes beside it for the whole time (a loaded machine, as CI runners often are). Prints a
+ * markdown table (one row per adapter and run) and, for every invocation that went wrong, its report
+ * (status, side effects and model turns with journal positions and times). Writes
+ * results/chaos-latest.json and exits 1 when anything was duplicated, lost, repeated or mismatched, or an
+ * invocation neither completed nor gave up with an error naming why (e.g. it was left paused).
  */
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { availableChaosAdapters, type ChaosResult, runChaos } from './run-chaos.ts';
+import { formatInvocation, isTroubled } from './chaos-assess.ts';
+import { availableChaosAdapters, type ChaosResult, chaosVerdict, runChaos } from './run-chaos.ts';
 
 const { values } = parseArgs({
   options: {
@@ -15,60 +21,87 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '6' },
     turns: { type: 'string', default: '3' },
     seed: { type: 'string', default: '1' },
+    runs: { type: 'string', default: '1' },
+    burn: { type: 'string', default: '0' },
   },
 });
 
 const only = values.adapters?.split(',');
 const adapters = availableChaosAdapters().filter((adapter) => !only || only.includes(adapter.id));
-const results: ChaosResult[] = [];
+const results: Array<ChaosResult & { run: number }> = [];
 const errors: string[] = [];
-for (const adapter of adapters) {
-  console.error(`[chaos] ${adapter.id}: ${values.kills} kills`);
-  let result: ChaosResult;
-  try {
-    result = await runChaos(adapter, {
-      kills: Number(values.kills),
-      concurrency: Number(values.concurrency),
-      turns: Number(values.turns),
-      killEveryMs: [100, 600],
-      seed: Number(values.seed),
-      log: (line) => console.error(`[chaos] ${line}`),
-    });
-  } catch (error) {
-    // An adapter under construction may not even start; report it and go on with the others.
-    console.error(`[chaos] ${adapter.id}: could not run: ${String(error).slice(0, 2000)}`);
-    errors.push(adapter.id);
-    continue;
+
+// Busy loops in child processes, killed by their own handles when the runs end (or this process exits).
+const burners: ChildProcess[] = Array.from({ length: Number(values.burn) }, () =>
+  spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }),
+);
+const stopBurners = () => {
+  for (const burner of burners) burner.kill('SIGKILL');
+};
+process.on('exit', stopBurners);
+if (burners.length > 0) console.error(`[chaos] ${burners.length} CPU-burning processes running`);
+
+try {
+  for (let run = 1; run <= Number(values.runs); run++) {
+    for (const adapter of adapters) {
+      console.error(`[chaos] run ${run}, ${adapter.id}: ${values.kills} kills`);
+      let result: ChaosResult;
+      try {
+        result = await runChaos(adapter, {
+          kills: Number(values.kills),
+          concurrency: Number(values.concurrency),
+          turns: Number(values.turns),
+          killEveryMs: [100, 600],
+          seed: Number(values.seed) + run - 1,
+          log: (line) => console.error(`[chaos] ${line}`),
+        });
+      } catch (error) {
+        // An adapter under construction may not even start; report it and go on with the others.
+        console.error(`[chaos] ${adapter.id}: could not run: ${String(error).slice(0, 2000)}`);
+        errors.push(`${adapter.id} (run ${run})`);
+        continue;
+      }
+      results.push({ ...result, run });
+      const { invocations, ...summary } = result;
+      console.error(`[chaos] ${adapter.id}: ${JSON.stringify(summary)}`);
+      // Where anything went wrong, the per-invocation evidence: status, side effects, journal positions, times.
+      for (const report of invocations.filter(isTroubled)) console.error(formatInvocation(report));
+    }
   }
-  results.push(result);
-  console.error(`[chaos] ${adapter.id}: ${JSON.stringify(result)}`);
+} finally {
+  stopBurners();
 }
 
 const rows = results.map(
   (result) =>
-    `| ${result.adapter} | ${result.kills} | ${result.invocationsCompleted}/${result.invocationsStarted} | ${result.invocationsGaveUp} | ${result.sideEffectsDuplicated} | ${result.sideEffectsLost} | ${result.modelRequestsRepeated} | ${result.journalMismatches} | ${result.sideEffectsRerunBeforeJournaled} | ${result.modelRequestsRetriedBeforeJournaled} | ${result.faultsInjected} | ${(result.durationMs / 1000).toFixed(0)} s |`,
+    `| ${result.adapter} | ${result.run} | ${result.kills} | ${result.invocationsCompleted}/${result.invocationsStarted} | ${result.invocationsGaveUp} | ${result.invocationsFailed + result.invocationsUnfinished} (${result.invocationsPaused} paused) | ${result.sideEffectsDuplicated} | ${result.sideEffectsLost} | ${result.modelRequestsRepeated} | ${result.journalMismatches} | ${result.sideEffectsRerunBeforeJournaled} | ${result.modelRequestsRetriedBeforeJournaled} | ${result.faultsInjected} | ${result.clockInversionMaxMs} | ${(result.durationMs / 1000).toFixed(0)} s |`,
 );
 console.log(
   [
-    '| adapter | kills | invocations completed | gave up (retry cap used up by kills + faults) | side effects duplicated | side effects lost | model requests repeated | journal mismatches | re-run before journaled (killed inside the step) | model requests retried before journaled | model faults injected | duration |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    `${values.kills} kills per run${burners.length > 0 ? `, beside ${burners.length} CPU-burning processes` : ''}`,
+    '',
+    '| adapter | run | kills | invocations completed | gave up (error naming why) | failed or unfinished | side effects duplicated | side effects lost | model requests repeated | journal mismatches | re-run before journaled (killed inside the step) | model requests retried before journaled | model faults injected | clock skew absorbed (ms) | duration |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows,
   ].join('\n'),
 );
 const outDir = fileURLToPath(new URL('../results/', import.meta.url));
 mkdirSync(outDir, { recursive: true });
-writeFileSync(`${outDir}chaos-latest.json`, `${JSON.stringify(results, null, 2)}\n`);
-const bad = results.filter(
-  (result) =>
-    result.sideEffectsDuplicated +
-      result.sideEffectsLost +
-      result.modelRequestsRepeated +
-      result.journalMismatches >
-      0 || result.invocationsCompleted + result.invocationsGaveUp !== result.invocationsStarted,
-);
+// The per-invocation reports of the invocations that went wrong only: the clean ones add nothing.
+const recorded = results.map(({ invocations, ...summary }) => ({
+  ...summary,
+  invocations: invocations.filter(isTroubled),
+}));
+writeFileSync(`${outDir}chaos-latest.json`, `${JSON.stringify(recorded, null, 2)}\n`);
+const bad = results.filter((result) => chaosVerdict(result).length > 0);
 if (bad.length > 0 || errors.length > 0) {
   console.error(
-    `[chaos] FAILED: ${[...bad.map((result) => result.adapter), ...errors].join(', ')}`,
+    `[chaos] FAILED: ${[
+      ...bad.map(
+        (result) => `${result.adapter} (run ${result.run}: ${chaosVerdict(result).join(', ')})`,
+      ),
+      ...errors,
+    ].join('; ')}`,
   );
   process.exitCode = 1;
 }

@@ -15,11 +15,11 @@ let chaos = '_No chaos run recorded yet: `pnpm chaos --kills 200`._';
 if (existsSync(`${results}chaos-latest.json`)) {
   const runs = JSON.parse(readFileSync(`${results}chaos-latest.json`, 'utf8')) as ChaosResult[];
   chaos = [
-    '| adapter | kills | invocations completed | gave up (retry cap used up by kills + faults) | not finished (see below) | side effects duplicated | lost | model requests repeated | journal mismatches | re-run before journaled | model requests retried before journaled | model faults injected |',
+    '| adapter | kills | invocations completed | gave up (error naming why) | failed or unfinished | side effects duplicated | lost | model requests repeated | journal mismatches | re-run before journaled | model requests retried before journaled | model faults injected |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...runs.map(
       (run) =>
-        `| ${run.adapter} | ${run.kills} | ${run.invocationsCompleted}/${run.invocationsStarted} | ${run.invocationsGaveUp ?? 0} | ${run.invocationsStarted - run.invocationsCompleted - (run.invocationsGaveUp ?? 0)} | ${run.sideEffectsDuplicated} | ${run.sideEffectsLost} | ${run.modelRequestsRepeated} | ${run.journalMismatches} | ${run.sideEffectsRerunBeforeJournaled} | ${run.modelRequestsRetriedBeforeJournaled} | ${run.faultsInjected} |`,
+        `| ${run.adapter} | ${run.kills} | ${run.invocationsCompleted}/${run.invocationsStarted} | ${run.invocationsGaveUp ?? 0} | ${run.invocationsStarted - run.invocationsCompleted - (run.invocationsGaveUp ?? 0)}${run.invocationsPaused ? ` (${run.invocationsPaused} paused)` : ''} | ${run.sideEffectsDuplicated} | ${run.sideEffectsLost} | ${run.modelRequestsRepeated} | ${run.journalMismatches} | ${run.sideEffectsRerunBeforeJournaled} | ${run.modelRequestsRetriedBeforeJournaled} | ${run.faultsInjected} |`,
     ),
   ].join('\n');
 }

@@ -1,10 +1,13 @@
 /**
  * The short chaos run, part of `pnpm test`: for every adapter whose package is built, 20 SIGKILLs of its
  * conformance service at random moments while agent invocations run, with model faults mixed in. Nothing
- * may be duplicated, lost, asked of the model twice after it was journaled, or mismatch on replay.
+ * may be duplicated, lost, asked of the model twice after it was journaled, or mismatch on replay, and every
+ * invocation completes or gives up with an error naming why (none is left paused). A failure prints the
+ * per-invocation report of every invocation that went wrong.
  */
 import { describe, expect, it } from 'vitest';
-import { availableChaosAdapters, runChaos } from '../src/run-chaos.ts';
+import { formatInvocation, isTroubled } from '../src/chaos-assess.ts';
+import { availableChaosAdapters, chaosVerdict, runChaos } from '../src/run-chaos.ts';
 
 const KILLS = 20;
 
@@ -19,19 +22,19 @@ describe('chaos: SIGKILLs and model faults', () => {
         killEveryMs: [100, 600],
         seed: 7,
       });
+      const { invocations, ...summary } = result;
+      const evidence = [
+        JSON.stringify(summary),
+        ...invocations.filter(isTroubled).map(formatInvocation),
+      ].join('\n');
+      expect(chaosVerdict(result), evidence).toEqual([]);
       expect(result.kills).toBe(KILLS);
-      expect(result.failures).toEqual([]);
-      expect(result.invocationsCompleted + result.invocationsGaveUp).toBe(
-        result.invocationsStarted,
-      );
-      expect(result.invocationsCompleted).toBeGreaterThan(result.invocationsStarted / 2);
+      expect(result.invocationsCompleted, evidence).toBeGreaterThan(result.invocationsStarted / 2);
       expect(result.invocationsStarted).toBeGreaterThan(0);
       expect(result.faultsInjected).toBeGreaterThan(0);
-      expect(result.sideEffectsDuplicated).toBe(0);
-      expect(result.sideEffectsLost).toBe(0);
-      expect(result.modelRequestsRepeated).toBe(0);
-      expect(result.journalMismatches).toBe(0);
+      expect(result.sideEffectsRerunBeforeJournaled, evidence).toBeGreaterThanOrEqual(0);
     },
-    180_000,
+    // The kills, then up to two minutes for the invocations to finish (longer on a loaded machine).
+    600_000,
   );
 });

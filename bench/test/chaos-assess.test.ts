@@ -1,0 +1,222 @@
+/**
+ * The chaos bookkeeping on hand-made evidence shaped like what the loaded runs produced: a side effect that
+ * ran once but was stamped after its journal entry, two calls of one turn journaled in the other order, a
+ * record step of another kind, and a real re-run after journaling, which must still count.
+ */
+import type { JournalEntry } from '@restate-agents/testing';
+import { describe, expect, it } from 'vitest';
+import {
+  assessInvocation,
+  CLOCK_SLACK_MS,
+  type InvocationEvidence,
+  splitArrivals,
+} from '../src/chaos-assess.ts';
+
+const T0 = Date.parse('2026-12-01T15:35:00.000Z');
+const at = (ms: number) => new Date(T0 + ms).toISOString();
+
+/** A journal of `ctx.run` steps: each command completed by a notification at `doneAt` ms after T0. */
+function journal(steps: Array<{ name: string; doneAt?: number }>): JournalEntry[] {
+  const entries: JournalEntry[] = [];
+  const base = {
+    rawLength: 10,
+    completed: undefined,
+    resultLength: undefined,
+    result: undefined,
+  };
+  steps.forEach((step, position) => {
+    entries.push({
+      ...base,
+      index: entries.length,
+      entryType: 'Command: Run',
+      kind: 'command',
+      type: 'Run',
+      name: step.name,
+      completionId: position + 1,
+      appendedAt: at((step.doneAt ?? 0) - 1),
+    });
+    if (step.doneAt !== undefined) {
+      entries.push({
+        ...base,
+        index: entries.length,
+        entryType: 'Notification: Run',
+        kind: 'notification',
+        type: 'Run',
+        name: undefined,
+        completionId: position + 1,
+        appendedAt: at(step.doneAt),
+      });
+    }
+  });
+  return entries;
+}
+
+const patterns = { modelStep: /^agent:model$/, recordStep: /record/ };
+
+function evidence(overrides: Partial<InvocationEvidence>): InvocationEvidence {
+  return {
+    session: 's',
+    invocationId: 'inv_1',
+    idsByTurn: [],
+    final: 'done s',
+    outcome: { text: 'done s' },
+    status: undefined,
+    journal: [],
+    events: [],
+    ledger: [],
+    requests: [],
+    ...overrides,
+  };
+}
+
+describe('splitArrivals', () => {
+  it('takes a lone execution stamped after its journal entry as the one journaled', () => {
+    // The old bookkeeping: 1 duplicated and -1 re-run for this.
+    expect(splitArrivals([1_006 + CLOCK_SLACK_MS], 1_000)).toEqual({
+      before: 1,
+      again: 0,
+      inversionMs: 6 + CLOCK_SLACK_MS,
+    });
+  });
+
+  it('counts an execution after the journaled one and after the entry as ran again', () => {
+    expect(splitArrivals([900, 5_000], 1_000)).toEqual({
+      before: 1,
+      again: 1,
+      inversionMs: undefined,
+    });
+    expect(splitArrivals([1_200, 5_000], 1_000).again).toBe(1);
+  });
+
+  it('counts executions before the entry as re-runs, never negative', () => {
+    expect(splitArrivals([100, 500, 990], 1_000)).toEqual({
+      before: 3,
+      again: 0,
+      inversionMs: undefined,
+    });
+  });
+});
+
+describe('assessInvocation', () => {
+  it('reads a side effect that ran once as once, whatever the clocks say', () => {
+    const report = assessInvocation(
+      evidence({
+        idsByTurn: [['a']],
+        journal: journal([
+          { name: 'agent:model', doneAt: 100 },
+          { name: 'record', doneAt: 1_000 },
+          { name: 'agent:model', doneAt: 1_200 },
+        ]),
+        ledger: [{ id: 'a', receivedAt: T0 + 1_006 }],
+      }),
+      patterns,
+    );
+    expect(report.sideEffects.map((effect) => effect.verdict)).toEqual(['once']);
+    expect(report.clockInversionMs).toBe(6);
+  });
+
+  it('matches by the call id in the step name, so two calls journaled in the other order are right', () => {
+    const report = assessInvocation(
+      evidence({
+        idsByTurn: [['a', 'b']],
+        journal: journal([
+          { name: 'agent:model', doneAt: 100 },
+          { name: 'agent:tool:record:call_b', doneAt: 1_000 },
+          { name: 'agent:tool:record:call_a', doneAt: 3_000 },
+          { name: 'agent:model', doneAt: 3_100 },
+        ]),
+        // a ran after b was journaled, before its own step was: once each.
+        ledger: [
+          { id: 'b', receivedAt: T0 + 900 },
+          { id: 'a', receivedAt: T0 + 2_900 },
+        ],
+      }),
+      patterns,
+    );
+    expect(
+      report.sideEffects.map((effect) => [effect.id, effect.verdict, effect.journalIndex]),
+    ).toEqual([
+      ['a', 'once', 4],
+      ['b', 'once', 2],
+    ]);
+  });
+
+  it('matches within the turn, so a turn that lost a step does not shift the next turns', () => {
+    const report = assessInvocation(
+      evidence({
+        idsByTurn: [['a', 'b'], ['c']],
+        // Turn 0's second record never journaled (the model moved on in this made-up journal).
+        journal: journal([
+          { name: 'agent:model', doneAt: 100 },
+          { name: 'record', doneAt: 1_000 },
+          { name: 'agent:model', doneAt: 2_000 },
+          { name: 'record', doneAt: 3_000 },
+          { name: 'agent:model', doneAt: 4_000 },
+        ]),
+        ledger: [
+          { id: 'a', receivedAt: T0 + 900 },
+          { id: 'c', receivedAt: T0 + 2_900 },
+        ],
+      }),
+      patterns,
+    );
+    expect(report.sideEffects.find((effect) => effect.id === 'c')?.verdict).toBe('once');
+    expect(report.sideEffects.find((effect) => effect.id === 'c')?.journalIndex).toBe(6);
+  });
+
+  it('never takes a model step for a record step, even when the pattern matches both', () => {
+    const report = assessInvocation(
+      evidence({
+        idsByTurn: [['a']],
+        journal: journal([
+          { name: 'agent:model', doneAt: 100 },
+          { name: 'record', doneAt: 1_000 },
+          { name: 'agent:model', doneAt: 2_000 },
+        ]),
+        ledger: [{ id: 'a', receivedAt: T0 + 900 }],
+      }),
+      { modelStep: /^agent:model$/, recordStep: /./ },
+    );
+    expect(report.sideEffects[0]?.journalIndex).toBe(2);
+    expect(report.sideEffects[0]?.verdict).toBe('once');
+  });
+
+  it('still finds a side effect run again after its step was journaled', () => {
+    const report = assessInvocation(
+      evidence({
+        idsByTurn: [['a']],
+        journal: journal([
+          { name: 'agent:model', doneAt: 100 },
+          { name: 'record', doneAt: 1_000 },
+          { name: 'agent:model', doneAt: 2_000 },
+        ]),
+        ledger: [
+          { id: 'a', receivedAt: T0 + 950 },
+          { id: 'a', receivedAt: T0 + 4_000 },
+        ],
+        requests: [
+          { turnIndex: 0, receivedAt: T0 + 50, outcome: 'answered' },
+          { turnIndex: 1, receivedAt: T0 + 1_900, outcome: 'answered' },
+          { turnIndex: 1, receivedAt: T0 + 6_000, outcome: 'answered' },
+        ],
+      }),
+      patterns,
+    );
+    expect(report.sideEffects[0]?.verdict).toBe('duplicated');
+    expect(report.modelTurns.map((turn) => turn.verdict)).toEqual(['once', 'repeated']);
+  });
+
+  it('tells completed, gave up, failed and unfinished apart', () => {
+    const outcome = (value: InvocationEvidence['outcome']) =>
+      assessInvocation(evidence({ outcome: value }), patterns).outcome;
+    expect(outcome({ text: 'done s' })).toBe('completed');
+    expect(outcome({ error: 'Step "x" gave up after 3 attempts; last error: boom' })).toBe(
+      'gave-up',
+    );
+    expect(outcome({ error: 'TypeError: boom' })).toBe('failed');
+    expect(outcome({ error: 'Invocation inv_1 did not complete within 120000 ms' })).toBe(
+      'unfinished',
+    );
+    expect(outcome(undefined)).toBe('unfinished');
+  });
+});
