@@ -1,30 +1,33 @@
 /**
  * The invocation retry policy for agent handlers: what Restate does when a whole attempt of the handler
- * fails, as opposed to one step inside it.
+ * fails, as opposed to the retry cap of one step inside it.
  */
 import type { RetryPolicy } from '@restatedev/restate-sdk';
 
 /**
- * The invocation retry policy recommended for every handler that runs an agent: retry a failed attempt with
- * exponential back-off from 500 ms to 60 s, 30 attempts in all (about 23 minutes), then **kill** the
- * invocation, so its caller receives the last error. Set it on the service or handler:
+ * The invocation retry policy recommended for every handler that runs an agent: failed attempts are retried
+ * with exponential back-off from 500 ms to 60 s, up to 100 attempts, and then the invocation is **killed**,
+ * so its caller receives the last error. Set it on the service (or a handler):
  * `restate.object({ name, handlers, options: { retryPolicy: agentRetryPolicy } })`.
  *
- * Why not Restate's default: restate-server retries 70 times and then **pauses** the invocation
+ * Why not Restate's default: restate-server allows 70 attempts and then **pauses** the invocation
  * (`on-max-attempts = "pause"`). A paused agent is stuck: its caller waits, and nothing happens until
- * someone resumes or kills it by hand. Restate documents `kill` as the alternative; an agent should use it,
- * because what is left for this policy to retry cannot be fixed by waiting longer:
- * - failures that can only repeat (the model looping, a tool that does not exist, bad input) already end
- *   the invocation as a `TerminalError`, and each step's retries are capped by the step itself
- *   (`durableStep`'s `maxRetryAttempts`); step retries are scheduled by the step's own policy and do not
- *   use up these attempts;
- * - what does use them up is an attempt that died: the service crashed or was unreachable (a deploy, an
- *   outage: 23 minutes of them are ridden out), Restate aborted an attempt that stopped making progress
- *   (`inactivityTimeout` + `abortTimeout`), or an unexpected error escaped outside any step.
+ * someone resumes or kills it by hand. Restate documents `kill` as the alternative; for an agent it is the
+ * right one, because what is left for this policy to retry will not get better by waiting for a human:
+ * failures that can only repeat (the model looping, a tool that does not exist, bad input) already end the
+ * invocation as a `TerminalError`, and every step has its own retry cap (`durableStep`'s
+ * `maxRetryAttempts`).
  *
- * Frozen: spread it to change a field, e.g. `{ ...agentRetryPolicy, maxAttempts: 100 }`. Fields are sent
- * to the server at registration (restate-server 1.5 or newer); a server-side
- * `max-retry-policy-max-attempts` may lower `maxAttempts`.
+ * Why 100 attempts: on restate-server 1.7 the count covers the invocation's whole life and is not reset when
+ * a step completes. Every failed attempt adds one: each retry of a step, each crash of the service or
+ * refused connection while it restarts, each attempt Restate aborts after `inactivityTimeout` +
+ * `abortTimeout`. A long agent that meets some 429s and a deploy or two must stay well inside it; an
+ * invocation that fails on every attempt (the service down, an error outside any step) is killed after
+ * about 95 minutes of retries.
+ *
+ * Frozen: spread it to change a field, e.g. `{ ...agentRetryPolicy, maxAttempts: 300 }`. It is sent to the
+ * server at registration (restate-server 1.5 or newer); a server-side `max-retry-policy-max-attempts` may
+ * lower `maxAttempts`.
  *
  * @example
  * const agent = restate.object({
@@ -37,6 +40,6 @@ export const agentRetryPolicy: Readonly<RetryPolicy> = Object.freeze({
   initialInterval: { milliseconds: 500 },
   exponentiationFactor: 2,
   maxInterval: { seconds: 60 },
-  maxAttempts: 30,
+  maxAttempts: 100,
   onMaxAttempts: 'kill',
 });
