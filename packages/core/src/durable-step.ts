@@ -210,6 +210,7 @@ function toStepError(
         metadata: {
           [ORIGIN_KEY]: 'step',
           [REASON_KEY]: 'retry-after-exceeds-limit',
+          step: name,
           retryAfterMs: String(verdict.retryAfterMs),
           ...(verdict.status !== undefined && { status: String(verdict.status) }),
         },
@@ -221,6 +222,7 @@ function toStepError(
       metadata: {
         [ORIGIN_KEY]: 'step',
         [REASON_KEY]: verdict.reason,
+        step: name,
         ...(verdict.status !== undefined && { status: String(verdict.status) }),
       },
     });

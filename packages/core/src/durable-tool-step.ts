@@ -10,7 +10,8 @@
  * - a value that cannot be journaled (circular, too large): the run ends with a terminal error naming it;
  * - suspension, cancellation, a closed invocation: propagate (R5), never reach the model.
  */
-import type { Context, RestatePromise } from '@restatedev/restate-sdk';
+import { type Context, type RestatePromise, TerminalError } from '@restatedev/restate-sdk';
+import { findControlError } from './control-errors.js';
 import {
   type DurableStepOptions,
   durableStep,
@@ -82,14 +83,42 @@ export function durableToolStep<T>(
   }
   return durableStep(ctx, name, action, stepOptions).map((value, failure): ToolStepOutcome<T> => {
     if (failure === undefined) return { ok: true, value: value as T };
-    const reason = stepFailureReason(failure);
-    if (onGiveUp === 'model' && reason !== undefined && GIVE_UP_REASONS.has(reason)) {
-      return {
-        ok: false,
-        error: new ToolGaveUpError(toolName, name, reason, detailOf(name, failure)),
-      };
+    if (onGiveUp === 'model') {
+      const gaveUp = asToolGaveUp(failure, toolName);
+      if (gaveUp) return { ok: false, error: gaveUp };
+      throw failure;
     }
-    throw failure;
+    // Marked, so ordered execution ends the run with it instead of handing it to the model.
+    throw asFatal(failure);
+  });
+}
+
+/** Metadata mark of a give-up the tool asked to end the run with (`onGiveUp: 'fail'`). */
+const ON_GIVE_UP_KEY = 'restate-agents.on-give-up';
+
+/**
+ * The {@link ToolGaveUpError} for a step failure that is a tool giving up (a non-retryable error, or its
+ * retries ran out) — not a `TerminalError` the tool threw, not an unjournalable value, not a give-up under
+ * `onGiveUp: 'fail'` — or `undefined`. `toolName` defaults to the failed step's name. Works on failures
+ * replayed from the journal: the reason travels in their metadata. `executeInOrder` and `Turnstile` use it,
+ * so a `durableStep` that gives up inside a tool reaches the model instead of ending the run.
+ */
+export function asToolGaveUp(error: unknown, toolName?: string): ToolGaveUpError | undefined {
+  if (ToolGaveUpError.isInstance(error)) return error;
+  // The control error an SDK may have wrapped decides: a give-up, or something that ends the run.
+  const failure = (findControlError(error) ?? error) as TerminalError;
+  const reason = stepFailureReason(failure);
+  if (reason === undefined || !GIVE_UP_REASONS.has(reason)) return undefined;
+  if (failure.metadata?.[ON_GIVE_UP_KEY] === 'fail') return undefined;
+  const step = failure.metadata?.step ?? toolName ?? 'unknown';
+  return new ToolGaveUpError(toolName ?? step, step, reason, detailOf(step, failure));
+}
+
+function asFatal(failure: TerminalError): TerminalError {
+  if (stepFailureReason(failure) === undefined) return failure;
+  return new TerminalError(failure.message, {
+    errorCode: failure.code,
+    metadata: { ...(failure.metadata ?? {}), [ON_GIVE_UP_KEY]: 'fail' },
   });
 }
 

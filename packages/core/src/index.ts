@@ -37,7 +37,7 @@ export {
   stepFailureReason,
 } from './durable-step.js';
 export type { DurableToolStepOptions, ToolStepOutcome } from './durable-tool-step.js';
-export { durableToolStep } from './durable-tool-step.js';
+export { asToolGaveUp, durableToolStep } from './durable-tool-step.js';
 export type { WalkErrorGraphOptions } from './error-graph.js';
 export {
   findInErrorGraph,

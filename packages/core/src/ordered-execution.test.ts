@@ -1,6 +1,7 @@
-import { CancelledError } from '@restatedev/restate-sdk';
+import { CancelledError, TerminalError } from '@restatedev/restate-sdk';
 import { describe, expect, it } from 'vitest';
 import { findControlError } from './control-errors.js';
+import { ToolGaveUpError } from './errors/tool-gave-up-error.js';
 import { TurnAbortedError } from './errors/turn-aborted-error.js';
 import { executeInOrder, OrderedGate, Turnstile } from './ordered-execution.js';
 
@@ -51,6 +52,21 @@ describe('Turnstile', () => {
     expect(findControlError(reason)).toBe(cancelled);
   });
 
+  it('lets later calls run after a step that gave up (the model gets that one as a tool error)', async () => {
+    const turnstile = new Turnstile(['a', 'b']);
+    const gaveUp = new TerminalError(
+      'Step "x" failed and will not be retried (bad-request 400: no)',
+      {
+        metadata: { 'restate-agents.reason': 'bad-request', step: 'x' },
+      },
+    );
+    const results = await Promise.allSettled([
+      turnstile.run('a', () => Promise.reject(gaveUp)),
+      turnstile.run('b', () => 'ran'),
+    ]);
+    expect(results[1]).toEqual({ status: 'fulfilled', value: 'ran' });
+  });
+
   it('refuses duplicate and unknown ids with clear errors', async () => {
     expect(() => new Turnstile(['a', 'a'])).toThrow(/unique/);
     await expect(new Turnstile(['a']).run('z', () => 1)).rejects.toThrow(/not part of this turn/);
@@ -85,6 +101,42 @@ describe('executeInOrder (sequential)', () => {
       }),
     ).rejects.toBe(cancelled);
     expect(ranThird).toBe(false);
+  });
+
+  it('hands a step that gave up inside a call to the model; a fatal give-up or TerminalError ends the turn', async () => {
+    // What durableStep's failures look like (the metadata travels in the journal).
+    const gaveUp = new TerminalError(
+      'Step "tool:lookup" gave up after 3 attempts; last error: unknown: down',
+      { metadata: { 'restate-agents.reason': 'retries-exhausted', step: 'tool:lookup' } },
+    );
+    const outcomes = await executeInOrder([1, 2], async (value) => {
+      if (value === 1) throw new Error('SDK wrapper', { cause: gaveUp });
+      return value;
+    });
+    expect(outcomes[1]).toEqual({ status: 'fulfilled', value: 2 });
+    const first = outcomes[0] as { status: 'rejected'; reason: ToolGaveUpError };
+    expect(ToolGaveUpError.isInstance(first.reason)).toBe(true);
+    expect(first.reason.message).toBe(
+      'Tool "tool:lookup" failed: gave up after 3 attempts; last error: unknown: down',
+    );
+    expect(findControlError(first.reason)).toBeUndefined();
+
+    const fatal = new TerminalError(gaveUp.message, {
+      metadata: { ...gaveUp.metadata, 'restate-agents.on-give-up': 'fail' },
+    });
+    await expect(
+      executeInOrder([1], () => {
+        throw fatal;
+      }),
+    ).rejects.toBe(fatal);
+    const unjournalable = new TerminalError('cannot be journaled', {
+      metadata: { 'restate-agents.reason': 'not-serialisable' },
+    });
+    await expect(
+      executeInOrder([1], () => {
+        throw unjournalable;
+      }),
+    ).rejects.toBe(unjournalable);
   });
 
   it('rejects a nonsense concurrency', async () => {

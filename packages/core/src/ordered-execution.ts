@@ -19,6 +19,7 @@
 import { type Context, isRestatePromise, RestatePromise } from '@restatedev/restate-sdk';
 import { assertConcurrency } from './concurrency.js';
 import { findControlError } from './control-errors.js';
+import { asToolGaveUp } from './durable-tool-step.js';
 import { TurnAbortedError } from './errors/turn-aborted-error.js';
 
 /** The outcome of one call: the same shape as `Promise.allSettled`'s. */
@@ -39,6 +40,8 @@ export interface ExecuteInOrderOptions {
 /**
  * Runs one turn's calls in model order and reports each outcome; a Restate control error (terminal,
  * cancelled, suspended) stops the turn and is rethrown, so it never becomes a tool result for the model.
+ * A step that gave up inside a call (`durableStep`'s retries ran out, or its error was not retryable) is
+ * reported as a rejected outcome with a `ToolGaveUpError`, for the model, as the tool-call contract says.
  *
  * @example
  * const outcomes = await executeInOrder(toolCalls, (call) =>
@@ -73,8 +76,11 @@ export async function executeInOrder<C, R>(
     });
     const settled = await RestatePromise.allSettled(promises);
     for (const result of settled) {
-      if (result.status === 'rejected') throwIfControl(result.reason);
-      outcomes.push(result);
+      if (result.status === 'rejected') {
+        outcomes.push({ status: 'rejected', reason: asToolError(result.reason) });
+      } else {
+        outcomes.push(result);
+      }
     }
   }
   return outcomes;
@@ -93,9 +99,20 @@ async function settle<R>(call: () => R | Promise<R> | RestatePromise<R>): Promis
   try {
     return { status: 'fulfilled', value: await call() };
   } catch (error) {
-    throwIfControl(error);
-    return { status: 'rejected', reason: error };
+    return { status: 'rejected', reason: asToolError(error) };
   }
+}
+
+/**
+ * What a failed call hands the model: a step that gave up inside the tool becomes a `ToolGaveUpError` (the
+ * tool-call contract: the model receives it, the agent goes on); any other Restate control error — a
+ * `TerminalError` the tool threw, a cancellation, a give-up under `onGiveUp: 'fail'` — ends the turn.
+ */
+function asToolError(error: unknown): unknown {
+  const gaveUp = asToolGaveUp(error);
+  if (gaveUp) return gaveUp;
+  throwIfControl(error);
+  return error;
 }
 
 function throwIfControl(error: unknown): void {
@@ -149,7 +166,7 @@ export class Turnstile {
       this.#finished.get(id)?.resolve();
       return value;
     } catch (error) {
-      if (findControlError(error)) {
+      if (findControlError(error) && !asToolGaveUp(error)) {
         // Later calls must not touch the context of an invocation that is ending.
         this.#failed = true;
         this.#failure = error;

@@ -16,6 +16,7 @@ import {
   assertInput,
   durableStep,
   durableToolStep,
+  executeInOrder,
   idSource,
   RepeatingFailureError,
   rethrowIfRepeating,
@@ -161,6 +162,41 @@ const probe = restate.object({
         );
       const outcomes = await Promise.all([run('first', true), run('second', false)]);
       return outcomes.map(report);
+    },
+    async inOrder(ctx: restate.ObjectContext, input: { concurrency: number; thenFail: boolean }) {
+      const { concurrency, thenFail } = input;
+      // A plain loop: a tool whose inner durableStep gives up, a durable tool under onGiveUp: 'fail'.
+      const outcomes = await executeInOrder(
+        ['gives-up', 'answers'],
+        (tool) =>
+          durableStep(
+            ctx,
+            `probe:tool:${tool}`,
+            () => {
+              count(`${ctx.key}:${tool}`);
+              if (tool === 'gives-up') throw new Error('still down');
+              return 'fine';
+            },
+            quickRetries,
+          ),
+        { concurrency },
+      );
+      const seen = outcomes.map((outcome) =>
+        outcome.status === 'fulfilled' ? outcome.value : (outcome.reason as Error).message,
+      );
+      if (!thenFail) return seen;
+      await executeInOrder([1], () =>
+        durableToolStep(
+          ctx,
+          'probe:tool:pay:call_9',
+          'pay',
+          () => {
+            throw new Error('payment backend down');
+          },
+          { ...quickRetries, onGiveUp: 'fail' },
+        ),
+      );
+      return seen;
     },
     async validatedInput(ctx: restate.ObjectContext, input: unknown) {
       assertInput(input, (value) => typeof value === 'string', 'a prompt string', 'prompt');
@@ -312,6 +348,30 @@ for (const mode of ['normal', 'always-replay'] as const) {
       ]);
       expect(executions.get(`${key('parallel')}:second`)).toBe(1);
     });
+
+    for (const concurrency of [1, 2]) {
+      it(`executeInOrder (concurrency ${concurrency}) hands a step that gave up to the model`, async () => {
+        expect(
+          await call('inOrder', `in-order-model-${concurrency}`, { concurrency, thenFail: false }),
+        ).toEqual([
+          'Tool "probe:tool:gives-up" failed: gave up after 2 attempts; last error: unknown: still down',
+          'fine',
+        ]);
+      });
+
+      it(`executeInOrder (concurrency ${concurrency}): onGiveUp: 'fail' ends the run`, async () => {
+        const error = await failure('inOrder', `in-order-${concurrency}`, {
+          concurrency,
+          thenFail: true,
+        });
+        // The run got past the first executeInOrder (both calls ran) and ended at the 'fail' tool.
+        expect(executions.get(`${key(`in-order-${concurrency}`)}:answers`)).toBe(1);
+        expect(executions.get(`${key(`in-order-${concurrency}`)}:gives-up`)).toBe(2);
+        expect(error.message).toMatch(
+          /Step "probe:tool:pay:call_9" gave up after 2 attempts; last error: unknown: payment backend down/,
+        );
+      });
+    }
 
     it('malformed handler input ends the invocation with a 400 before any step runs', async () => {
       const error = await failure('validatedInput', 'bad-input', { text: 'not a string' });
