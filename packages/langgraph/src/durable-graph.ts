@@ -12,7 +12,6 @@ import {
   type ToolMessage,
 } from '@langchain/core/messages';
 import { type Runnable, type RunnableConfig, RunnableLambda } from '@langchain/core/runnables';
-import { v5 as uuidv5 } from '@langchain/core/utils/uuid';
 import {
   type BaseCheckpointSaver,
   Command,
@@ -25,15 +24,21 @@ import {
 } from '@langchain/langgraph';
 import type { CheckpointListOptions } from '@langchain/langgraph-checkpoint';
 import {
+  asRepeatingFailure,
+  assertConcurrency,
   ControlErrorLatch,
   controlErrorKind,
   durableStep,
   findControlError,
+  type IdSource,
+  idSource,
+  isDurable,
   isRestateControlError,
+  markDurable,
   OrderedGate,
   Turnstile,
 } from '@restate-agents/core';
-import type { Context, ObjectContext } from '@restatedev/restate-sdk';
+import { type Context, type ObjectContext, RestatePromise } from '@restatedev/restate-sdk';
 import { RestateCheckpointSaver } from './restate-checkpoint-saver.js';
 import { STEP_NAMES } from './step-names.js';
 import { compareKeys, type TaskOrderKey } from './task-order.js';
@@ -135,9 +140,35 @@ export interface DurableGraph<G extends AnyGraph> {
  */
 export function durableGraph<G extends AnyGraph>(
   ctx: ObjectContext | Context,
-  graph: G,
+  graph: G | DurableGraph<G>,
   options: DurableGraphOptions = {},
 ): DurableGraph<G> {
+  // Already durable: wrapping it again would hold and commit its checkpoints twice.
+  if (isDurable(graph, DURABLE_KIND)) return graph as DurableGraph<G>;
+  return markDurable(makeDurable(ctx, graph as G, options), DURABLE_KIND);
+}
+
+/** The brand core's `markDurable` puts on a {@link DurableGraph}. */
+const DURABLE_KIND = 'langgraph-graph';
+
+/**
+ * LangGraph errors that every retry of the invocation would meet again (the same graph, input and
+ * checkpoints): they end it with core's `RepeatingFailureError` instead of ~70 retries and a pause.
+ */
+const REPEATING_GRAPH_ERRORS = [
+  'GraphRecursionError',
+  'InvalidUpdateError',
+  'EmptyInputError',
+  'StateGraphInputError',
+  'UnreachableNodeError',
+] as const;
+
+function makeDurable<G extends AnyGraph>(
+  ctx: ObjectContext | Context,
+  graph: G,
+  options: DurableGraphOptions,
+): DurableGraph<G> {
+  const concurrency = assertConcurrency(options.concurrency, 'durableGraph concurrency');
   const key = objectKey(ctx);
   if (key === undefined && options.checkpointer !== false) {
     throw new TypeError(
@@ -155,9 +186,8 @@ export function durableGraph<G extends AnyGraph>(
   // Without persistence the checkpoints stay in memory; a replay rebuilds them the same way.
   const saver = checkpointer ?? new MemorySaver();
   const threadId = key ?? ctx.request().id;
-  // One draw from the seeded source; every message id below is derived from it by name.
-  const seed = ctx.rand.uuidv4();
-  let runs = 0;
+  // Message ids come from core's id source, seeded by the invocation id: one scope per place they are given.
+  const ids = idSource(ctx);
 
   const threadConfig = (config: RunnableConfig | undefined): RunnableConfig => ({
     ...config,
@@ -166,11 +196,10 @@ export function durableGraph<G extends AnyGraph>(
 
   const prepare = (config: (RunnableConfig & { durability?: string }) | undefined) => {
     const gate = new OrderedGate<TaskOrderKey>({
-      concurrency: options.concurrency ?? 1,
+      concurrency,
       compare: compareKeys,
     });
-    const runSeed = uuidv5(`run#${runs++}`, seed);
-    const copy = wrapGraph(graph, saver, gate, runSeed);
+    const copy = wrapGraph(graph, saver, gate, ids);
     const runConfig = {
       ...threadConfig(config),
       // Checkpoints go to state once, when the run ends (the saver holds them until then). By default
@@ -179,7 +208,7 @@ export function durableGraph<G extends AnyGraph>(
       durability:
         config?.durability === undefined || config.durability === 'exit' ? 'exit' : 'sync',
     } as RunnableConfig;
-    return { copy, runConfig, runSeed };
+    return { copy, runConfig };
   };
   /** A copy for the thread-state methods (no gate needed: no node runs). */
   const stateCopy = () => prepare(undefined).copy;
@@ -188,11 +217,18 @@ export function durableGraph<G extends AnyGraph>(
   const awaitInterrupts = async (copy: AnyGraph, config: RunnableConfig) => {
     if (!options.onInterrupt) return undefined;
     const snapshot = await copy.getState(config);
-    const interrupts = snapshot.tasks.flatMap((task) => task.interrupts ?? []);
+    // Task ids are random per attempt; name and path are not, so they fix the order of the journal entries.
+    const tasks = [...snapshot.tasks].sort((a, b) =>
+      compareKeys([a.name, (a.path ?? []) as unknown[]], [b.name, (b.path ?? []) as unknown[]]),
+    );
+    const interrupts = tasks.flatMap((task) => task.interrupts ?? []);
     if (interrupts.length === 0) return undefined;
-    const resume: Record<string, unknown> = {};
-    for (const interrupt of interrupts) {
-      const awakeable = ctx.awakeable<unknown>();
+    // Every human is asked before any answer is awaited: parallel interrupts wait together, not in turn.
+    const pending = interrupts.map((interrupt) => ({
+      interrupt,
+      awakeable: ctx.awakeable<unknown>(),
+    }));
+    for (const { interrupt, awakeable } of pending) {
       const request: GraphInterruptRequest = {
         awakeableId: awakeable.id,
         value: interrupt.value,
@@ -201,10 +237,14 @@ export function durableGraph<G extends AnyGraph>(
       await durableStep(ctx, STEP_NAMES.interrupt, async () => {
         await options.onInterrupt?.(request);
       });
-      resume[interrupt.id ?? ''] = await awakeable.promise;
     }
-    const only = interrupts.length === 1 ? Object.values(resume)[0] : undefined;
-    return new Command({ resume: interrupts.length === 1 ? only : resume });
+    const answers = await RestatePromise.all(pending.map(({ awakeable }) => awakeable.promise));
+    if (pending.length === 1) return new Command({ resume: answers[0] });
+    const resume: Record<string, unknown> = {};
+    pending.forEach(({ interrupt }, index) => {
+      resume[interrupt.id ?? ''] = answers[index];
+    });
+    return new Command({ resume });
   };
 
   /**
@@ -222,11 +262,11 @@ export function durableGraph<G extends AnyGraph>(
   return {
     checkpointer,
     invoke: (async (input: unknown, config?: RunnableConfig) => {
-      const { copy, runConfig, runSeed } = prepare(config as RunnableConfig | undefined);
+      const { copy, runConfig } = prepare(config as RunnableConfig | undefined);
       checkpointer?.deferWrites();
       let failure: { error: unknown } | undefined;
       try {
-        let next: unknown = stampMessageIds(input, idSource(runSeed, 'input'));
+        let next: unknown = stampMessageIds(input, () => ids.uuid('langgraph:input'));
         for (;;) {
           const output = await copy.invoke(next, runConfig);
           const resume = await awaitInterrupts(copy, runConfig);
@@ -234,18 +274,18 @@ export function durableGraph<G extends AnyGraph>(
           next = resume;
         }
       } catch (error) {
-        failure = { error };
-        throw error;
+        failure = { error: asRepeatingFailure(error, REPEATING_GRAPH_ERRORS) ?? error };
+        throw failure.error;
       } finally {
         await commit(failure);
       }
     }) as DurableGraph<G>['invoke'],
     async *stream(input, config) {
-      const { copy, runConfig, runSeed } = prepare(config as RunnableConfig | undefined);
+      const { copy, runConfig } = prepare(config as RunnableConfig | undefined);
       checkpointer?.deferWrites();
       let failure: { error: unknown } | undefined;
       try {
-        let next: unknown = stampMessageIds(input, idSource(runSeed, 'input'));
+        let next: unknown = stampMessageIds(input, () => ids.uuid('langgraph:input'));
         for (;;) {
           for await (const chunk of await copy.stream(next, runConfig)) yield chunk;
           const resume = await awaitInterrupts(copy, runConfig);
@@ -253,8 +293,8 @@ export function durableGraph<G extends AnyGraph>(
           next = resume;
         }
       } catch (error) {
-        failure = { error };
-        throw error;
+        failure = { error: asRepeatingFailure(error, REPEATING_GRAPH_ERRORS) ?? error };
+        throw failure.error;
       } finally {
         await commit(failure);
       }
@@ -263,9 +303,9 @@ export function durableGraph<G extends AnyGraph>(
     getStateHistory: (config, listOptions) =>
       stateCopy().getStateHistory(threadConfig(config), listOptions),
     async updateState(config, values, asNode) {
-      const { copy, runSeed } = prepare(config);
+      const { copy } = prepare(config);
       const target = threadConfig(config);
-      stampMessageIds(values, idSource(runSeed, 'update'));
+      stampMessageIds(values, () => ids.uuid('langgraph:update'));
       const written = await copy.updateState(target, values, asNode);
       if (!checkpointer) return written;
       // The saver journaled the new checkpoint; LangGraph's answer carries this attempt's random id.
@@ -298,7 +338,7 @@ function wrapGraph(
   graph: AnyGraph,
   checkpointer: BaseCheckpointSaver,
   gate: OrderedGate<TaskOrderKey>,
-  seed: string,
+  ids: IdSource,
 ): AnyGraph {
   const copy = graph.withConfig({}) as AnyGraph;
   copy.checkpointer = checkpointer;
@@ -306,7 +346,7 @@ function wrapGraph(
   const nodes: Record<string, unknown> = {};
   for (const [name, node] of Object.entries(graph.nodes as Record<string, AnyNode>)) {
     const wrapped: AnyNode = Object.assign(Object.create(Object.getPrototypeOf(node)), node);
-    wrapped.bound = stampingRunnable(guardToolNode(node.bound), seed);
+    wrapped.bound = stampingRunnable(guardToolNode(node.bound), ids);
     if (node.retryPolicy) wrapped.retryPolicy = guardRetryPolicy(node.retryPolicy, gate);
     const getNode = Object.getPrototypeOf(node).getNode as AnyNode['getNode'];
     wrapped.getNode = () => {
@@ -439,26 +479,22 @@ function pendingToolCalls(input: unknown): number {
 }
 
 /** The user's node function, followed by deterministic ids for the messages it returns without one. */
-function stampingRunnable({ bound, latch }: ToolNodeLike, seed: string): Runnable {
+function stampingRunnable({ bound, latch }: ToolNodeLike, ids: IdSource): Runnable {
   return RunnableLambda.from(async (input: unknown, config?: RunnableConfig) => {
     const output = await bound.invoke(input, config);
     latch?.rethrow();
     const metadata = config?.metadata ?? {};
     const attempt = (config as { executionInfo?: { nodeAttempt?: number } } | undefined)
       ?.executionInfo?.nodeAttempt;
-    const name = JSON.stringify([
+    const scope = JSON.stringify([
+      'langgraph:node',
       metadata.langgraph_step,
       metadata.langgraph_node,
       metadata.langgraph_path,
       attempt ?? 1,
     ]);
-    return stampMessageIds(output, idSource(seed, name));
+    return stampMessageIds(output, () => ids.uuid(scope));
   }).withConfig({ runName: bound.getName() });
-}
-
-function idSource(seed: string, name: string): () => string {
-  let count = 0;
-  return () => uuidv5(`${name}#${count++}`, seed);
 }
 
 /**

@@ -278,15 +278,20 @@ export class RestateCheckpointSaver extends BaseCheckpointSaver {
     // LangGraph's checkpoint ids are random: a state read under the key of a checkpoint that is not stored
     // yet would differ on replay. Only checkpoints in the (deterministically keyed) index are read.
     const stored = (await this.#index(threadId))[namespace]?.[checkpointId] !== undefined;
-    const existing =
-      (stored || this.#cache.has(key) ? await this.#read<StoredWrites>(key) : {}) ?? {};
+    if (stored || this.#cache.has(key)) await this.#read<StoredWrites>(key);
+    const serialised = await Promise.all(
+      writes.map(([, value]) => this.serde.dumpsTyped(value) as Promise<Typed>),
+    );
+    // From here on synchronous: LangGraph puts the writes of parallel tasks at once (their interrupts,
+    // say), and each must merge into what the others wrote, not into what was there before they began.
+    const existing = (this.#cache.get(key) as StoredWrites | undefined) ?? {};
     const next: StoredWrites = { ...existing };
-    for (const [idx, [channel, value]] of writes.entries()) {
+    for (const [idx, [channel]] of writes.entries()) {
       const slot = WRITES_IDX_MAP[channel] ?? idx;
       const slotKey = `${taskId},${slot}`;
       // A regular write is kept once per task and index; special channels (errors, interrupts) overwrite.
       if (slot >= 0 && slotKey in existing) continue;
-      next[slotKey] = [taskId, channel, await this.serde.dumpsTyped(value), taskPath ?? ''];
+      next[slotKey] = [taskId, channel, serialised[idx] as Typed, taskPath ?? ''];
     }
     this.#write(key, next);
   }

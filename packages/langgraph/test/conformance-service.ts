@@ -11,8 +11,8 @@ import { tool } from '@langchain/core/tools';
 import { END, interrupt, MessagesAnnotation, Send, START, StateGraph } from '@langchain/langgraph';
 import { ToolNode } from '@langchain/langgraph/prebuilt';
 import { ChatOpenAI } from '@langchain/openai';
-import { durableStep, parseApprovalDecision } from '@restate-agents/core';
-import { durableChatModel } from '@restate-agents/langchain';
+import { assertInput, durableStep, parseApprovalDecision } from '@restate-agents/core';
+import { durableChatModel, durableTool } from '@restate-agents/langchain';
 import {
   CONFORMANCE_ENV,
   CONFORMANCE_OBJECT,
@@ -20,6 +20,7 @@ import {
   type ConformanceInput,
   type ConformanceOutput,
   CRASH_AFTER_SIDE_EFFECT,
+  GIVE_UP_ATTEMPT,
   postToLedger,
 } from '@restate-agents/testing';
 import { crashPoint } from '@restate-agents/testing/crash-point';
@@ -79,6 +80,22 @@ function buildGraph(ctx: restate.ObjectContext, input: ConformanceInput) {
       description: 'Echo text',
       schema: z.object({ text: z.string() }),
     }),
+    // The tool-call contract: a durable tool whose every attempt fails inside its step.
+    durableTool(
+      ctx,
+      tool(
+        async ({ message, terminal }) => {
+          await postToLedger(GIVE_UP_ATTEMPT, { session, tool: CONFORMANCE_TOOLS.giveUp });
+          if (terminal) throw new restate.TerminalError(message);
+          throw new Error(message);
+        },
+        {
+          name: CONFORMANCE_TOOLS.giveUp,
+          description: 'Fail after the retries',
+          schema: z.object({ message: z.string(), terminal: z.boolean() }),
+        },
+      ),
+    ),
   ];
   const model = durableChatModel(
     ctx,
@@ -87,6 +104,10 @@ function buildGraph(ctx: restate.ObjectContext, input: ConformanceInput) {
       apiKey: 'scripted',
       configuration: { baseURL: process.env[CONFORMANCE_ENV.openaiBaseUrl] },
     }),
+    // The attempt's signal reaches the request; an attempt that hangs past the timeout is aborted.
+    input.modelAttemptTimeoutMs === undefined
+      ? {}
+      : { step: { attemptTimeout: input.modelAttemptTimeoutMs } },
   ).bindTools(tools);
 
   return new StateGraph(MessagesAnnotation)
@@ -132,6 +153,12 @@ const conformanceAgent = restate.object({
   name: CONFORMANCE_OBJECT,
   handlers: {
     async run(ctx: restate.ObjectContext, input: ConformanceInput): Promise<ConformanceOutput> {
+      // Malformed input would fail the same way on every retry: core ends the invocation at once.
+      assertInput(
+        input,
+        (value) => typeof (value as { prompt?: unknown } | null)?.prompt === 'string',
+        'an object with a string prompt',
+      );
       const graph = durableGraph(ctx, buildGraph(ctx, input), {
         onInterrupt: ({ awakeableId, value }) =>
           postToLedger('approval', {
