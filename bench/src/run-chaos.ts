@@ -264,8 +264,15 @@ export async function runChaos(adapter: ChaosAdapter, options: ChaosOptions): Pr
       RESTATE_DEFAULT_RETRY_POLICY__MAX_ATTEMPTS: 'unlimited',
     },
   });
-  const model = await startMockModel();
-  const ledger = await startLedger();
+  // Whatever started is stopped again, also when a later start fails (a service too slow to come up).
+  const model = await startMockModel().catch(async (error: unknown) => {
+    await restate.stop();
+    throw error;
+  });
+  const ledger = await startLedger().catch(async (error: unknown) => {
+    await Promise.all([model.close(), restate.stop()]);
+    throw error;
+  });
   const service = await startServiceProcess({
     entry: adapter.entry,
     env: {
@@ -277,6 +284,9 @@ export async function runChaos(adapter: ChaosAdapter, options: ChaosOptions): Pr
     },
     // A loaded machine takes long to load an SDK: a slow start is not what chaos measures.
     readyTimeoutMs: 120_000,
+  }).catch(async (error: unknown) => {
+    await Promise.all([ledger.close(), model.close(), restate.stop()]);
+    throw error;
   });
   try {
     await restate.register({ url: service.url });

@@ -92,7 +92,14 @@ export async function startServiceProcess(
     await run.ended;
   };
 
-  await start();
+  try {
+    await start();
+  } catch (error) {
+    // Nobody gets a handle to stop a process that never became ready: stop it here, or it outlives the
+    // caller's cleanup (and keeps the caller's event loop alive).
+    await kill();
+    throw error;
+  }
   return {
     url: `http://127.0.0.1:${port}`,
     port,

@@ -8,6 +8,19 @@ import { type Ledger, startLedger } from './fixtures/ledger.js';
 import { pathExists, portAcceptsConnections, processesMatching } from './fixtures/process-probe.js';
 
 const crashingService = fileURLToPath(new URL('./fixtures/crashing-service.ts', import.meta.url));
+const neverListens = fileURLToPath(new URL('./fixtures/never-listens.ts', import.meta.url));
+
+describe('service process that never becomes ready', () => {
+  it('is stopped when the start gives up, so nothing outlives the caller', async () => {
+    await expect(
+      startServiceProcess({ entry: neverListens, readyTimeoutMs: 1_500 }),
+    ).rejects.toThrow(/to listen on port/);
+    await pollUntil(() => (processesMatching(neverListens).length === 0 ? true : undefined), {
+      description: 'the service process that never listened to be gone',
+      timeoutMs: 5_000,
+    });
+  });
+});
 
 describe('service process crashes', () => {
   const restate = useRestate();
