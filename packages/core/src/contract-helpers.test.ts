@@ -84,7 +84,11 @@ describe('repeating failures', () => {
 });
 
 describe('idSource', () => {
-  const fakeCtx = (id: string) => ({ request: () => ({ id }) }) as never;
+  /** A context as far as idSource reads it: one request object per attempt. */
+  const fakeCtx = (id: string) => {
+    const request = { id };
+    return { request: () => request } as never;
+  };
 
   it('gives the same ids on every replay of the same invocation', () => {
     const first = idSource(fakeCtx('inv_1'));
@@ -107,9 +111,11 @@ describe('idSource', () => {
     expect(a.uuid('mine')).toBe(b.uuid('mine'));
   });
 
-  it('is one source per context, and ids are well formed', () => {
+  it('is one source per attempt, also through a wrapper of the context, and ids are well formed', () => {
     const ctx = fakeCtx('inv_4');
     expect(idSource(ctx)).toBe(idSource(ctx));
+    const wrapper = { request: () => (ctx as { request(): unknown }).request() } as never;
+    expect(idSource(wrapper)).toBe(idSource(ctx));
     const uuid = idSource(ctx).uuid();
     expect(uuid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     const long = idSource(ctx).id({ size: 100 });

@@ -39,7 +39,11 @@ export interface IdSource {
   generator(options?: IdGeneratorOptions): () => string;
 }
 
-/** One source per invocation attempt: `ctx` is that attempt's context object, so counters restart on replay. */
+/**
+ * One source per invocation attempt, keyed by the attempt's request object (`ctx.request()`): the same for
+ * the context and any wrapper of it, so two callers in one attempt never restart a counter (duplicate ids),
+ * and new on every attempt, so counters restart on replay (the same ids again).
+ */
 const sources = new WeakMap<object, IdSource>();
 
 /**
@@ -51,10 +55,11 @@ const sources = new WeakMap<object, IdSource>();
  * generateText({ ..., _internal: { generateId: ids.generator({ prefix: 'aitxt', size: 24 }) } });
  */
 export function idSource(ctx: Context): IdSource {
-  let source = sources.get(ctx);
+  const request = ctx.request();
+  let source = sources.get(request);
   if (!source) {
-    source = createIdSource(ctx.request().id);
-    sources.set(ctx, source);
+    source = createIdSource(request.id);
+    sources.set(request, source);
   }
   return source;
 }
