@@ -101,8 +101,10 @@ const supportAgent = restate.object({
         tools: tools(ctx),
         middleware: [
           restateMiddleware(ctx, {
-            approvals: { issue_refund: true },
-            onApprovalRequest: ({ id, details }) => announceApproval(id, details.args),
+            approval: {
+              tools: { issue_refund: true },
+              onRequest: ({ id, details }) => announceApproval(id, details.args),
+            },
           }),
         ],
       });

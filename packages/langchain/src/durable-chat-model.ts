@@ -7,6 +7,7 @@
  */
 
 import type { CallbackManagerForLLMRun } from '@langchain/core/callbacks/manager';
+import { stampRetryable } from '@langchain/core/errors';
 import type { BaseLanguageModelInput } from '@langchain/core/language_models/base';
 import {
   BaseChatModel,
@@ -15,9 +16,17 @@ import {
 } from '@langchain/core/language_models/chat_models';
 import { AIMessageChunk, type BaseMessage, type BaseMessageChunk } from '@langchain/core/messages';
 import { ChatGenerationChunk, type ChatResult } from '@langchain/core/outputs';
-import type { Runnable } from '@langchain/core/runnables';
-import { type DurableStepOptions, durableStep } from '@restate-agents/core';
+import type { Runnable, RunnableConfig } from '@langchain/core/runnables';
+import {
+  type DurableStepOptions,
+  durableStep,
+  findControlError,
+  isDurable,
+  markDurable,
+  stepFailureReason,
+} from '@restate-agents/core';
 import type { Context } from '@restatedev/restate-sdk';
+import { modelWatch } from './model-watch.js';
 import { STEP_NAMES } from './step-names.js';
 
 /** What one generation journals: the answer only (R11). */
@@ -32,11 +41,13 @@ export interface JournaledChatMessage {
   additional_kwargs: AIMessageChunk['additional_kwargs'];
 }
 
-/** Options of {@link durableChatModel}: the retry knobs of core's `durableStep` (default 3 attempts). */
-export interface DurableChatModelOptions
-  extends Omit<DurableStepOptions<JournaledChatMessage>, 'serde'> {
-  /** Journal step name; default `langchain:model`. Persisted: changing it breaks in-flight replays. */
-  stepName?: string;
+/** Options of {@link durableChatModel}. */
+export interface DurableChatModelOptions {
+  /**
+   * The model step's options: core's `durableStep` knobs (default 3 attempts; `attemptTimeout` aborts a
+   * request that hangs and counts toward the cap).
+   */
+  step?: Omit<DurableStepOptions<JournaledChatMessage>, 'serde'>;
 }
 
 /** A chat model, or what its `bindTools`/`withConfig` returned. */
@@ -49,28 +60,73 @@ export type ChatModelLike = Runnable<BaseLanguageModelInput, BaseMessageChunk | 
  * Exported as a class so LangGraph nodes and `instanceof` checks can use it directly.
  */
 export class DurableChatModel extends BaseChatModel {
-  /** Brand checked by {@link DurableChatModel.isInstance} (langchain's own `~brand` style). */
-  readonly '~restate-agents': 'DurableChatModel' = 'DurableChatModel';
   /** The wrapped model (a field named `tools` would make `createAgent` think tools are bound). */
   readonly inner: ChatModelLike;
   readonly #ctx: Context;
   readonly #options: DurableChatModelOptions;
+  /** Names of the tools bound with {@link DurableChatModel.bindTools}, to map replayed answers onto. */
+  readonly #toolNames: readonly string[];
 
-  constructor(ctx: Context, inner: ChatModelLike, options: DurableChatModelOptions = {}) {
+  constructor(
+    ctx: Context,
+    inner: ChatModelLike,
+    options: DurableChatModelOptions = {},
+    toolNames: readonly string[] = [],
+  ) {
     super({});
     this.#ctx = ctx;
     this.inner = inner;
     this.#options = options;
+    this.#toolNames = toolNames;
     turnOffRetries(inner);
+    markDurable(this, 'model');
   }
 
-  /** Whether `value` is a durable chat model (by marker, so copies of this package agree). */
-  static isInstance(value: unknown): value is DurableChatModel {
+  /**
+   * The wrapped model's capabilities: `createAgent` reads `profile.structuredOutput` to choose native
+   * structured output over the tool strategy.
+   */
+  override get profile(): BaseChatModel['profile'] {
+    const inner = this.inner as { profile?: unknown; bound?: { profile?: unknown } };
+    const profile = inner.profile ?? inner.bound?.profile;
     return (
-      typeof value === 'object' &&
-      value !== null &&
-      (value as { '~restate-agents'?: unknown })['~restate-agents'] === 'DurableChatModel'
-    );
+      typeof profile === 'object' && profile !== null ? profile : {}
+    ) as BaseChatModel['profile'];
+  }
+
+  /**
+   * One prompt after the other, in input order: LangChain's `batch` starts every prompt at once, and
+   * steps awaited side by side fail on Restate ("awaitNext already pending") and journal in the order the
+   * answers happen to arrive. `maxConcurrency` has no effect; `returnExceptions` is honoured, except for
+   * Restate's control errors, which always end the batch.
+   */
+  override async batch(
+    inputs: BaseLanguageModelInput[],
+    options?: Partial<BaseChatModelCallOptions> | Partial<BaseChatModelCallOptions>[],
+    batchOptions?: { returnExceptions?: boolean; maxConcurrency?: number },
+    // biome-ignore lint/suspicious/noExplicitAny: the overloads of Runnable.batch meet here.
+  ): Promise<any[]> {
+    const results: unknown[] = [];
+    for (const [index, input] of inputs.entries()) {
+      const config = (Array.isArray(options) ? options[index] : options) as
+        | RunnableConfig
+        | undefined;
+      try {
+        results.push(await this.invoke(input, config as BaseChatModelCallOptions));
+      } catch (error) {
+        if (!batchOptions?.returnExceptions || findControlError(error)) throw error;
+        results.push(error);
+      }
+    }
+    return results;
+  }
+
+  /**
+   * Whether `value` is a durable model: this class or any other wrapper core's `markDurable` branded
+   * (by a shared `Symbol.for`, so copies of these packages agree).
+   */
+  static isInstance(value: unknown): value is DurableChatModel {
+    return isDurable(value, 'model');
   }
 
   override _llmType(): string {
@@ -85,14 +141,19 @@ export class DurableChatModel extends BaseChatModel {
           'so it cannot call tools',
       );
     }
-    return new DurableChatModel(this.#ctx, this.inner.bindTools(tools, kwargs), this.#options);
+    return new DurableChatModel(
+      this.#ctx,
+      this.inner.bindTools(tools, kwargs),
+      this.#options,
+      tools.map(toolName).filter((name): name is string => name !== undefined),
+    );
   }
 
   override async _generate(
     messages: BaseMessage[],
     options: this['ParsedCallOptions'],
   ): Promise<ChatResult> {
-    const message = fromJournal(await this.#step(messages, options, false));
+    const message = this.#answer(await this.#step(messages, options, false));
     return { generations: [{ text: message.text, message }] };
   }
 
@@ -106,7 +167,7 @@ export class DurableChatModel extends BaseChatModel {
     options: this['ParsedCallOptions'],
     runManager?: CallbackManagerForLLMRun,
   ): AsyncGenerator<ChatGenerationChunk> {
-    const message = fromJournal(await this.#step(messages, options, true));
+    const message = this.#answer(await this.#step(messages, options, true));
     const chunk = new ChatGenerationChunk({ text: message.text, message });
     await runManager?.handleLLMNewToken(message.text, undefined, undefined, undefined, undefined, {
       chunk,
@@ -114,44 +175,98 @@ export class DurableChatModel extends BaseChatModel {
     yield chunk;
   }
 
-  #step(
+  /**
+   * The journaled answer as a message. `createAgent` names its structured-output tool `extract-<n>` from a
+   * process-wide counter that moves on every model call, so a replayed answer calls a name this process no
+   * longer offers: it is mapped onto the one `extract-` tool bound now.
+   */
+  #answer(journaled: JournaledChatMessage): AIMessageChunk {
+    const offered = this.#toolNames.filter((name) => EXTRACT_TOOL.test(name));
+    const current = offered.length === 1 ? offered[0] : undefined;
+    if (current !== undefined) {
+      const rename = <C extends { name?: string }>(call: C): C =>
+        call.name !== undefined && EXTRACT_TOOL.test(call.name) && call.name !== current
+          ? { ...call, name: current }
+          : call;
+      journaled = {
+        ...journaled,
+        tool_calls: journaled.tool_calls.map(rename),
+        invalid_tool_calls: journaled.invalid_tool_calls.map(rename),
+      };
+    }
+    const message = fromJournal(journaled);
+    modelWatch(this.#ctx).answerIds.add(journaled.id);
+    return message;
+  }
+
+  async #step(
     messages: BaseMessage[],
     options: BaseChatModelCallOptions & Record<string, unknown>,
     stream: boolean,
   ): Promise<JournaledChatMessage> {
-    const { stepName = STEP_NAMES.model, ...stepOptions } = this.#options;
-    // The agent's abort signal, callbacks and prompt index stay outside: callbacks fire once, from this
-    // model, with the journaled answer; a fresh signal keeps LangChain's implicit one away from the call.
+    const watch = modelWatch(this.#ctx);
+    // A control error seen by an earlier call (a cancellation) ends every later one, without a step: a
+    // retry middleware between restateMiddleware and the model must not go on calling it.
+    watch.latch.rethrow();
+    const stepName = STEP_NAMES.model(++watch.modelSteps);
+    // The agent's signal, callbacks and prompt index stay outside: callbacks fire once, from this model,
+    // with the journaled answer; the attempt's own signal goes in, so a request of an attempt Restate has
+    // given up on is cancelled instead of being paid beside the retry.
     const { signal: _signal, callbacks: _callbacks, promptIndex: _index, ...callOptions } = options;
-    const config = { ...callOptions, callbacks: [], signal: new AbortController().signal };
-    return durableStep(
-      this.#ctx,
-      stepName,
-      async () => {
-        let answer: BaseMessage | undefined;
-        if (stream) {
-          for await (const chunk of await this.inner.stream(messages, config)) {
-            answer =
-              answer === undefined
-                ? chunk
-                : (answer as BaseMessageChunk).concat(chunk as BaseMessageChunk);
+    try {
+      return await durableStep(
+        this.#ctx,
+        stepName,
+        async (attemptSignal) => {
+          const config = { ...callOptions, callbacks: [], signal: attemptSignal };
+          let answer: BaseMessage | undefined;
+          if (stream) {
+            for await (const chunk of await this.inner.stream(messages, config)) {
+              answer =
+                answer === undefined
+                  ? chunk
+                  : (answer as BaseMessageChunk).concat(chunk as BaseMessageChunk);
+            }
+          } else {
+            answer = await this.inner.invoke(messages, config);
           }
-        } else {
-          answer = await this.inner.invoke(messages, config);
-        }
-        if (answer === undefined) throw new Error('The chat model streamed no chunks');
-        return toJournal(answer);
-      },
-      stepOptions,
-    );
+          if (answer === undefined) throw new Error('The chat model streamed no chunks');
+          return toJournal(answer);
+        },
+        this.#options.step,
+      );
+    } catch (error) {
+      const reason = stepFailureReason(error);
+      if (reason !== undefined) {
+        watch.failures++;
+        // A step that gave up may be retried or fall back (modelRetry/modelFallback middleware) unless the
+        // provider said no for good (a 400, a 401): then LangChain's retry middleware is told not to retry.
+        stampRetryable(error, reason === 'retries-exhausted');
+      } else if (watch.latch.capture(error)) {
+        stampRetryable(error, false);
+      }
+      throw error;
+    }
   }
+}
+
+/** The name `createAgent` gives its structured-output tools (`extract-<process-wide counter>`). */
+const EXTRACT_TOOL = /^extract-\d+$/;
+
+function toolName(tool: BindToolsInput): string | undefined {
+  const value = tool as { name?: unknown; function?: { name?: unknown } };
+  if (typeof value.name === 'string') return value.name;
+  if (typeof value.function?.name === 'string') return value.function.name;
+  return undefined;
 }
 
 /**
  * Makes a LangChain chat model durable: each generation (`invoke`, `stream`, `batch`, through `bindTools`
- * or `withStructuredOutput`, inside an agent or a LangGraph node) is one journaled step with a retry cap
+ * or `withStructuredOutput`, inside an agent or a LangGraph node) is one journaled step
+ * `langchain:model:<n>` (the n-th of the invocation) with a retry cap
  * (default 3 attempts) and classified provider errors, and the model's own retries are turned off so the
- * two never multiply. Message ids are assigned inside the step, so they are the same on every replay.
+ * two never multiply. Message ids are assigned inside the step, so they are the same on every replay. The
+ * step attempt's abort signal reaches the request. A model that is already durable is returned as it is.
  *
  * Create it inside the handler (it holds `ctx`). Works with any chat model (`ChatOpenAI`,
  * `ChatAnthropic`, fakes): the wrapped model runs unchanged inside the step.
@@ -176,11 +291,36 @@ export function toJournal(message: BaseMessage): JournaledChatMessage {
     content: message.content,
     id: message.id ?? `msg-${crypto.randomUUID()}`,
     ...(message.name !== undefined && { name: message.name }),
-    tool_calls: ai.tool_calls ?? [],
-    invalid_tool_calls: ai.invalid_tool_calls ?? [],
+    ...withToolCallIds(ai.tool_calls ?? [], ai.invalid_tool_calls ?? []),
     ...(ai.usage_metadata !== undefined && { usage_metadata: ai.usage_metadata }),
     response_metadata: message.response_metadata ?? {},
     additional_kwargs: message.additional_kwargs ?? {},
+  };
+}
+
+/**
+ * Gives every tool call an id unique in its message, inside the step (so the same on every replay): some
+ * providers send none or repeat one, and the agent matches each tool result to its call by id.
+ */
+function withToolCallIds(
+  toolCalls: NonNullable<AIMessageChunk['tool_calls']>,
+  invalidToolCalls: NonNullable<AIMessageChunk['invalid_tool_calls']>,
+): Pick<JournaledChatMessage, 'tool_calls' | 'invalid_tool_calls'> {
+  const seen = new Set<string>();
+  const unique = <C extends { id?: string | undefined }>(call: C, index: number): C => {
+    let id = call.id;
+    if (id === undefined || id === '' || seen.has(id)) {
+      id = `${id ? `${id}-` : 'call_'}${index}-${crypto.randomUUID().slice(0, 8)}`;
+    }
+    seen.add(id);
+    return id === call.id ? call : { ...call, id };
+  };
+  const tool_calls = toolCalls.map(unique);
+  return {
+    tool_calls,
+    invalid_tool_calls: invalidToolCalls.map((call, index) =>
+      unique(call, tool_calls.length + index),
+    ),
   };
 }
 
@@ -191,21 +331,50 @@ export function fromJournal(journaled: JournaledChatMessage): AIMessageChunk {
   // so the caller can tell the model its arguments were malformed.
   message.invalid_tool_calls = journaled.invalid_tool_calls;
   message.lc_kwargs.invalid_tool_calls = journaled.invalid_tool_calls;
+  // What a streamed answer carries: LangGraph's streaming how-to reads `tool_call_chunks[0].args` from the
+  // 'messages' stream mode. Set after construction, so `tool_calls` stay exactly as journaled.
+  const chunks = [
+    ...journaled.tool_calls.map((call) => ({
+      name: call.name,
+      args: JSON.stringify(call.args),
+      id: call.id,
+    })),
+    ...journaled.invalid_tool_calls.map((call) => ({
+      name: call.name,
+      args: call.args,
+      id: call.id,
+    })),
+  ].map((chunk, index) => ({ ...chunk, index, type: 'tool_call_chunk' as const }));
+  message.tool_call_chunks = chunks;
+  message.lc_kwargs.tool_call_chunks = chunks;
   return message;
 }
 
 /**
  * Restate owns retries (R1): a model's own retry loop (LangChain's `AsyncCaller`, 6 retries by default)
  * would multiply with the step's. It is switched off on the model, on what `bindTools` returned (a binding
- * keeps the model in `bound`) and on sub-clients that keep their own caller (`ChatOpenAI.completions`).
+ * keeps the model in `bound`), on sub-clients that keep their own caller (`ChatOpenAI.completions`), and on
+ * the provider models `initChatModel` (and `createAgent` with a string model) builds lazily: their
+ * settings get `maxRetries: 0` and the ones already built are switched off too.
  */
 function turnOffRetries(model: unknown): void {
   const visit = (value: unknown, depth: number) => {
-    if (typeof value !== 'object' || value === null || depth > 2) return;
+    if (typeof value !== 'object' || value === null || depth > 3) return;
     const record = value as Record<string, unknown>;
     const caller = record.caller as { maxRetries?: unknown } | undefined;
     if (caller && typeof caller.maxRetries === 'number') caller.maxRetries = 0;
     if (typeof record.maxRetries === 'number') record.maxRetries = 0;
+    const lazy = record._defaultConfig;
+    if (
+      typeof lazy === 'object' &&
+      lazy !== null &&
+      typeof record._getModelInstance === 'function'
+    ) {
+      // A copy: the user's ConfigurableModel shares this object with every model it derived.
+      record._defaultConfig = { ...lazy, maxRetries: 0 };
+      const built = record._modelInstanceCache;
+      if (built instanceof Map) for (const instance of built.values()) visit(instance, depth + 1);
+    }
     for (const [key, inner] of Object.entries(record)) {
       if (key === 'bound' || (typeof inner === 'object' && inner !== null && 'caller' in inner)) {
         visit(inner, depth + 1);

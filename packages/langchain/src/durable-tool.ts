@@ -5,23 +5,43 @@
  */
 
 import type { CallbackManagerForToolRun } from '@langchain/core/callbacks/manager';
+import { stampRetryable } from '@langchain/core/errors';
+import { ToolMessage } from '@langchain/core/messages';
+import type { ToolCall } from '@langchain/core/messages/tool';
 import type { RunnableConfig } from '@langchain/core/runnables';
 import { DynamicStructuredTool, type StructuredToolInterface } from '@langchain/core/tools';
-import { type DurableStepOptions, durableStep, stepFailureReason } from '@restate-agents/core';
+import {
+  type DurableToolStepOptions,
+  durableToolStep,
+  idSource,
+  isDurable,
+  markDurable,
+  type ToolStepOutcome,
+  toJsonValue,
+} from '@restate-agents/core';
 import type { Context } from '@restatedev/restate-sdk';
+import { modelWatch } from './model-watch.js';
 import { STEP_NAMES } from './step-names.js';
 
-/** Options of {@link durableTool}: the retry knobs of core's `durableStep` (default 3 attempts). */
-export type DurableToolOptions = DurableStepOptions<unknown>;
+/**
+ * Options of {@link durableTool}: core's `durableToolStep` knobs (default 3 attempts; `onGiveUp: 'fail'`
+ * ends the run when the step gives up, instead of handing the model a tool error).
+ */
+export type DurableToolOptions = DurableToolStepOptions<unknown>;
 
 /**
- * Wraps a LangChain tool so each call runs as one journaled step named `langchain:tool:<name>`, with a
- * retry cap and classified errors. Calls are keyed by tool call id: the same call executed twice in one
- * invocation (a LangGraph node retried after the tool finished) returns the first result, with no new step.
+ * Wraps a LangChain tool so each call runs as one journaled step `langchain:tool:<name>:<callId>` (core's
+ * `durableToolStep`: retry cap, classified errors). The tool sees the tool call in `config.toolCall` and
+ * gets the step attempt's abort signal. A call that succeeded is kept by its tool call id: the same call
+ * executed again in one invocation (a LangGraph node retried after the tool finished) returns the first
+ * result, with no new step; a failed call runs again when a retry middleware asks for it. A tool that is
+ * already durable is returned as it is.
  *
- * Failures: a `TerminalError` thrown by the tool ends the agent (R4). A failure the step itself gave up on
- * (a non-retryable error, or the attempts ran out) is rethrown as an ordinary `Error`, so the agent hands
- * it to the model as the tool result. The result must be JSON-like (strings, objects, `Date`s, bytes).
+ * Outcomes follow the tool-call contract (docs/concepts.md): a `TerminalError` from the tool ends the run;
+ * an ordinary error, once the step gives up, is thrown as core's `ToolGaveUpError` (`Tool "<name>" failed:
+ * <reason>`), which the agent hands to the model as the tool result (`onGiveUp: 'fail'` ends the run
+ * instead). The result is journaled with core's serde (`Date`, bytes, `bigint`, `Map` survive); a returned
+ * `ToolMessage` keeps its content, artifact and status.
  *
  * @example
  * const refund = durableTool(ctx, tool(({ orderId }) => payments.refund(orderId), {
@@ -33,48 +53,132 @@ export function durableTool(
   tool: StructuredToolInterface,
   options: DurableToolOptions = {},
 ): DynamicStructuredTool {
-  const byCallId = new Map<string, Promise<unknown>>();
-  const name = STEP_NAMES.tool(tool.name);
-  const run = (input: unknown, config: RunnableConfig): Promise<unknown> =>
-    durableStep(ctx, name, () => tool.invoke(input as never, config), options).catch(
-      (error: unknown) => {
-        throw toolFailure(tool.name, error);
-      },
-    );
-  return new DynamicStructuredTool({
+  if (isDurable(tool, 'tool')) return tool as DynamicStructuredTool;
+  const done = new Map<string, Promise<unknown>>();
+  const run = async (input: unknown, config: ToolConfig): Promise<unknown> => {
+    // A call without an id (the tool invoked directly) gets one from the invocation's replay-stable source.
+    const callId =
+      config.toolCall?.id || idSource(ctx).id({ scope: `langchain:tool:${tool.name}` });
+    let outcome: ToolStepOutcome<JournaledToolOutput>;
+    try {
+      outcome = await durableToolStep(
+        ctx,
+        STEP_NAMES.tool(tool.name, callId),
+        tool.name,
+        async (attemptSignal) =>
+          toJournal(await callInner(tool, input, { ...config, signal: attemptSignal })),
+        options as DurableToolStepOptions<JournaledToolOutput>,
+      );
+    } catch (error) {
+      // A cancellation reaching a retry middleware must still end the run (restateMiddleware rethrows it).
+      if (modelWatch(ctx).latch.capture(error)) stampRetryable(error, false);
+      throw error;
+    }
+    if (outcome.ok) return fromJournal(tool, outcome.value, config.toolCall?.id);
+    // The contract's give-up: an ordinary error the agent hands the model as the tool result (no Restate
+    // error inside, so no control-error check fires on it). A retry middleware may try again, unless the
+    // failure was final (a 4xx).
+    stampRetryable(outcome.error, outcome.error.reason === 'retries-exhausted');
+    throw outcome.error;
+  };
+  const wrapped = new DynamicStructuredTool({
     name: tool.name,
     description: tool.description,
     schema: tool.schema,
     returnDirect: tool.returnDirect,
     responseFormat: (tool as { responseFormat?: 'content' | 'content_and_artifact' })
       .responseFormat,
-    func: (
-      input: unknown,
-      _runManager?: CallbackManagerForToolRun,
-      parentConfig?: RunnableConfig & { toolCall?: { id?: string } },
-    ) => {
-      // Inside the step the inner tool returns its raw output (no toolCall: no ToolMessage, formatted
-      // outside with the outer call id), fires no callbacks of its own and ignores the agent's signal.
-      const {
-        toolCall,
-        callbacks: _callbacks,
-        signal: _signal,
-        ...config
-      } = parentConfig ?? ({} as RunnableConfig & { toolCall?: { id?: string } });
-      const callId = toolCall?.id;
-      if (callId === undefined) return run(input, config);
-      let result = byCallId.get(callId);
+    func: (input: unknown, _runManager?: CallbackManagerForToolRun, parentConfig?: ToolConfig) => {
+      // Inside the step the inner tool fires no callbacks of its own and gets the attempt's signal, not
+      // the agent's; it sees the tool call (`config.toolCall`, as LangChain's own tools do).
+      const { callbacks: _callbacks, signal: _signal, ...config } = parentConfig ?? {};
+      const callId = config.toolCall?.id;
+      if (!callId) return run(input, config);
+      // A call that succeeded is not run again (a LangGraph node retried after the tool finished); a
+      // failed one is, when a retry middleware asks for it.
+      let result = done.get(callId);
       if (!result) {
         result = run(input, config);
-        byCallId.set(callId, result);
+        done.set(callId, result);
+        result.catch(() => done.delete(callId));
       }
       return result;
     },
   });
+  return markDurable(wrapped, 'tool');
 }
 
-function toolFailure(toolName: string, error: unknown): unknown {
-  if (stepFailureReason(error) === undefined) return error;
-  // A plain Error without `cause`: the control-error search must not find the step's TerminalError in it.
-  return new Error(`Tool "${toolName}" failed: ${(error as Error).message}`);
+type ToolConfig = RunnableConfig & { toolCall?: ToolCall };
+
+/** What a tool call journals: its output, or the parts of the `ToolMessage` it returned. */
+type JournaledToolOutput =
+  | { output: unknown }
+  | {
+      toolMessage: {
+        content: ToolMessage['content'];
+        artifact?: unknown;
+        status?: ToolMessage['status'];
+        name?: string;
+      };
+    };
+
+function toJournal(output: unknown): JournaledToolOutput {
+  if (!ToolMessage.isInstance(output)) return { output };
+  return {
+    toolMessage: {
+      content: output.content,
+      ...(output.artifact !== undefined && { artifact: output.artifact }),
+      ...(output.status !== undefined && { status: output.status }),
+      ...(output.name !== undefined && { name: output.name }),
+    },
+  };
+}
+
+function fromJournal(
+  tool: StructuredToolInterface,
+  journaled: JournaledToolOutput,
+  callId: string | undefined,
+): unknown {
+  if ('toolMessage' in journaled) {
+    return new ToolMessage({ ...journaled.toolMessage, tool_call_id: callId ?? '' });
+  }
+  const { output } = journaled;
+  // Called directly, the caller gets the value itself. For the model it becomes text here: LangChain's own
+  // formatting turns a value `JSON.stringify` refuses (a `bigint`) into "[object Object]".
+  if (!callId || typeof output === 'string' || output === undefined || output === null)
+    return output;
+  const format = (tool as { responseFormat?: string }).responseFormat;
+  if (format === 'content_and_artifact' || isContentBlocks(output) || isDirectOutput(output)) {
+    return output;
+  }
+  return JSON.stringify(toJsonValue(output, `the result of tool "${tool.name}"`));
+}
+
+/**
+ * Runs the tool's own body with the parsed input (this wrapper parsed it with the same schema) and the
+ * config, `toolCall` included: its raw result, which the step journals as it is. A tool without a body of
+ * its own is invoked.
+ */
+function callInner(
+  tool: StructuredToolInterface,
+  input: unknown,
+  config: ToolConfig,
+): Promise<unknown> {
+  const body = (
+    tool as { _call?: (input: unknown, runManager: undefined, config: ToolConfig) => unknown }
+  )._call;
+  if (typeof body === 'function') return Promise.resolve(body.call(tool, input, undefined, config));
+  return tool.invoke(input as never, config);
+}
+
+function isContentBlocks(value: unknown): boolean {
+  return (
+    Array.isArray(value) &&
+    value.every((item) => typeof item === 'object' && item !== null && 'type' in item)
+  );
+}
+
+/** A result LangChain passes on as it is (a `Command`, or anything else with an `lg_name`). */
+function isDirectOutput(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && 'lg_name' in value;
 }

@@ -11,7 +11,7 @@ import {
   mapStoredMessagesToChatMessages,
   type StoredMessage,
 } from '@langchain/core/messages';
-import { type ListStore, listStore } from '@restate-agents/core';
+import { idSource, type ListStore, listStore } from '@restate-agents/core';
 import type { ObjectContext, ObjectSharedContext } from '@restatedev/restate-sdk';
 
 /** Options of {@link RestateChatMessageHistory}. */
@@ -25,7 +25,7 @@ export interface RestateChatMessageHistoryOptions {
 /**
  * A chat message history in the current Virtual Object's state. Writes need an exclusive handler.
  *
- * Messages without an id get one from the invocation's deterministic random source before they are
+ * Messages without an id get one from the invocation's replay-stable id source (core's `idSource`) before they are
  * stored: state writes are compared on replay, so a random id would fail the replay with a journal mismatch.
  *
  * @example
@@ -62,7 +62,7 @@ export class RestateChatMessageHistory extends BaseListChatMessageHistory {
   override async addMessages(messages: BaseMessage[]): Promise<void> {
     for (const message of messages) {
       if (message.id === undefined) {
-        message.id = `msg-${this.#ctx.rand.uuidv4()}`;
+        message.id = `msg-${idSource(this.#ctx).uuid('langchain:history')}`;
         message.lc_kwargs.id = message.id;
       }
     }

@@ -5,23 +5,27 @@
  * the model and lets Restate's control errors end the run. Optional human approval on an awakeable.
  */
 
+import { stampRetryable } from '@langchain/core/errors';
 import { AIMessage, type BaseMessage, ToolMessage } from '@langchain/core/messages';
 import type { ToolCall } from '@langchain/core/messages/tool';
 import {
-  type ApprovalDecision,
-  ControlErrorLatch,
+  type ApprovalOptions,
+  type ControlErrorLatch,
   findControlError,
-  type RequestApprovalOptions,
+  idSource,
+  rejectionMessage,
   requestApproval,
+  stepFailureReason,
   Turnstile,
 } from '@restate-agents/core';
-import type { Context } from '@restatedev/restate-sdk';
+import { type Context, TerminalError } from '@restatedev/restate-sdk';
 import type { AgentMiddleware } from 'langchain';
 import {
   type ChatModelLike,
   type DurableChatModelOptions,
   durableChatModel,
 } from './durable-chat-model.js';
+import { modelWatch } from './model-watch.js';
 
 /** What an approver sees for one tool call. */
 export interface ToolApprovalDetails {
@@ -32,20 +36,20 @@ export interface ToolApprovalDetails {
 
 /** Options of {@link restateMiddleware}. */
 export interface RestateMiddlewareOptions {
-  /** Options of the durable model each model call runs through (retry cap, step name). */
-  model?: DurableChatModelOptions;
   /**
-   * Tool calls that wait for a human first: a tool name → `true` map, or a predicate. The run suspends on
-   * an awakeable until its id is resolved (no process waits); a rejection goes to the model instead of
-   * the tool result.
+   * The model step's options (every model call of the agent): core's `durableStep` knobs, default 3
+   * attempts; `attemptTimeout` aborts a request that hangs and counts toward the cap.
    */
-  approvals?: Readonly<Record<string, boolean>> | ((toolCall: ToolCall) => boolean);
-  /** Tells the approver (runs once, as a durable step); gets the awakeable id and the tool call. */
-  onApprovalRequest?: RequestApprovalOptions<ToolApprovalDetails>['onRequest'];
-  /** Rejects automatically when no decision arrives in time. Default: wait forever. */
-  approvalTimeout?: RequestApprovalOptions<ToolApprovalDetails>['timeout'];
-  /** The tool result the model sees for a rejected call; default names the tool and the reason. */
-  rejectionMessage?: (toolCall: ToolCall, decision: ApprovalDecision) => string;
+  step?: DurableChatModelOptions['step'];
+  /**
+   * Tool calls that wait for a human first, and how they are asked for: `tools` is a tool name → `true`
+   * map or a predicate; the rest is core's `ApprovalOptions` (`onRequest`, `timeout`, `rejectionMessage`).
+   * The run suspends on an awakeable until its id is resolved (no process waits); a rejection reaches the
+   * model as the tool result.
+   */
+  approval?: ApprovalOptions<ToolApprovalDetails> & {
+    tools: Readonly<Record<string, boolean>> | ((toolCall: ToolCall) => boolean);
+  };
 }
 
 /** The brand `createMiddleware` puts on middleware (`Symbol.for`, so no runtime import of `langchain`). */
@@ -63,7 +67,7 @@ const MIDDLEWARE_BRAND = Symbol.for('AgentMiddleware');
  *
  * @example
  * const agent = createAgent({ model: new ChatOpenAI({ model: 'gpt-4o-mini' }), tools: [refund],
- *   middleware: [restateMiddleware(ctx, { approvals: { refund: true }, onApprovalRequest: notify })] });
+ *   middleware: [restateMiddleware(ctx, { approval: { tools: { refund: true }, onRequest: notify } })] });
  * const { messages } = await agent.invoke({ messages: [new HumanMessage(prompt)] });
  */
 export function restateMiddleware(
@@ -71,8 +75,11 @@ export function restateMiddleware(
   options: RestateMiddlewareOptions = {},
 ): AgentMiddleware {
   // langchain wraps every error leaving wrapModelCall in MiddlewareError; its afterModel/beforeModel hooks
-  // are not wrapped. So a control error from the model is held here and rethrown from afterModel.
-  const latch = new ControlErrorLatch();
+  // are not wrapped. So a control error from the model is held here and rethrown from afterModel. The
+  // latch is the invocation's: durable models and tools capture into it too, so a retry middleware listed
+  // after this one cannot swallow a control error.
+  const watch = modelWatch(ctx);
+  const { latch } = watch;
   const turns = new Map<string, Turnstile>();
   const rethrowHeld = () => {
     latch.rethrow();
@@ -85,20 +92,13 @@ export function restateMiddleware(
   ) => {
     const { toolCall } = request;
     // Drawn in model order (inside the turnstile), so the same id on every replay (R8).
-    const messageId = `tool-${ctx.rand.uuidv4()}`;
-    if (needsApproval(options.approvals, toolCall)) {
-      const decision = await requestApproval<ToolApprovalDetails>(
-        ctx,
-        { toolCallId: toolCall.id ?? '', name: toolCall.name, args: toolCall.args },
-        {
-          ...(options.onApprovalRequest && { onRequest: options.onApprovalRequest }),
-          ...(options.approvalTimeout !== undefined && { timeout: options.approvalTimeout }),
-        },
-      );
+    const messageId = `tool-${idSource(ctx).uuid('langchain:tool-message')}`;
+    const { approval } = options;
+    if (approval && needsApproval(approval.tools, toolCall)) {
+      const details = { toolCallId: toolCall.id ?? '', name: toolCall.name, args: toolCall.args };
+      const decision = await requestApproval<ToolApprovalDetails>(ctx, details, approval);
       if (!decision.approved) {
-        const content =
-          options.rejectionMessage?.(toolCall, decision) ??
-          `The tool call "${toolCall.name}" was rejected${decision.reason ? `: ${decision.reason}` : ''}.`;
+        const content = rejectionMessage(approval, details, decision, toolCall.name);
         return new ToolMessage({
           id: messageId,
           content,
@@ -109,7 +109,10 @@ export function restateMiddleware(
       }
     }
     try {
-      const result = await handler(request);
+      const result = await handler(guardTool(request, latch));
+      // A retry middleware listed after this one may have turned a control error into a tool result:
+      // the held error ends the run from the next hook (an error thrown here would be wrapped).
+      if (latch.captured) return heldToolMessage(toolCall, latch);
       if (ToolMessage.isInstance(result)) result.id = messageId;
       if (ToolMessage.isInstance(result)) result.lc_kwargs.id = messageId;
       return result;
@@ -130,6 +133,7 @@ export function restateMiddleware(
     [MIDDLEWARE_BRAND]: true,
     name: 'RestateMiddleware',
     beforeModel: rethrowHeld,
+    afterAgent: rethrowHeld,
     afterModel: {
       canJumpTo: ['model'],
       hook: (state) => {
@@ -139,10 +143,28 @@ export function restateMiddleware(
     },
     async wrapModelCall(request, handler) {
       try {
-        return await handler({
+        const response = await handler({
           ...request,
-          model: durableChatModel(ctx, request.model as ChatModelLike, options.model),
+          model: durableChatModel(
+            ctx,
+            request.model as ChatModelLike,
+            options.step && { step: options.step },
+          ),
         });
+        // A middleware listed after this one may have swallowed a control error (modelRetry's
+        // onFailure: 'continue') or answered with a model that is not durable (modelFallback's fallback,
+        // a dynamic model): the first ends the run, the second is refused before its answer is used.
+        latch.rethrow();
+        const id = (response as { id?: unknown }).id;
+        if (AIMessage.isInstance(response) && typeof id === 'string' && !watch.answerIds.has(id)) {
+          throw new TerminalError(
+            `restateMiddleware: the model answer ${id} did not come from a journaled step. A middleware ` +
+              'listed after restateMiddleware (modelFallbackMiddleware, a dynamic model) called a model ' +
+              'that is not durable: wrap that model in durableChatModel(ctx, model), or list ' +
+              'restateMiddleware after the middleware that picks the model.',
+          );
+        }
+        return response;
       } catch (error) {
         if (!latch.capture(error)) throw error;
         // A stand-in answer nobody sees: afterModel throws the held control error before tools or exit.
@@ -150,7 +172,7 @@ export function restateMiddleware(
       }
     },
     async wrapToolCall(request, handler) {
-      latch.rethrow();
+      if (latch.captured) return heldToolMessage(request.toolCall, latch);
       const turn = turnstileFor(turns, request.state.messages, request.toolCall.id);
       return turn
         ? turn.run(request.toolCall.id ?? '', () => runTool(request, handler))
@@ -174,7 +196,7 @@ function answerInvalidToolCalls(
   const errors = last.invalid_tool_calls.map(
     (call) =>
       new ToolMessage({
-        id: `tool-${ctx.rand.uuidv4()}`,
+        id: `tool-${idSource(ctx).uuid('langchain:tool-message')}`,
         content: `Error: the arguments of tool "${call.name ?? ''}" could not be parsed (${call.error ?? 'invalid JSON'}): ${call.args ?? ''}\n Please fix your mistakes.`,
         name: call.name ?? '',
         tool_call_id: call.id ?? '',
@@ -184,11 +206,53 @@ function answerInvalidToolCalls(
   return last.tool_calls?.length ? { messages: errors } : { messages: errors, jumpTo: 'model' };
 }
 
+/**
+ * A stand-in result nobody reads: the held control error ends the run from the next beforeModel or
+ * afterAgent hook, whose errors langchain does not wrap (an error thrown from wrapToolCall itself would
+ * be wrapped in a `MiddlewareError`, which Restate retries).
+ */
+function heldToolMessage(toolCall: ToolCall, latch: ControlErrorLatch): ToolMessage {
+  return new ToolMessage({
+    content: `The run is ending: ${latch.captured?.message ?? ''}`,
+    name: toolCall.name,
+    tool_call_id: toolCall.id ?? '',
+    status: 'error',
+  });
+}
+
+/**
+ * The tool as the next handler sees it: a control error it throws is captured first, so a retry middleware
+ * listed after this one (toolRetryMiddleware, default `onFailure: 'continue'`) cannot turn it into a tool
+ * result, and langchain's retry middleware is told not to retry it.
+ */
+function guardTool<R extends { tool?: unknown }>(request: R, latch: ControlErrorLatch): R {
+  const tool = request.tool as { invoke?: unknown } | undefined;
+  if (typeof tool !== 'object' || tool === null || typeof tool.invoke !== 'function')
+    return request;
+  const invoke = tool.invoke as (...args: unknown[]) => Promise<unknown>;
+  const guarded = new Proxy(tool, {
+    get(target, property, receiver) {
+      if (property !== 'invoke') return Reflect.get(target, property, receiver);
+      return async (...args: unknown[]) => {
+        latch.rethrow();
+        try {
+          return await invoke.apply(receiver, args);
+        } catch (error) {
+          if (stepFailureReason(error) === undefined && latch.capture(error)) {
+            stampRetryable(error, false);
+          }
+          throw error;
+        }
+      };
+    },
+  });
+  return { ...request, tool: guarded };
+}
+
 function needsApproval(
-  approvals: RestateMiddlewareOptions['approvals'],
+  approvals: NonNullable<RestateMiddlewareOptions['approval']>['tools'],
   toolCall: ToolCall,
 ): boolean {
-  if (approvals === undefined) return false;
   if (typeof approvals === 'function') return approvals(toolCall);
   return approvals[toolCall.name] === true;
 }

@@ -6,6 +6,7 @@
 
 import { type BaseMessage, HumanMessage } from '@langchain/core/messages';
 import { ChatOpenAI } from '@langchain/openai';
+import { assertInput } from '@restate-agents/core';
 import {
   CONFORMANCE_ENV,
   CONFORMANCE_OBJECT,
@@ -23,6 +24,12 @@ const conformanceAgent = restate.object({
   name: CONFORMANCE_OBJECT,
   handlers: {
     async run(ctx: restate.ObjectContext, input: ConformanceInput): Promise<ConformanceOutput> {
+      // Malformed input would fail the same way on every retry: refused before any step.
+      assertInput(
+        input,
+        (value) => typeof (value as ConformanceInput | null)?.prompt === 'string',
+        '{ prompt: string, model: string }',
+      );
       const session = ctx.key;
       const history = new RestateChatMessageHistory(ctx);
       await history.addMessage(new HumanMessage(input.prompt));
@@ -36,10 +43,15 @@ const conformanceAgent = restate.object({
         tools: conformanceTools(ctx, { recordOwnStep: true, approvalInTool: false }),
         middleware: [
           restateMiddleware(ctx, {
-            approvals: { [CONFORMANCE_TOOLS.approveAction]: true },
-            onApprovalRequest: ({ id, details }) =>
-              postToLedger('approval', { session, approvalId: id, action: details.args.action }),
-            rejectionMessage: (call) => `rejected ${String(call.args.action)}`,
+            approval: {
+              tools: { [CONFORMANCE_TOOLS.approveAction]: true },
+              onRequest: ({ id, details }) =>
+                postToLedger('approval', { session, approvalId: id, action: details.args.action }),
+              rejectionMessage: (details) => `rejected ${String(details.args.action)}`,
+            },
+            ...(input.modelAttemptTimeoutMs !== undefined && {
+              step: { attemptTimeout: input.modelAttemptTimeoutMs },
+            }),
           }),
         ],
       });

@@ -7,10 +7,16 @@
 
 import { type StructuredToolInterface, tool } from '@langchain/core/tools';
 import { durableStep, requestApproval } from '@restate-agents/core';
-import { CONFORMANCE_TOOLS, CRASH_AFTER_SIDE_EFFECT, postToLedger } from '@restate-agents/testing';
+import {
+  CONFORMANCE_TOOLS,
+  CRASH_AFTER_SIDE_EFFECT,
+  GIVE_UP_ATTEMPT,
+  postToLedger,
+} from '@restate-agents/testing';
 import { crashPoint } from '@restate-agents/testing/crash-point';
 import * as restate from '@restatedev/restate-sdk';
 import { z } from 'zod';
+import { durableTool } from '../src/index.js';
 
 /** How the tools journal their side effects and ask for approval. */
 export interface ConformanceToolsOptions {
@@ -20,7 +26,7 @@ export interface ConformanceToolsOptions {
   approvalInTool: boolean;
 }
 
-/** The five contract tools, bound to this invocation's `ctx`. */
+/** The contract tools, bound to this invocation's `ctx`; `give_up` is a durable tool. */
 export function conformanceTools(
   ctx: restate.ObjectContext,
   options: ConformanceToolsOptions,
@@ -83,5 +89,21 @@ export function conformanceTools(
     description: 'Echo text',
     schema: z.object({ text: z.string() }),
   });
-  return [record, failTerminal, slow, approveAction, echo];
+  // The tool-call contract: every attempt runs inside the durable tool's step and fails.
+  const giveUp = durableTool(
+    ctx,
+    tool(
+      async ({ message, terminal }) => {
+        await postToLedger(GIVE_UP_ATTEMPT, { session, tool: CONFORMANCE_TOOLS.giveUp });
+        if (terminal) throw new restate.TerminalError(message);
+        throw new Error(message);
+      },
+      {
+        name: CONFORMANCE_TOOLS.giveUp,
+        description: 'Fail after the retries',
+        schema: z.object({ message: z.string(), terminal: z.boolean() }),
+      },
+    ),
+  );
+  return [record, failTerminal, slow, approveAction, echo, giveUp];
 }

@@ -12,7 +12,7 @@ import {
 } from '@langchain/core/messages';
 import type { StructuredToolInterface } from '@langchain/core/tools';
 import { ChatOpenAI } from '@langchain/openai';
-import { executeInOrder } from '@restate-agents/core';
+import { assertInput, executeInOrder } from '@restate-agents/core';
 import {
   CONFORMANCE_ENV,
   CONFORMANCE_OBJECT,
@@ -32,6 +32,12 @@ const conformanceAgent = restate.object({
   name: CONFORMANCE_OBJECT,
   handlers: {
     async run(ctx: restate.ObjectContext, input: ConformanceInput): Promise<ConformanceOutput> {
+      // Malformed input would fail the same way on every retry: refused before any step.
+      assertInput(
+        input,
+        (value) => typeof (value as ConformanceInput | null)?.prompt === 'string',
+        '{ prompt: string, model: string }',
+      );
       const tools = conformanceTools(ctx, { recordOwnStep: false, approvalInTool: true }).map(
         (tool) => (tool.name === CONFORMANCE_TOOLS.record ? durableTool(ctx, tool) : tool),
       );
@@ -43,6 +49,9 @@ const conformanceAgent = restate.object({
           apiKey: 'scripted',
           configuration: { baseURL: process.env[CONFORMANCE_ENV.openaiBaseUrl] },
         }),
+        input.modelAttemptTimeoutMs === undefined
+          ? {}
+          : { step: { attemptTimeout: input.modelAttemptTimeoutMs } },
       ).bindTools(tools);
 
       const history = new RestateChatMessageHistory(ctx);
