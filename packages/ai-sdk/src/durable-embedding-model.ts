@@ -8,13 +8,23 @@
  * by core's step batch, never by one native await each ("awaitNext already pending").
  */
 import type { EmbeddingModelV4 } from '@ai-sdk/provider';
-import { type DurableStepOptions, durableStep, stepBatch } from '@restate-agents/core';
+import {
+  type DurableStepOptions,
+  durableStep,
+  isDurable,
+  markDurable,
+  stepBatch,
+} from '@restate-agents/core';
 import type { Context } from '@restatedev/restate-sdk';
 import { wrapEmbeddingModel } from 'ai';
+import { refuseFlatStepOptions } from './durable-model.js';
 import { STEP_NAMES } from './step-names.js';
 
-/** Options of {@link durableEmbeddingModel}: the step's retry cap and classification. */
-export type DurableEmbeddingModelOptions = Omit<DurableStepOptions<unknown>, 'serde'>;
+/** Options of {@link durableEmbeddingModel}. */
+export interface DurableEmbeddingModelOptions {
+  /** Each `doEmbed` call's step: retry cap (default 3 attempts), `attemptTimeout`, classification, … */
+  step?: Omit<DurableStepOptions<unknown>, 'serde'>;
+}
 
 type EmbedResult = Awaited<ReturnType<EmbeddingModelV4['doEmbed']>>;
 
@@ -30,23 +40,31 @@ export function durableEmbeddingModel(
   model: EmbeddingModelV4,
   options: DurableEmbeddingModelOptions = {},
 ): EmbeddingModelV4 {
-  return wrapEmbeddingModel({
+  refuseFlatStepOptions(options, 'durableEmbeddingModel');
+  if (isDurable(model, 'model')) return model;
+  const wrapped = wrapEmbeddingModel({
     model,
     middleware: {
       specificationVersion: 'v4',
-      wrapEmbed: ({ doEmbed, model: inner }) =>
+      wrapEmbed: ({ params, model: inner }) =>
         stepBatch(ctx).add(
           durableStep(
             ctx,
             STEP_NAMES.embed(inner.modelId),
-            async () => {
-              const { response, ...result } = await doEmbed();
+            async (attemptSignal) => {
+              const { response, ...result } = await inner.doEmbed({
+                ...params,
+                abortSignal: params.abortSignal
+                  ? AbortSignal.any([params.abortSignal, attemptSignal])
+                  : attemptSignal,
+              });
               // The body holds the vectors a second time; headers are rarely read.
               return result as EmbedResult;
             },
-            options as DurableStepOptions<EmbedResult>,
+            (options.step ?? {}) as DurableStepOptions<EmbedResult>,
           ),
         ),
     },
   });
+  return markDurable(wrapped, 'model');
 }

@@ -4,7 +4,9 @@
  * simulated stream over the journaled parts. The response id and timestamp are filled inside the step,
  * because the AI SDK invents them outside the model call (`generateId()`, `new Date()`) and they would
  * differ on replay. Raw request and response bodies are never journaled, so the journal grows with the
- * answers, not with the prompt that every step re-sends.
+ * answers, not with the prompt that every step re-sends. The provider request gets the attempt's abort
+ * signal, so a request from an attempt Restate has given up on (an `attemptTimeout`) is cancelled, not paid
+ * twice. Steps are named `ai-sdk:model:<n>`, the n-th model call of the invocation.
  */
 import type {
   LanguageModelV4,
@@ -13,13 +15,24 @@ import type {
   LanguageModelV4StreamPart,
   SharedV4Headers,
 } from '@ai-sdk/provider';
-import { type DurableStepOptions, durableStep } from '@restate-agents/core';
+import {
+  type DurableStepOptions,
+  durableStep,
+  isDurable,
+  markDurable,
+  modelStepName,
+} from '@restate-agents/core';
 import type { Context } from '@restatedev/restate-sdk';
 import { wrapLanguageModel } from 'ai';
-import { STEP_NAMES } from './step-names.js';
+import { SDK } from './step-names.js';
+
+/** The options of each model step: retry cap, `attemptTimeout`, classification override, size cap. */
+export type ModelStepOptions = Omit<DurableStepOptions<unknown>, 'serde'>;
 
 /** Options of {@link durableModel} and {@link durableModelMiddleware}. */
-export interface DurableModelOptions extends Omit<DurableStepOptions<unknown>, 'serde'> {
+export interface DurableModelOptions {
+  /** Each model call's step: retry cap (default 3 attempts), `attemptTimeout`, `maxRetryDuration`, … */
+  step?: ModelStepOptions;
   /** Journal the provider's response headers too (default `false`: they are bulky and rarely read). */
   keepResponseHeaders?: boolean;
   /**
@@ -55,29 +68,37 @@ export function durableModelMiddleware(
   ctx: Context,
   options: DurableModelOptions = {},
 ): LanguageModelV4Middleware {
-  const { keepResponseHeaders = false, coalesceDeltas = true, ...stepOptions } = options;
+  const { keepResponseHeaders = false, coalesceDeltas = true, step = {} } = options;
+  refuseFlatStepOptions(options);
   return {
     specificationVersion: 'v4',
-    wrapGenerate: async ({ doGenerate, model }) =>
+    wrapGenerate: async ({ params, model }) =>
       durableStep(
         ctx,
-        STEP_NAMES.generate(model.modelId),
-        async () => toJournaledGenerate(await doGenerate(), keepResponseHeaders),
-        stepOptions as DurableStepOptions<JournaledGenerateResult>,
+        nextModelStepName(ctx),
+        async (attemptSignal) =>
+          toJournaledGenerate(
+            await model.doGenerate({ ...params, abortSignal: withAttempt(params, attemptSignal) }),
+            keepResponseHeaders,
+          ),
+        step as DurableStepOptions<JournaledGenerateResult>,
       ),
-    wrapStream: async ({ doStream, model }) => {
+    wrapStream: async ({ params, model }) => {
       const journaled = await durableStep(
         ctx,
-        STEP_NAMES.stream(model.modelId),
-        async () => {
-          const { stream, response } = await doStream();
+        nextModelStepName(ctx),
+        async (attemptSignal) => {
+          const { stream, response } = await model.doStream({
+            ...params,
+            abortSignal: withAttempt(params, attemptSignal),
+          });
           const parts = await collectStream(stream, coalesceDeltas);
           return {
             parts,
             ...(keepResponseHeaders && response?.headers && { headers: response.headers }),
           };
         },
-        stepOptions as DurableStepOptions<JournaledStream>,
+        step as DurableStepOptions<JournaledStream>,
       );
       return {
         stream: replayStream(journaled.parts),
@@ -85,6 +106,45 @@ export function durableModelMiddleware(
       };
     },
   };
+}
+
+/** The call's own abort signal (the SDK's `abortSignal`) and the attempt's, whichever aborts first. */
+function withAttempt(
+  params: { abortSignal?: AbortSignal },
+  attemptSignal: AbortSignal,
+): AbortSignal {
+  return params.abortSignal ? AbortSignal.any([params.abortSignal, attemptSignal]) : attemptSignal;
+}
+
+/** Model calls made so far, per invocation attempt (`ctx`): they happen in the same order on every replay. */
+const modelCalls = new WeakMap<Context, number>();
+
+function nextModelStepName(ctx: Context): string {
+  const n = (modelCalls.get(ctx) ?? 0) + 1;
+  modelCalls.set(ctx, n);
+  return modelStepName(SDK, n);
+}
+
+const STEP_OPTION_NAMES = [
+  'maxRetryAttempts',
+  'maxRetryDuration',
+  'initialRetryInterval',
+  'maxRetryInterval',
+  'retryIntervalFactor',
+  'attemptTimeout',
+  'classify',
+  'maxValueBytes',
+] as const;
+
+/** Step options given at the top level (the shape before they moved under `step`) would be ignored: refuse. */
+export function refuseFlatStepOptions(options: object, where = 'durableModel'): void {
+  const flat = STEP_OPTION_NAMES.filter((name) => name in options);
+  if (flat.length > 0) {
+    throw new TypeError(
+      `${where}: ${flat.join(', ')} ${flat.length === 1 ? 'is a model-step option' : 'are model-step options'}; ` +
+        `nest ${flat.length === 1 ? 'it' : 'them'} under \`step\`, e.g. { step: { ${flat[0]}: … } }.`,
+    );
+  }
 }
 
 /**
@@ -101,7 +161,12 @@ export function durableModel(
   model: LanguageModelV4,
   options: DurableModelOptions = {},
 ): LanguageModelV4 {
-  return wrapLanguageModel({ model, middleware: durableModelMiddleware(ctx, options) });
+  // A model that is durable already (from durableModel or withRestate) would nest one step inside another.
+  if (isDurable(model, 'model')) return model;
+  return markDurable(
+    wrapLanguageModel({ model, middleware: durableModelMiddleware(ctx, options) }),
+    'model',
+  );
 }
 
 /** Drops raw bodies and fills `response.id`/`timestamp` inside the step (see the module comment). */

@@ -4,20 +4,33 @@
  * journaled result is returned and the side effect does not run again. Tools that do several durable things
  * themselves (`ctx.run`, `ctx.sleep`, awakeables, service calls) stay plain tools holding `ctx` by closure.
  *
+ * The outcome follows core's tool-call contract (`durableToolStep`): a value is journaled and returned; an
+ * ordinary error is retried with the cap and, once retries run out or it is not retryable, thrown as a
+ * `ToolGaveUpError`, which the AI SDK hands the model as a tool error so the agent goes on (`onGiveUp: 'fail'`
+ * ends the run instead); a `TerminalError` ends the run. The tool receives the attempt's abort signal.
+ *
  * When the SDK runs several tools at once (`withRestate`'s `toolConcurrency`), their steps must not be
  * awaited by several native awaits: the Restate SDK fails the attempt with "awaitNext already pending".
  * Each step is created at once, in the order the SDK starts the tools (model order), and the steps started
- * together are awaited by a single `RestatePromise.allSettled`.
+ * together are awaited by a single `RestatePromise.allSettled` (core's step batch).
  */
-import { type DurableStepOptions, durableStep, stepBatch } from '@restate-agents/core';
+import {
+  type DurableToolStepOptions,
+  durableToolStep,
+  isDurable,
+  markDurable,
+  stepBatch,
+  toJsonValue,
+  toolStepName,
+} from '@restate-agents/core';
 import type { Context } from '@restatedev/restate-sdk';
 import type { Tool, ToolExecutionOptions, ToolSet } from 'ai';
-import { STEP_NAMES } from './step-names.js';
+import { SDK } from './step-names.js';
 
-/** Options of {@link durableTool} and {@link durableTools}: the step's retry cap and classification. */
-export interface DurableToolOptions extends Omit<DurableStepOptions<unknown>, 'serde'> {
-  /** Put in the step name (`ai-sdk:tool:<name>:<toolCallId>`); {@link durableTools} uses the tool's key. */
-  name?: string;
+/** Options of {@link durableTool} and {@link durableTools}: the step's retry cap, classification, give-up. */
+export interface DurableToolOptions extends Omit<DurableToolStepOptions<unknown>, 'serde'> {
+  /** The tool's name, put in the step name (`ai-sdk:tool:<name>:<toolCallId>`); {@link durableTools} uses the key. */
+  name: string;
 }
 
 /**
@@ -27,37 +40,65 @@ export interface DurableToolOptions extends Omit<DurableStepOptions<unknown>, 's
  * @example
  * const charge = durableTool(ctx, tool({ inputSchema, execute: ({ amount }) => payments.charge(amount) }), { name: 'charge' });
  */
-export function durableTool<T extends Tool>(
-  ctx: Context,
-  tool: T,
-  options: DurableToolOptions = {},
-): T {
+export function durableTool<T extends Tool>(ctx: Context, tool: T, options: DurableToolOptions): T {
   const execute = tool.execute as
     | ((input: unknown, options: ToolExecutionOptions<unknown>) => unknown)
     | undefined;
-  if (!execute) return tool;
-  const { name, ...stepOptions } = options;
+  if (!execute || isDurable(tool, 'tool')) return tool;
+  const { name, ...stepOptions } = options ?? ({} as DurableToolOptions);
+  if (typeof name !== 'string' || name === '') {
+    throw new TypeError(
+      'durableTool needs options.name (the key of the tool in your tool set): its steps are named ' +
+        "`ai-sdk:tool:<name>:<toolCallId>`. Pass { name: '…' }, or wrap the whole set with durableTools.",
+    );
+  }
   const durable = {
     ...tool,
-    execute: (input: unknown, executionOptions: ToolExecutionOptions<unknown>) =>
-      stepBatch(ctx).add(
-        durableStep(
+    execute: async (input: unknown, executionOptions: ToolExecutionOptions<unknown>) => {
+      const outcome = await stepBatch(ctx).add(
+        durableToolStep(
           ctx,
-          STEP_NAMES.tool(name, executionOptions.toolCallId),
-          () => lastValue(execute(input, executionOptions)),
+          toolStepName(SDK, name, executionOptions.toolCallId),
+          name,
+          (attemptSignal) =>
+            lastValue(
+              execute(input, {
+                ...executionOptions,
+                abortSignal: executionOptions.abortSignal
+                  ? AbortSignal.any([executionOptions.abortSignal, attemptSignal])
+                  : attemptSignal,
+              }),
+            ),
           stepOptions,
         ),
-      ),
+      );
+      // The SDK turns a thrown error into a tool error for the model: the give-up names the tool and reason.
+      if (!outcome.ok) throw outcome.error;
+      return outcome.value;
+    },
   };
-  Object.defineProperty(durable, DURABLE_TOOL, { value: true });
-  return durable as T;
+  return markDurable(withJsonModelOutput(durable as Tool, name), 'tool') as T;
 }
 
-const DURABLE_TOOL = Symbol.for('restate-agents.ai-sdk.durable-tool');
+/**
+ * `tool` with a `toModelOutput` that turns every value the journal keeps (`BigInt`, `Map`, `Date`, bytes …)
+ * into JSON the model can read; the SDK's default `JSON.stringify` throws on a `BigInt`, after the step, on
+ * every replay. A tool that has its own `toModelOutput` keeps it.
+ */
+export function withJsonModelOutput<T extends Tool>(tool: T, name: string): T {
+  if (tool.toModelOutput) return tool;
+  return {
+    ...tool,
+    toModelOutput: ({ output }: { output: unknown }) =>
+      typeof output === 'string'
+        ? { type: 'text', value: output }
+        : { type: 'json', value: toJsonValue(output, `the result of tool "${name}"`) ?? null },
+  } as T;
+}
 
 /** Whether `tool` came from {@link durableTool} (its execution is one step, created without awaiting). */
 export function isDurableTool(tool: unknown): boolean {
-  return typeof tool === 'object' && tool !== null && DURABLE_TOOL in tool;
+  return isDurable(tool, 'tool');
 }
 
 /**

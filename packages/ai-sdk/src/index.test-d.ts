@@ -28,7 +28,7 @@ const echo = tool({
 
 expectTypeOf(durableModel(ctx, model)).toEqualTypeOf<LanguageModelV4>();
 expectTypeOf(durableModelMiddleware(ctx).specificationVersion).toEqualTypeOf<'v4'>();
-expectTypeOf(durableTool(ctx, echo)).toEqualTypeOf<typeof echo>();
+expectTypeOf(durableTool(ctx, echo, { name: 'echo' })).toEqualTypeOf<typeof echo>();
 expectTypeOf(durableTools(ctx, { echo })).toEqualTypeOf<{ echo: typeof echo }>();
 expectTypeOf(chatHistory(objectCtx)).toEqualTypeOf<ListStore<ModelMessage>>();
 

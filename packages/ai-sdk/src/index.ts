@@ -19,6 +19,7 @@ export type {
   DurableModelOptions,
   JournaledGenerateResult,
   JournaledStream,
+  ModelStepOptions,
 } from './durable-model.js';
 export { durableModel, durableModelMiddleware } from './durable-model.js';
 export type { DurableToolOptions } from './durable-tool.js';
@@ -26,7 +27,6 @@ export { durableTool, durableTools } from './durable-tool.js';
 export { isLive, liveOnly } from './live-callbacks.js';
 export { STEP_NAMES } from './step-names.js';
 export type {
-  DurableApprovalOptions,
   DurableCallSettings,
   ToolApprovalDetails,
   WithRestateOptions,

@@ -13,21 +13,30 @@
  */
 import type { LanguageModelV4 } from '@ai-sdk/provider';
 import {
+  type ApprovalOptions,
+  asRepeatingFailure,
+  assertConcurrency,
+  assertInput,
+  brand,
   ControlErrorLatch,
   createIdGenerator,
-  type RequestApprovalOptions,
+  hasBrand,
+  isDurable,
+  markDurable,
+  rejectionMessage,
   requestApproval,
 } from '@restate-agents/core';
 import type { Context } from '@restatedev/restate-sdk';
 import {
   isStepCount,
   type LanguageModel,
+  NoObjectGeneratedError,
   type Tool,
   type ToolApprovalStatus,
   type ToolSet,
 } from 'ai';
-import { type DurableModelOptions, durableModel } from './durable-model.js';
-import { isDurableTool } from './durable-tool.js';
+import { type DurableModelOptions, durableModel, refuseFlatStepOptions } from './durable-model.js';
+import { isDurableTool, withJsonModelOutput } from './durable-tool.js';
 
 /** What an approver is shown for one tool call that needs a human decision. */
 export interface ToolApprovalDetails {
@@ -39,25 +48,16 @@ export interface ToolApprovalDetails {
   reason?: string;
 }
 
-/** How tool calls that need approval (`toolApproval: 'user-approval'`, `needsApproval`) are decided. */
-export interface DurableApprovalOptions extends RequestApprovalOptions<ToolApprovalDetails> {
-  /**
-   * What the model is told when the approver says no (default: the approver's reason, or the SDK's own
-   * "denied" text when none was given).
-   */
-  describeDenial?: (details: ToolApprovalDetails, reason: string | undefined) => string | undefined;
-}
-
 /** Options of {@link withRestate}. */
-export interface WithRestateOptions {
-  /** Options of the durable model step (retry cap, headers, delta coalescing). */
-  model?: DurableModelOptions;
+export interface WithRestateOptions extends DurableModelOptions {
   /**
    * Approvals: a tool call that needs one suspends the invocation on an awakeable until someone resolves it
-   * with `true`/`false` or `{ approved, reason }`; the call then runs, or the model is told it was denied.
-   * `onRequest` tells the approver the awakeable id (it runs once, as a durable step).
+   * with `true`/`false` or `{ approved, reason }`; the call then runs, or the model is told it was rejected
+   * (`rejectionMessage`, default `The tool call "<name>" was rejected[: <reason>].`). `onRequest` tells the
+   * approver the awakeable id (it runs once, as a durable step). An approval that arrives in the messages
+   * (the `useChat` flow) is used as it is: no awakeable.
    */
-  approval?: DurableApprovalOptions;
+  approval?: ApprovalOptions<ToolApprovalDetails>;
   /**
    * How many tool calls of one turn run at once (default 1: one after the other, in model order). Above 1
    * every tool must be a {@link durableTool} (or from `durableTools` / `durableMcpTools`): their steps are
@@ -76,6 +76,9 @@ export interface DurableCallSettings {
   prepareCall?: (...args: never[]) => unknown;
   toolApproval?: unknown;
   onError?: (event: { error: unknown }) => unknown;
+  output?: unknown;
+  prompt?: unknown;
+  messages?: unknown;
   abortSignal?: AbortSignal;
   timeout?: unknown;
   _internal?: Record<string, unknown>;
@@ -103,7 +106,26 @@ export function withRestate<P extends DurableCallSettings>(
   params: P,
   options: WithRestateOptions = {},
 ): P {
-  const toolConcurrency = options.toolConcurrency ?? 1;
+  if ('model' in options) {
+    throw new TypeError(
+      'withRestate: options.model was removed; model-step options go under options.step ' +
+        '(e.g. { step: { maxRetryAttempts: 5 } }), keepResponseHeaders and coalesceDeltas at the top level.',
+    );
+  }
+  refuseFlatStepOptions(options, 'withRestate');
+  // A malformed prompt would fail inside the SDK the same way on every retry: end the invocation now.
+  if ('prompt' in params && params.prompt !== undefined) {
+    assertInput(
+      params.prompt,
+      (value) => typeof value === 'string' || Array.isArray(value),
+      'a string or an array of messages',
+      'prompt',
+    );
+  }
+  if ('messages' in params && params.messages !== undefined) {
+    assertInput(params.messages, Array.isArray, 'an array of messages', 'messages');
+  }
+  const toolConcurrency = assertConcurrency(options.toolConcurrency, 'toolConcurrency');
   const latch = new ControlErrorLatch();
   const isCall = 'prompt' in params || 'messages' in params;
   // Only a call has an abort signal of its own; an agent gets one per generate()/stream() call.
@@ -174,17 +196,21 @@ function makeDurable(settings: DurableCallSettings, loop: Loop): DurableCallSett
   if (settings.timeout !== undefined) {
     throw new TypeError(
       'withRestate: the AI SDK `timeout` option aborts a call whose model step Restate is still running; ' +
-        'remove it and bound the step with `options.model.maxRetryDuration` or a Restate timeout instead.',
+        "remove it and bound each model call with withRestate's `{ step: { attemptTimeout, maxRetryDuration } }` instead.",
     );
   }
-  checkConcurrency(toolConcurrency, settings.tools);
+  checkDurableTools(toolConcurrency, settings.tools);
   const durable: DurableCallSettings = {
     ...settings,
     maxRetries: 0,
     toolCallConcurrency: toolConcurrency,
   } as DurableCallSettings;
   if (settings.model !== undefined) {
-    durable.model = asDurable(ctx, settings.model, options.model);
+    durable.model = asDurable(ctx, settings.model, options);
+  }
+  const output = settings.output as OutputSpecification | undefined;
+  if (output && typeof output.parseCompleteOutput === 'function' && !hasBrand(output, WRAPPED)) {
+    durable.output = repeatingParseFailures(output);
   }
   if (settings.stopWhen !== undefined) {
     const conditions = Array.isArray(settings.stopWhen) ? settings.stopWhen : [settings.stopWhen];
@@ -193,20 +219,20 @@ function makeDurable(settings: DurableCallSettings, loop: Loop): DurableCallSett
       : [rethrowCondition, ...conditions];
   }
   const userPrepareStep = settings.prepareStep;
-  if (!(userPrepareStep && WRAPPED in userPrepareStep)) {
+  if (!hasBrand(userPrepareStep, WRAPPED)) {
     durable.prepareStep = mark(async (...args: unknown[]) => {
       latch.rethrow();
       const prepared = (await userPrepareStep?.(...(args as never[]))) as
         | { model?: LanguageModel }
         | undefined;
       if (prepared?.model === undefined) return prepared;
-      return { ...prepared, model: asDurable(ctx, prepared.model, options.model) };
+      return { ...prepared, model: asDurable(ctx, prepared.model, options) };
     });
   }
   if (settings.tools) durable.tools = guardTools(settings.tools, latch, capture);
   const approval = settings.toolApproval as object | undefined;
   if (
-    !(typeof approval === 'function' && WRAPPED in approval) &&
+    !hasBrand(approval, WRAPPED) &&
     (approval !== undefined || hasNeedsApproval(settings.tools))
   ) {
     durable.toolApproval = mark(durableToolApproval(ctx, approval, options.approval));
@@ -214,20 +240,38 @@ function makeDurable(settings: DurableCallSettings, loop: Loop): DurableCallSett
   return durable;
 }
 
-/** Marks the callbacks {@link makeDurable} made, so a second pass keeps them instead of wrapping again. */
-const WRAPPED = Symbol.for('restate-agents.ai-sdk.with-restate');
+/** Marks what {@link makeDurable} made, so a second pass keeps it instead of wrapping again. */
+const WRAPPED = 'ai-sdk:with-restate';
 
 function mark<F extends object>(value: F): F {
-  Object.defineProperty(value, WRAPPED, { value: true });
-  return value;
+  return brand(value, WRAPPED);
 }
 
-function checkConcurrency(concurrency: number, tools: ToolSet | undefined): void {
-  if (!Number.isInteger(concurrency) || concurrency < 1) {
-    throw new RangeError(
-      `withRestate: toolConcurrency must be a whole number of at least 1, got ${concurrency}`,
-    );
-  }
+/** The part of an `Output` specification the adapter wraps. */
+interface OutputSpecification {
+  parseCompleteOutput(...args: unknown[]): Promise<unknown>;
+}
+
+/**
+ * The output specification, its parse failures made terminal: the journaled answer is parsed again on every
+ * replay, so a `NoObjectGeneratedError` would repeat on every retry until Restate pauses the invocation.
+ */
+function repeatingParseFailures(output: OutputSpecification): OutputSpecification {
+  const wrapped = Object.create(output) as OutputSpecification;
+  wrapped.parseCompleteOutput = async (...args: unknown[]) => {
+    try {
+      return await output.parseCompleteOutput(...args);
+    } catch (error) {
+      throw (
+        asRepeatingFailure(error, [(candidate) => NoObjectGeneratedError.isInstance(candidate)]) ??
+        error
+      );
+    }
+  };
+  return mark(wrapped);
+}
+
+function checkDurableTools(concurrency: number, tools: ToolSet | undefined): void {
   if (concurrency === 1) return;
   const plain = Object.entries(tools ?? {})
     .filter(([, tool]) => tool.execute !== undefined && !isDurableTool(tool))
@@ -241,22 +285,23 @@ function checkConcurrency(concurrency: number, tools: ToolSet | undefined): void
   }
 }
 
-const DURABLE = Symbol.for('restate-agents.ai-sdk.durable-model');
-
 function asDurable(
   ctx: Context,
   model: LanguageModel,
-  options: DurableModelOptions | undefined,
+  options: DurableModelOptions,
 ): LanguageModelV4 {
   if (typeof model === 'string') {
     throw new TypeError(
       `withRestate needs a model instance, got the id "${model}": pass e.g. gateway("${model}") or openai("...").`,
     );
   }
-  if ((model as { [DURABLE]?: boolean })[DURABLE]) return model as LanguageModelV4;
-  const wrapped = durableModel(ctx, model as LanguageModelV4, options);
-  Object.defineProperty(wrapped, DURABLE, { value: true });
-  return wrapped;
+  if (isDurable(model, 'model')) return model as LanguageModelV4;
+  const { keepResponseHeaders, coalesceDeltas, step } = options;
+  return durableModel(ctx, model as LanguageModelV4, {
+    ...(keepResponseHeaders !== undefined && { keepResponseHeaders }),
+    ...(coalesceDeltas !== undefined && { coalesceDeltas }),
+    ...(step !== undefined && { step }),
+  });
 }
 
 /**
@@ -273,7 +318,7 @@ function guardTools(
   const guarded: ToolSet = {};
   for (const [name, tool] of Object.entries(tools)) {
     const execute = tool.execute as ((...args: unknown[]) => unknown) | undefined;
-    if (!execute || WRAPPED in execute) {
+    if (!execute || hasBrand(execute, WRAPPED)) {
       guarded[name] = tool;
       continue;
     }
@@ -292,7 +337,12 @@ function guardTools(
         throw error;
       });
     };
-    guarded[name] = { ...tool, execute: mark(guardedExecute) } as Tool;
+    const guardedTool = withJsonModelOutput(
+      { ...tool, execute: mark(guardedExecute) } as Tool,
+      name,
+    );
+    // The spread drops the durable tool's brand; the guarded tool is exactly as durable.
+    guarded[name] = isDurableTool(tool) ? markDurable(guardedTool, 'tool') : guardedTool;
   }
   return guarded;
 }
@@ -335,9 +385,8 @@ type Status = Exclude<ToolApprovalStatus, string | undefined>;
 function durableToolApproval(
   ctx: Context,
   configuration: unknown,
-  options: DurableApprovalOptions = {},
+  options: ApprovalOptions<ToolApprovalDetails> = {},
 ): (request: ApprovalRequest) => Promise<Status> {
-  const { describeDenial, ...approvalOptions } = options;
   return async (request) => {
     const status = await resolveStatus(configuration, request);
     if (status.type !== 'user-approval') return status;
@@ -351,14 +400,13 @@ function durableToolApproval(
       input,
       ...(status.reason !== undefined && { reason: status.reason }),
     };
-    const decision = await requestApproval(ctx, details, approvalOptions);
+    const decision = await requestApproval(ctx, details, options);
     if (decision.approved) {
       return decision.reason === undefined
         ? { type: 'approved' }
         : { type: 'approved', reason: decision.reason };
     }
-    const reason = describeDenial ? describeDenial(details, decision.reason) : decision.reason;
-    return reason === undefined ? { type: 'denied' } : { type: 'denied', reason };
+    return { type: 'denied', reason: rejectionMessage(options, details, decision, toolName) };
   };
 }
 

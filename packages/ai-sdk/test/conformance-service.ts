@@ -1,8 +1,9 @@
 /**
  * The conformance service for the AI SDK adapter: `generateText` (or `streamText`, by `AI_SDK_API` or the
  * input's `stream` flag) through `@ai-sdk/openai` against the scripted model, made durable by `withRestate`.
- * `record` is a `durableTool`; `slow` does its own durable steps with `ctx` by closure; `approve_action`
- * needs approval through the SDK's `toolApproval`, decided on an awakeable. History is `chatHistory`.
+ * `record` and `give_up` are `durableTool`s; `slow` does its own durable steps with `ctx` by closure;
+ * `approve_action` needs approval through the SDK's `toolApproval`, decided on an awakeable. History is
+ * `chatHistory`. `modelAttemptTimeoutMs` becomes the model steps' `attemptTimeout`.
  *
  * The conformance suite runs this file in a child process it can SIGKILL (see driver.ts).
  */
@@ -16,6 +17,7 @@ import {
   type ConformanceInput,
   type ConformanceOutput,
   CRASH_AFTER_SIDE_EFFECT,
+  GIVE_UP_ATTEMPT,
   postToLedger,
 } from '@restate-agents/testing';
 import { crashPoint } from '@restate-agents/testing/crash-point';
@@ -80,6 +82,17 @@ function conformanceTools(ctx: restate.ObjectContext) {
       inputSchema: schema<{ text: string }>('echo'),
       execute: async ({ text }) => text,
     }),
+    [CONFORMANCE_TOOLS.giveUp]: durableTool(
+      ctx,
+      tool({
+        inputSchema: schema<{ message: string; terminal: boolean }>('give_up'),
+        execute: async ({ message, terminal }): Promise<string> => {
+          await postToLedger(GIVE_UP_ATTEMPT, { session, tool: CONFORMANCE_TOOLS.giveUp });
+          throw terminal ? new restate.TerminalError(message) : new Error(message);
+        },
+      }),
+      { name: CONFORMANCE_TOOLS.giveUp },
+    ),
   };
 }
 
@@ -109,8 +122,12 @@ const conformanceAgent = restate.object({
                 approvalId: id,
                 action: (details.input as { action: string }).action,
               }),
-            describeDenial: (details) => `rejected ${(details.input as { action: string }).action}`,
+            rejectionMessage: (details) =>
+              `rejected ${(details.input as { action: string }).action}`,
           },
+          ...(input.modelAttemptTimeoutMs !== undefined && {
+            step: { attemptTimeout: input.modelAttemptTimeoutMs },
+          }),
         },
       );
       if (alwaysStream || input.stream === true) {

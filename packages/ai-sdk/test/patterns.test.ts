@@ -15,13 +15,16 @@ import {
   type JSONSchema7,
   jsonSchema,
   type ModelMessage,
+  Output,
   streamText,
   ToolLoopAgent,
   tool,
 } from 'ai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import {
   durableEmbeddingModel,
+  durableModel,
   durableTool,
   durableTools,
   liveOnly,
@@ -144,6 +147,86 @@ const agent = restate.object({
       return (await generateText({ ...settings, ...callbacks })).text;
     },
 
+    /** Restate's tour of agents: one `durableModel` shared by agents, handed to `withRestate` again. */
+    async doubleWrap(ctx: restate.ObjectContext, input: { stream: boolean }) {
+      const shared = durableModel(ctx, openai().chat(ctx.key));
+      const echo = tool({ inputSchema: textSchema, execute: async ({ text }) => text });
+      const settings = withRestate(ctx, {
+        model: shared,
+        tools: durableTools(ctx, { echo }),
+        prompt: 'echo it',
+        stopWhen: isStepCount(3),
+      });
+      if (input.stream) return streamText(settings).text;
+      return (await generateText(settings)).text;
+    },
+
+    /** A durable tool that fails every attempt: the model reads the give-up, or (`fail`) the run ends. */
+    async givesUp(ctx: restate.ObjectContext, input: { onGiveUp: 'model' | 'fail' }) {
+      const flaky = tool({
+        inputSchema: textSchema,
+        execute: async ({ text }): Promise<string> => {
+          count(`${ctx.key}:flaky`);
+          throw new Error(`backend down for ${text}`);
+        },
+      });
+      const result = await generateText(
+        withRestate(ctx, {
+          model: openai().chat(ctx.key),
+          tools: {
+            flaky: durableTool(ctx, flaky, {
+              name: 'flaky',
+              onGiveUp: input.onGiveUp,
+              maxRetryAttempts: 2,
+              initialRetryInterval: { milliseconds: 10 },
+            }),
+          },
+          prompt: 'try it',
+          stopWhen: isStepCount(3),
+        }),
+      );
+      return result.text;
+    },
+
+    /** A tool result holding a BigInt (the journal keeps it; the SDK's JSON.stringify would throw). */
+    async bigint(ctx: restate.ObjectContext, input: { durable: boolean }) {
+      const balance = tool({
+        inputSchema: textSchema,
+        execute: async ({ text }) => ({ account: text, cents: 12345678901234567890n }),
+      });
+      const result = await generateText(
+        withRestate(ctx, {
+          model: openai().chat(ctx.key),
+          tools: {
+            balance: input.durable ? durableTool(ctx, balance, { name: 'balance' }) : balance,
+          },
+          prompt: 'balance?',
+          stopWhen: isStepCount(3),
+        }),
+      );
+      return result.text;
+    },
+
+    /** Structured output the journaled answer cannot satisfy: it would fail the same way on every retry. */
+    async noObject(ctx: restate.ObjectContext) {
+      const { output } = await generateText(
+        withRestate(ctx, {
+          model: openai().chat(ctx.key),
+          output: Output.object({ schema: z.object({ city: z.string() }) }),
+          prompt: 'plan a trip',
+        }),
+      );
+      return output;
+    },
+
+    /** A handler whose prompt came in malformed (an object), as a caller may send it. */
+    async malformed(ctx: restate.ObjectContext, input: { prompt: unknown }) {
+      const result = await generateText(
+        withRestate(ctx, { model: openai().chat(ctx.key), prompt: input.prompt as string }),
+      );
+      return result.text;
+    },
+
     /** `ToolLoopAgent.prepareCall` swapping in a model and tools that were never wrapped. */
     async prepareCall(ctx: restate.ObjectContext, input: { fatal: boolean; stream: boolean }) {
       const record = tool({
@@ -204,7 +287,15 @@ afterAll(async () => {
 
 for (const alwaysReplay of [false, true]) {
   describe(alwaysReplay ? 'always-replay mode' : 'normal mode', () => {
-    const env = useRestate({ alwaysReplay, disableRetries: true });
+    // A few attempts, then killed: a step's retries end the attempt (Restate retries the invocation), so
+    // `disableRetries` (one attempt) would kill a durable tool's second try; a bug still fails fast.
+    const env = useRestate({
+      alwaysReplay,
+      env: {
+        RESTATE_DEFAULT_RETRY_POLICY__MAX_ATTEMPTS: '10',
+        RESTATE_DEFAULT_RETRY_POLICY__ON_MAX_ATTEMPTS: 'kill',
+      },
+    });
     beforeAll(() => env.register({ services: [agent] }));
 
     let keys = 0;
@@ -302,6 +393,73 @@ for (const alwaysReplay of [false, true]) {
           expect(executions.get(`${key}:live-end`)).toBe(1);
         });
       }
+    });
+
+    for (const stream of [false, true]) {
+      it(`${stream ? 'streamText' : 'generateText'}: withRestate over a durableModel does not nest steps`, async () => {
+        const { key, result } = run<string>('doubleWrap', { stream }, [
+          { toolCalls: [{ name: 'echo', arguments: { text: 'hi' } }], delayMs: 30 },
+          { text: 'echoed', delayMs: 30 },
+        ]);
+        const { invocationId, output } = await result;
+        expect(output).toBe('echoed');
+        expect(mock.requestsFor(key)).toHaveLength(2);
+        const models = (await stepNames(invocationId)).filter((name) =>
+          name.startsWith('ai-sdk:model:'),
+        );
+        expect(models).toEqual(['ai-sdk:model:1', 'ai-sdk:model:2']);
+      });
+    }
+
+    describe('a durable tool that gives up (the tool-call contract)', () => {
+      it('the model reads a tool error naming the tool and the reason, and the agent goes on', async () => {
+        const { key, result } = run<string>('givesUp', { onGiveUp: 'model' }, (request) =>
+          request.turnIndex === 0
+            ? { toolCalls: [{ name: 'flaky', arguments: { text: 'x' } }], delayMs: 30 }
+            : { text: `sorry: ${request.lastToolResult ?? ''}` },
+        );
+        const { output } = await result;
+        expect(output).toMatch(/^sorry: .*flaky.{0,4} failed: gave up after 2 attempts/);
+        expect(output).toMatch(/backend down for x/);
+        expect(executions.get(`${key}:flaky`)).toBe(2);
+        expect(mock.requestsFor(key)).toHaveLength(2);
+      });
+
+      it("onGiveUp 'fail' ends the run instead, and the model is not asked again", async () => {
+        const { key, result } = run<string>('givesUp', { onGiveUp: 'fail' }, [
+          { toolCalls: [{ name: 'flaky', arguments: { text: 'x' } }], delayMs: 30 },
+          { text: 'must not be reached' },
+        ]);
+        await expect(result).rejects.toThrow(/gave up after 2 attempts.*backend down for x/);
+        expect(mock.requestsFor(key)).toHaveLength(1);
+      });
+    });
+
+    for (const durable of [false, true]) {
+      it(`a BigInt in a ${durable ? 'durable' : 'plain'} tool's result reaches the model as a decimal string`, async () => {
+        const { key, result } = run<string>('bigint', { durable }, (request) =>
+          request.turnIndex === 0
+            ? { toolCalls: [{ name: 'balance', arguments: { text: 'acc-1' } }], delayMs: 30 }
+            : { text: `balance ${request.lastToolResult ?? ''}` },
+        );
+        const { output } = await result;
+        expect(output).toContain('12345678901234567890');
+        expect(mock.requestsFor(key)).toHaveLength(2);
+      });
+    }
+
+    it('structured output the answer cannot satisfy ends the invocation as a repeating failure', async () => {
+      const { key, result } = run<unknown>('noObject', null, [
+        { text: 'not json at all', delayMs: 30 },
+      ]);
+      await expect(result).rejects.toThrow(/would repeat identically on every retry/);
+      expect(mock.requestsFor(key)).toHaveLength(1);
+    });
+
+    it('a malformed prompt ends the invocation before any step, naming what was wrong', async () => {
+      const { key, result } = run<unknown>('malformed', { prompt: { text: 'hi' } });
+      await expect(result).rejects.toThrow(/prompt must be a string or an array of messages, got/);
+      expect(mock.requestsFor(key)).toHaveLength(0);
     });
 
     describe('ToolLoopAgent prepareCall', () => {
