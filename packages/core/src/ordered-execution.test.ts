@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { findControlError } from './control-errors.js';
 import { ToolGaveUpError } from './errors/tool-gave-up-error.js';
 import { TurnAbortedError } from './errors/turn-aborted-error.js';
-import { executeInOrder, OrderedGate, Turnstile } from './ordered-execution.js';
+import { executeInOrder, OrderedGate, stepBatch, Turnstile } from './ordered-execution.js';
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -169,5 +169,15 @@ describe('OrderedGate', () => {
     expect(() => new OrderedGate<string>({ concurrency: 0, compare: () => 0 })).toThrow(
       /at least 1/,
     );
+  });
+});
+
+describe('stepBatch', () => {
+  it('is one batch per attempt, also through a wrapper of the context', () => {
+    const request = { id: 'inv_1' };
+    const ctx = { request: () => request } as never;
+    const wrapper = { request: () => request } as never;
+    expect(stepBatch(wrapper)).toBe(stepBatch(ctx));
+    expect(stepBatch({ request: () => ({ id: 'inv_1' }) } as never)).not.toBe(stepBatch(ctx));
   });
 });

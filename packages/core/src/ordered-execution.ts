@@ -177,8 +177,12 @@ export class Turnstile {
   }
 }
 
-/** One batch per invocation: `ctx` is the invocation's context object. */
-const batches = new WeakMap<Context, StepBatch>();
+/**
+ * One batch per invocation attempt, keyed by the attempt's request object (`ctx.request()`): the same for
+ * the context and any wrapper of it, so steps handed in through two wrappers still share one combinator
+ * (two native awaits on pending steps fail with "awaitNext already pending").
+ */
+const batches = new WeakMap<object, StepBatch>();
 
 /**
  * The invocation's {@link StepBatch}: tools an SDK runs concurrently (under its own `Promise.all`) hand
@@ -190,10 +194,11 @@ const batches = new WeakMap<Context, StepBatch>();
  *   stepBatch(ctx).add(durableStep(ctx, `tool:${toolCallId}`, () => charge(input)))
  */
 export function stepBatch(ctx: Context): StepBatch {
-  let batch = batches.get(ctx);
+  const attempt = ctx.request();
+  let batch = batches.get(attempt);
   if (!batch) {
     batch = new StepBatch();
-    batches.set(ctx, batch);
+    batches.set(attempt, batch);
   }
   return batch;
 }
