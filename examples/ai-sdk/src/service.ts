@@ -6,7 +6,7 @@
  */
 import { createOpenAI } from '@ai-sdk/openai';
 import { chatHistory, durableTools, withRestate } from '@restate-agents/ai-sdk';
-import { durableStep } from '@restate-agents/core';
+import { agentRetryPolicy, durableStep } from '@restate-agents/core';
 import {
   announceApproval,
   DEMO_CRASH_POINT,
@@ -92,6 +92,8 @@ const supportAgent = restate.object({
       return result.text;
     },
   },
+  // Killed with its last error once its attempts run out, never left paused waiting for a human.
+  options: { retryPolicy: agentRetryPolicy },
 });
 
 await restate.serve({ services: [supportAgent], port: Number(process.env.PORT ?? 9080) });

@@ -9,7 +9,7 @@ import { tool } from '@langchain/core/tools';
 import { END, interrupt, MessagesAnnotation, START, StateGraph } from '@langchain/langgraph';
 import { ToolNode } from '@langchain/langgraph/prebuilt';
 import { ChatOpenAI } from '@langchain/openai';
-import { durableStep, parseApprovalDecision } from '@restate-agents/core';
+import { agentRetryPolicy, durableStep, parseApprovalDecision } from '@restate-agents/core';
 import {
   announceApproval,
   DEMO_CRASH_POINT,
@@ -111,6 +111,8 @@ const supportAgent = restate.object({
       return (state.messages as AIMessage[]).at(-1)?.text ?? '';
     },
   },
+  // Killed with its last error once its attempts run out, never left paused waiting for a human.
+  options: { retryPolicy: agentRetryPolicy },
 });
 
 await restate.serve({ services: [supportAgent], port: Number(process.env.PORT ?? 9080) });

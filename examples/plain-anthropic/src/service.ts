@@ -12,7 +12,13 @@ import type {
   ToolResultBlockParam,
   ToolUseBlock,
 } from '@anthropic-ai/sdk/resources/messages';
-import { durableStep, executeInOrder, listStore, requestApproval } from '@restate-agents/core';
+import {
+  agentRetryPolicy,
+  durableStep,
+  executeInOrder,
+  listStore,
+  requestApproval,
+} from '@restate-agents/core';
 import {
   announceApproval,
   DEMO_CRASH_POINT,
@@ -125,6 +131,8 @@ const supportAgent = restate.object({
       throw new restate.TerminalError('The agent did not finish within 12 model turns');
     },
   },
+  // Killed with its last error once its attempts run out, never left paused waiting for a human.
+  options: { retryPolicy: agentRetryPolicy },
 });
 
 await restate.serve({ services: [supportAgent], port: Number(process.env.PORT ?? 9080) });

@@ -3,7 +3,13 @@
  * every tool is a journaled step, tools run in model order, the refund waits for a human on an awakeable,
  * and the conversation lives in Virtual Object state. Run it with `pnpm demo --sdk openai`.
  */
-import { durableStep, executeInOrder, listStore, requestApproval } from '@restate-agents/core';
+import {
+  agentRetryPolicy,
+  durableStep,
+  executeInOrder,
+  listStore,
+  requestApproval,
+} from '@restate-agents/core';
 import {
   announceApproval,
   DEMO_CRASH_POINT,
@@ -122,6 +128,8 @@ const supportAgent = restate.object({
       throw new restate.TerminalError('The agent did not finish within 12 model turns');
     },
   },
+  // Killed with its last error once its attempts run out, never left paused waiting for a human.
+  options: { retryPolicy: agentRetryPolicy },
 });
 
 await restate.serve({ services: [supportAgent], port: Number(process.env.PORT ?? 9080) });
