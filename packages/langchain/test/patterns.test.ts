@@ -8,6 +8,7 @@
 import { AIMessage, type BaseMessage, HumanMessage, ToolMessage } from '@langchain/core/messages';
 import { tool } from '@langchain/core/tools';
 import { ChatOpenAI } from '@langchain/openai';
+import { rethrowIfRepeating } from '@restate-agents/core';
 import { type MockModelServer, type MockRequest, startMockModel } from '@restate-agents/testing';
 import { useRestate } from '@restate-agents/testing/vitest';
 import * as restate from '@restatedev/restate-sdk';
@@ -15,6 +16,8 @@ import {
   type AgentMiddleware,
   createAgent,
   dynamicSystemPromptMiddleware,
+  humanInTheLoopMiddleware,
+  llmToolSelectorMiddleware,
   modelCallLimitMiddleware,
   modelFallbackMiddleware,
   modelRetryMiddleware,
@@ -26,7 +29,12 @@ import {
 } from 'langchain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { durableChatModel, durableTool, restateMiddleware } from '../src/index.js';
+import {
+  durableChatModel,
+  durableTool,
+  REPEATING_FAILURES,
+  restateMiddleware,
+} from '../src/index.js';
 
 let mock: MockModelServer;
 
@@ -200,6 +208,12 @@ const patterns = restate.object({
         dynamicSystemPrompt: () => dynamicSystemPromptMiddleware(() => 'Answer in one word.'),
         todoList: () => todoListMiddleware(),
         pii: () => piiMiddleware('email', { strategy: 'redact' }),
+        hitl: () => humanInTheLoopMiddleware({ interruptOn: { weather: true } }),
+        toolSelector: () =>
+          llmToolSelectorMiddleware({
+            model: durableChatModel(ctx, chatOpenAI(`${ctx.key}-selector`)),
+            maxTools: 1,
+          }),
       };
       const make = builtins[name];
       if (!make) throw new restate.TerminalError(`no built-in middleware ${name}`);
@@ -217,9 +231,14 @@ const patterns = restate.object({
               new AIMessage('Warm.'),
             ]
           : [];
-      const state = await agent.invoke({
-        messages: [...history, new HumanMessage('Weather in Oslo? Mail me at jo@example.com')],
-      });
+      let state: Awaited<ReturnType<typeof agent.invoke>>;
+      try {
+        state = await agent.invoke({
+          messages: [...history, new HumanMessage('Weather in Oslo? Mail me at jo@example.com')],
+        });
+      } catch (error) {
+        return { error: `${(error as Error).name}: ${(error as Error).message}` };
+      }
       return {
         text: state.messages.at(-1)?.text,
         tools: toolTexts(state.messages),
@@ -258,6 +277,25 @@ const patterns = restate.object({
         return { text: messages.at(-1)?.text };
       } catch (error) {
         return { terminal: error instanceof restate.TerminalError, message: String(error) };
+      }
+    },
+
+    /** An agent that loops past its recursion limit: a failure every retry would repeat. */
+    async recursion(ctx: restate.ObjectContext) {
+      const agent = createAgent({
+        model: chatOpenAI(ctx.key),
+        tools: [weather],
+        middleware: [restateMiddleware(ctx)],
+      });
+      try {
+        const { messages } = await agent.invoke(
+          { messages: [new HumanMessage('loop')] },
+          { recursionLimit: 4 },
+        );
+        return messages.at(-1)?.text;
+      } catch (error) {
+        rethrowIfRepeating(error, REPEATING_FAILURES);
+        throw error;
       }
     },
 
@@ -544,6 +582,29 @@ for (const alwaysReplay of [false, true]) {
       expect(mock.requestsFor(key)).toHaveLength(2);
     });
 
+    it('humanInTheLoopMiddleware without a checkpointer: LangChain refuses', async () => {
+      const { output } = await run<{ error?: string }>('builtin', 'hitl', weatherThenText);
+      expect(output.error).toMatch(/GraphValueError: No checkpointer set/);
+    });
+
+    it('llmToolSelectorMiddleware with a durableChatModel: each selection is one journaled step', async () => {
+      const key = `builtin-selector-${alwaysReplay ? 'replay' : 'normal'}`;
+      mock.conversation(`${key}-selector`, (request) => ({
+        toolCalls: [{ name: request.tools[0] ?? 'none', arguments: { tools: ['weather'] } }],
+        delayMs: 30,
+      }));
+      mock.conversation(key, weatherThenText);
+      const { invocationId } = await env.send(
+        { service: 'LangChainPatterns', handler: 'builtin', key },
+        'toolSelector',
+      );
+      const output = await env.attach<{ text: string; error?: string }>(invocationId);
+      // One selection per model turn, each journaled: none repeated on replay.
+      expect(mock.requestsFor(`${key}-selector`)).toHaveLength(2);
+      expect(output.text).toBe('sunny');
+      expect(mock.requestsFor(key)).toHaveLength(2);
+    });
+
     it('piiMiddleware: the model never sees the email address', async () => {
       const { key, output } = await run<{ text: string }>('builtin', 'pii', [{ text: 'noted' }]);
       expect(output.text).toBe('noted');
@@ -588,6 +649,23 @@ for (const alwaysReplay of [false, true]) {
       expect(output.message).toMatch(/gave up after 3 attempts/);
       // LangChain's default (maxRetries 6) would have sent 4 requests in the first attempt and succeeded.
       expect(mock.requestsFor(key)).toHaveLength(3);
+    });
+
+    it('recursion limit with REPEATING_FAILURES: the invocation ends at once, the model not asked again', async () => {
+      const key = `recursion-${alwaysReplay ? 'replay' : 'normal'}`;
+      mock.conversation(key, () => ({
+        toolCalls: [{ name: 'weather', arguments: { city: 'Oslo' } }],
+        delayMs: 10,
+      }));
+      const { invocationId } = await env.send(
+        { service: 'LangChainPatterns', handler: 'recursion', key },
+        undefined,
+      );
+      await expect(env.attach(invocationId)).rejects.toThrow(
+        /GraphRecursionError.*would repeat identically/s,
+      );
+      // One model turn fits in recursionLimit 4 (the middleware's hooks are graph nodes too).
+      expect(mock.requestsFor(key)).toHaveLength(1);
     });
   });
 }
