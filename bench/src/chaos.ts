@@ -39,6 +39,12 @@ const stopBurners = () => {
   for (const burner of burners) burner.kill('SIGKILL');
 };
 process.on('exit', stopBurners);
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    stopBurners();
+    process.exit(130);
+  });
+}
 if (burners.length > 0) console.error(`[chaos] ${burners.length} CPU-burning processes running`);
 
 try {

@@ -45,39 +45,39 @@ export const CHAOS_ADAPTERS: readonly ChaosAdapter[] = [
     id: 'core',
     slug: 'core',
     entry: `${packages}core/test/plain-openai-service.ts`,
-    modelStep: /^openai:chat$/,
-    recordStep: /^tool:record$/,
+    modelStep: /^openai:(chat|model:\d+)$/,
+    recordStep: /^(tool:record|openai:tool:record:.+)$/,
   },
   {
     id: 'ai-sdk',
     slug: 'ai-sdk',
     entry: `${packages}ai-sdk/test/conformance-service.ts`,
     env: { AI_SDK_API: 'generateText' },
-    modelStep: /^ai-sdk:(generate|stream):/,
-    recordStep: /^ai-sdk:tool:record/,
+    modelStep: /^ai-sdk:(generate|stream|model):/,
+    recordStep: /^ai-sdk:tool:record(:.+)?$/,
   },
   {
     id: 'openai-agents',
     slug: 'openai-agents',
     entry: `${packages}openai-agents/test/conformance-service.ts`,
     env: { OPENAI_AGENTS_API: 'chat' },
-    modelStep: /^openai-agents:model$/,
-    recordStep: /record/,
+    modelStep: /^openai-agents:model(:\d+)?$/,
+    recordStep: /^(record|openai-agents:tool:record(:.+)?)$/,
   },
   {
     id: 'langchain',
     slug: 'langchain',
     entry: `${packages}langchain/test/agent-service.ts`,
-    modelStep: /^langchain:model$/,
-    recordStep: /record/,
+    modelStep: /^langchain:model(:\d+)?$/,
+    recordStep: /^(record|langchain:tool:record(:.+)?)$/,
   },
   {
     id: 'langgraph',
     slug: 'langgraph',
     entry: `${packages}langgraph/test/conformance-service.ts`,
     // Its agent node calls the model through durableChatModel from @restate-agents/langchain.
-    modelStep: /^langchain:model$/,
-    recordStep: /^tool:record$/,
+    modelStep: /^(langchain|langgraph):model(:\d+)?$/,
+    recordStep: /^(tool:record|langgraph:tool:record:.+)$/,
   },
 ];
 
@@ -170,6 +170,11 @@ export interface ChaosResult {
    * journal entry: clock skew between the server and this process, absorbed by the bookkeeping.
    */
   clockInversionMaxMs: number;
+  /**
+   * Side effects and answered model turns of completed invocations whose journal entry the step patterns
+   * did not find: must be 0, or the checks above compared against nothing (a step was renamed).
+   */
+  stepsUnmatched: number;
   durationMs: number;
   /** Per invocation: outcome, server status, every side effect and model turn with its journal entry. */
   invocations: InvocationReport[];
@@ -189,6 +194,10 @@ export function chaosVerdict(result: ChaosResult): string[] {
     [result.invocationsFailed, 'invocations failed without saying why'],
     [result.invocationsUnfinished, 'invocations unfinished'],
     [result.invocationsPaused, 'invocations paused'],
+    [
+      result.stepsUnmatched,
+      'steps of completed invocations not found in the journal (update the step patterns)',
+    ],
   ];
   return problems.filter(([value]) => value !== 0).map(([value, what]) => `${value} ${what}`);
 }
@@ -424,6 +433,18 @@ export async function runChaos(adapter: ChaosAdapter, options: ChaosOptions): Pr
       faultsInjected: turns.reduce((sum, turn) => sum + turn.faults, 0),
       journalMismatches,
       clockInversionMaxMs: Math.max(0, ...invocations.map((report) => report.clockInversionMs)),
+      stepsUnmatched: invocations
+        .filter((report) => report.outcome === 'completed')
+        .reduce(
+          (sum, report) =>
+            sum +
+            count(report.sideEffects, (effect) => effect.journalIndex === undefined) +
+            count(
+              report.modelTurns,
+              (turn) => turn.answeredAt.length > 0 && turn.journalIndex === undefined,
+            ),
+          0,
+        ),
       durationMs: Math.round(performance.now() - started),
       invocations,
     };
