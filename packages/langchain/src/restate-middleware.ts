@@ -58,7 +58,7 @@ const MIDDLEWARE_BRAND = Symbol.for('AgentMiddleware');
 /**
  * Middleware that makes a `createAgent` agent durable: every model call one journaled step with a retry
  * cap (the model's own retries off), tool calls one at a time in model order, `ToolMessage` ids from the
- * invocation's deterministic random source, ordinary tool errors (and invalid arguments) returned to the
+ * invocation's replay-stable id source, ordinary tool errors (and invalid arguments) returned to the
  * model as error messages, and Restate's control errors (`TerminalError`, cancellation, suspension)
  * thrown out of `agent.invoke` unwrapped — not as langchain's `MiddlewareError`, which Restate would retry.
  *
@@ -160,8 +160,8 @@ export function restateMiddleware(
           throw new TerminalError(
             `restateMiddleware: the model answer ${id} did not come from a journaled step. A middleware ` +
               'listed after restateMiddleware (modelFallbackMiddleware, a dynamic model) called a model ' +
-              'that is not durable: wrap that model in durableChatModel(ctx, model), or list ' +
-              'restateMiddleware after the middleware that picks the model.',
+              'that is not durable: wrap that model in durableChatModel(ctx, model) (a dynamic model ' +
+              'may instead be picked by a middleware listed before restateMiddleware).',
           );
         }
         return response;
