@@ -14,6 +14,7 @@ import {
 import { type Runnable, type RunnableConfig, RunnableLambda } from '@langchain/core/runnables';
 import {
   type BaseCheckpointSaver,
+  type BaseStore,
   Command,
   type GetStateOptions,
   isCommand,
@@ -40,6 +41,7 @@ import {
 } from '@restate-agents/core';
 import { type Context, type ObjectContext, RestatePromise } from '@restatedev/restate-sdk';
 import { RestateCheckpointSaver } from './restate-checkpoint-saver.js';
+import type { RestateStore } from './restate-store.js';
 import { STEP_NAMES } from './step-names.js';
 import { compareKeys, type TaskOrderKey } from './task-order.js';
 
@@ -78,6 +80,11 @@ export interface DurableGraphOptions {
    * with `new Command({ resume })` on the same thread.
    */
   onInterrupt?: (request: GraphInterruptRequest) => void | Promise<void>;
+  /**
+   * The graph's long-term memory, reached by nodes as `config.store`; a {@link RestateStore} keeps it in
+   * this object's state. Default: the store the graph was compiled with.
+   */
+  store?: BaseStore;
 }
 
 /**
@@ -200,6 +207,7 @@ function makeDurable<G extends AnyGraph>(
       compare: compareKeys,
     });
     const copy = wrapGraph(graph, saver, gate, ids);
+    if (options.store) copy.store = options.store;
     const runConfig = {
       ...threadConfig(config),
       // Checkpoints go to state once, when the run ends (the saver holds them until then). By default
@@ -263,6 +271,8 @@ function makeDurable<G extends AnyGraph>(
     checkpointer,
     invoke: (async (input: unknown, config?: RunnableConfig) => {
       const { copy, runConfig } = prepare(config as RunnableConfig | undefined);
+      // Before any node runs (and any model is paid): a thread too large to commit fails here.
+      await checkpointer?.assertFits(runConfig);
       checkpointer?.deferWrites();
       let failure: { error: unknown } | undefined;
       try {
@@ -282,6 +292,8 @@ function makeDurable<G extends AnyGraph>(
     }) as DurableGraph<G>['invoke'],
     async *stream(input, config) {
       const { copy, runConfig } = prepare(config as RunnableConfig | undefined);
+      // Before any node runs (and any model is paid): a thread too large to commit fails here.
+      await checkpointer?.assertFits(runConfig);
       checkpointer?.deferWrites();
       let failure: { error: unknown } | undefined;
       try {

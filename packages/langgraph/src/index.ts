@@ -2,4 +2,6 @@ export type { DurableGraph, DurableGraphOptions, GraphInterruptRequest } from '.
 export { durableGraph } from './durable-graph.js';
 export type { RestateCheckpointSaverOptions } from './restate-checkpoint-saver.js';
 export { RestateCheckpointSaver } from './restate-checkpoint-saver.js';
+export type { RestateStoreOptions } from './restate-store.js';
+export { RestateStore } from './restate-store.js';
 export { STEP_NAMES } from './step-names.js';

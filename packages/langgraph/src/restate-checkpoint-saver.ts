@@ -23,7 +23,13 @@ import {
   WRITES_IDX_MAP,
   writesSortKey,
 } from '@langchain/langgraph-checkpoint';
-import { durableStep, journalSerde } from '@restate-agents/core';
+import {
+  DEFAULT_MAX_VALUE_BYTES,
+  type DurableStepOptions,
+  durableStep,
+  journalSerde,
+  RepeatingFailureError,
+} from '@restate-agents/core';
 import type { ObjectContext, ObjectSharedContext, Serde } from '@restatedev/restate-sdk';
 import { STEP_NAMES } from './step-names.js';
 
@@ -33,6 +39,12 @@ export interface RestateCheckpointSaverOptions {
   prefix?: string;
   /** How checkpoints and writes are serialised; default LangGraph's `JsonPlusSerializer`. */
   serde?: SerializerProtocol;
+  /**
+   * Options of the `langgraph:checkpoint` steps that commit a run's checkpoints (core's `durableStep`
+   * options). `maxValueBytes` (default 8 MiB) is the size of one step: a run's writes are split into as
+   * many steps as needed, and one channel value over it is refused before the run starts.
+   */
+  step?: Omit<DurableStepOptions<unknown>, 'serde'>;
 }
 
 /** A serialised value: the serde's type tag and its bytes. */
@@ -79,6 +91,7 @@ const stateSerde = journalSerde as Serde<unknown>;
 export class RestateCheckpointSaver extends BaseCheckpointSaver {
   readonly #ctx: ObjectContext | ObjectSharedContext;
   readonly #prefix: string;
+  readonly #step: Omit<DurableStepOptions<unknown>, 'serde'>;
   /** What was read or written in this invocation; an exclusive handler is the only writer. */
   readonly #cache = new Map<string, unknown>();
   /** Writes not yet in state while deferred: key → value, `undefined` clears the key. */
@@ -94,6 +107,45 @@ export class RestateCheckpointSaver extends BaseCheckpointSaver {
     super(options.serde);
     this.#ctx = ctx;
     this.#prefix = options.prefix ?? 'langgraph';
+    this.#step = options.step ?? {};
+  }
+
+  /** The most one commit step journals (the step's `maxValueBytes`). */
+  get #limit(): number {
+    return this.#step.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES;
+  }
+
+  /**
+   * Fails with a terminal error when one channel value of the thread's latest checkpoint is already over
+   * the commit step's limit: the run would pay for its model calls and then fail to commit, every time.
+   * {@link durableGraph} calls it before a run starts.
+   */
+  async assertFits(config: RunnableConfig): Promise<void> {
+    const threadId = config.configurable?.thread_id as string | undefined;
+    const namespace = (config.configurable?.checkpoint_ns as string | undefined) ?? '';
+    if (threadId === undefined) return;
+    const ids = (await this.#index(threadId))[namespace];
+    const checkpointId = ids === undefined ? undefined : latest(Object.keys(ids));
+    if (checkpointId === undefined) return;
+    const stored = await this.#read<StoredCheckpoint>(
+      this.#key('cp', threadId, namespace, checkpointId),
+    );
+    if (!stored) return;
+    const checkpoint = (await this.#load(stored.checkpoint)) as Checkpoint;
+    for (const [channel, version] of Object.entries(checkpoint.channel_versions)) {
+      const key = this.#key('blob', threadId, namespace, channel, String(version));
+      const bytes = entryBytes(key, await this.#read<StoredBlob>(key));
+      if (bytes > this.#limit) {
+        throw new RepeatingFailureError(
+          'checkpoint-too-large',
+          `the channel "${channel}" of thread "${threadId}" holds ${bytes} bytes, over the ` +
+            `${this.#limit} bytes one langgraph:checkpoint step may journal, so this run could not ` +
+            'commit its checkpoint. Raise it with new RestateCheckpointSaver(ctx, { step: { ' +
+            'maxValueBytes } }) (Restate accepts up to 32 MiB per message by default), or keep ' +
+            'less in the channel (trim or summarise old messages) with graph.updateState.',
+        );
+      }
+    }
   }
 
   /** Holds every following write in memory until {@link commitWrites}; reads see the held writes. */
@@ -111,16 +163,24 @@ export class RestateCheckpointSaver extends BaseCheckpointSaver {
     const ctx = this.#writable('commitWrites');
     const held = [...this.#pending].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     this.#pending.clear();
-    // On replay the held values differ (fresh checkpoint ids and timestamps); the journaled copy does not.
-    const journaled = await durableStep(this.#ctx, STEP_NAMES.checkpoint, () => held);
-    for (const [key, value] of journaled) {
-      this.#cache.set(key, value);
-      if (value === undefined) {
-        ctx.clear(key);
-        this.#written.delete(key);
-      } else {
-        ctx.set(key, value, stateSerde);
-        this.#written.add(key);
+    // As many steps as the size limit needs, each journaled whole; on replay the held values differ
+    // (fresh checkpoint ids and timestamps), the journaled copies do not.
+    for (const chunk of chunkBySize(held, this.#limit)) {
+      const journaled = await durableStep(
+        this.#ctx,
+        STEP_NAMES.checkpoint,
+        () => chunk,
+        this.#step as DurableStepOptions<[string, unknown][]>,
+      );
+      for (const [key, value] of journaled) {
+        this.#cache.set(key, value);
+        if (value === undefined) {
+          ctx.clear(key);
+          this.#written.delete(key);
+        } else {
+          ctx.set(key, value, stateSerde);
+          this.#written.add(key);
+        }
       }
     }
   }
@@ -463,6 +523,33 @@ export class RestateCheckpointSaver extends BaseCheckpointSaver {
     }
     return ctx;
   }
+}
+
+/** Bytes one held write takes in a commit step. */
+function entryBytes(key: string, value: unknown): number {
+  return stateSerde.serialize([key, value]).byteLength;
+}
+
+/** Splits the held writes, in order, into runs that each journal within `limit` bytes. */
+function chunkBySize(held: [string, unknown][], limit: number): Array<[string, unknown][]> {
+  // Room for the array around the entries and the step's own framing.
+  const budget = Math.max(1, limit - 1024);
+  const chunks: Array<[string, unknown][]> = [];
+  let current: [string, unknown][] = [];
+  let size = 0;
+  for (const entry of held) {
+    const bytes = entryBytes(entry[0], entry[1]);
+    if (current.length > 0 && size + bytes > budget) {
+      chunks.push(current);
+      current = [];
+      size = 0;
+    }
+    // An entry over the limit alone goes in a step of its own, which refuses it naming the step.
+    current.push(entry);
+    size += bytes;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
 }
 
 /** Checkpoint ids are uuid6 strings: the largest sorts last and is the latest. */
