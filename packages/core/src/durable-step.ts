@@ -19,7 +19,13 @@ import { controlErrorKind, findControlError } from './control-errors.js';
 import { JournalValueTooLargeError } from './errors/journal-value-too-large-error.js';
 import { journalSerde } from './journal-serde.js';
 
-/** Attempts made when no retry option is given: the first plus two retries. */
+/**
+ * Attempts made when no retry option is given: the first plus two retries. Restate counts *invocation*
+ * attempts since the last journaled entry (the start message's `retry_count_since_last_stored_entry`):
+ * an attempt that crashed, was refused a connection or was aborted while this step was in flight counts
+ * too, even if the step's action never ran in it. Under frequent restarts, raise `maxRetryAttempts` or set
+ * `maxRetryDuration` for steps that must survive them.
+ */
 export const DEFAULT_MAX_ATTEMPTS = 3;
 
 /** Values larger than this are refused before Restate sees them (its own cap is 32 MiB per message). */
