@@ -1,0 +1,204 @@
+/**
+ * The agent hook (R4, R5): `generate` and `stream` of a Mastra `Agent` through {@link withRestate}, with the
+ * checks only the agent allows — a model that is not durable, an agent-level `maxRetries` (it beats the
+ * call's `maxRetries: 0` in Mastra), Mastra's own `durable` loop, tools with Mastra's native approval (it
+ * suspends the run into Mastra's storage) — and the control error rethrown after the run.
+ *
+ * `stream()` never rejects in Mastra: a failed model step arrives as an `error` chunk and `text` resolves
+ * to `""`. The stream `durableAgent` returns ends its `fullStream` / `textStream` with that error, and its
+ * promises (`text`, `getFullOutput()`, …) reject with it, so the invocation fails (and is retried) instead
+ * of returning an empty answer.
+ */
+import type { Agent } from '@mastra/core/agent';
+import { hasBrand, isDurable } from '@restate-agents/core';
+import type { Context } from '@restatedev/restate-sdk';
+import { RESTATE_MODEL } from './durable-model.js';
+import { withContext } from './restate-context.js';
+import {
+  type DurableCallOptions,
+  type DurableToolHooks,
+  latchOf,
+  type WithRestateOptions,
+  withRestate,
+} from './with-restate.js';
+
+/** Options of {@link durableAgent}: the same as {@link withRestate}'s. */
+export type DurableAgentOptions = WithRestateOptions;
+
+// biome-ignore lint/suspicious/noExplicitAny: an agent of any id, tools, output and request context.
+type AnyAgent = Agent<any, any, any, any>;
+
+/** `generate` and `stream` of the agent, made durable; same signatures as the agent's. */
+export interface DurableAgent<A extends AnyAgent> {
+  generate: A['generate'];
+  stream: A['stream'];
+}
+
+/** The agent fields and methods {@link durableAgent} reads (some are marked internal in Mastra's types). */
+interface AgentInternals {
+  name?: string;
+  model?: unknown;
+  maxRetries?: number;
+  durable?: unknown;
+  getConfiguredToolHooks?: () => DurableToolHooks | undefined;
+  getDefaultOptions?: (args: { requestContext: unknown }) => Promise<Record<string, unknown>>;
+  listTools?: (args: {
+    requestContext: unknown;
+  }) => Promise<Record<string, { requireApproval?: unknown }>>;
+}
+
+/**
+ * The agent's `generate` and `stream`, made durable: call options through {@link withRestate}, the agent
+ * checked before the first step, the Restate control error a tool threw (terminal, cancelled) rethrown.
+ * The agent's model must be durable: `durableModel(ctx, model)` for an agent built in the handler,
+ * `restateModel(model)` for one declared at module level.
+ *
+ * @example
+ * const agent = new Agent({ id: 'support', name: 'Support', instructions, model: durableModel(ctx, openai.chat('gpt-4.1')), tools });
+ * const { text } = await durableAgent(ctx, agent).generate(message, { memory: { thread: ctx.key, resource: 'user' } });
+ */
+export function durableAgent<A extends AnyAgent>(
+  ctx: Context,
+  agent: A,
+  options: DurableAgentOptions = {},
+): DurableAgent<A> {
+  const internals = agent as unknown as AgentInternals;
+  checkAgent(internals);
+  const prepare = async (callOptions: DurableCallOptions | undefined) => {
+    const requestContext = withContext(ctx, callOptions?.requestContext);
+    await checkTools(internals, requestContext);
+    const defaults = (await internals.getDefaultOptions?.({ requestContext })) ?? {};
+    return withRestate(ctx, { ...callOptions, requestContext }, options, {
+      hooks: internals.getConfiguredToolHooks?.(),
+      bounded: defaults.maxSteps !== undefined || defaults.stopWhen !== undefined,
+    });
+  };
+  const generate = async (messages: unknown, callOptions?: DurableCallOptions) => {
+    const durable = await prepare(callOptions);
+    const latch = latchOf(durable);
+    let result: { error?: unknown };
+    try {
+      result = await (agent.generate as (m: unknown, o: unknown) => Promise<{ error?: unknown }>)(
+        messages,
+        durable,
+      );
+    } catch (error) {
+      latch?.rethrow();
+      throw error;
+    }
+    latch?.rethrow();
+    if (result.error !== undefined) throw result.error;
+    return result;
+  };
+  const stream = async (messages: unknown, callOptions?: DurableCallOptions) => {
+    const durable = await prepare(callOptions);
+    const output = await (agent.stream as (m: unknown, o: unknown) => Promise<object>)(
+      messages,
+      durable,
+    );
+    return failingOutput(output, () => {
+      latchOf(durable)?.rethrow();
+      const error = (output as { error?: unknown }).error;
+      if (error !== undefined) throw error;
+    });
+  };
+  return { generate, stream } as unknown as DurableAgent<A>;
+}
+
+function checkAgent(agent: AgentInternals): void {
+  const name = agent.name ?? 'the agent';
+  if (agent.durable !== undefined && agent.durable !== false) {
+    throw new TypeError(
+      `durableAgent: ${name} has \`durable\` set: that is Mastra's own durable loop (timers, pub/sub, its ` +
+        'storage); Restate makes the regular loop durable. Remove the `durable` option.',
+    );
+  }
+  if (typeof agent.maxRetries === 'number' && agent.maxRetries > 0) {
+    throw new TypeError(
+      `durableAgent: ${name} has maxRetries ${agent.maxRetries}, which Mastra applies over the call's ` +
+        'maxRetries: 0 and would retry inside a journaled model step. Remove it and set the retry cap with ' +
+        'durableModel(ctx, model, { step: { maxRetryAttempts } }).',
+    );
+  }
+  const models = Array.isArray(agent.model) ? agent.model : [{ model: agent.model }];
+  for (const entry of models as { model?: unknown; maxRetries?: number }[]) {
+    if (typeof entry.maxRetries === 'number' && entry.maxRetries > 0) {
+      throw new TypeError(
+        `durableAgent: a fallback model of ${name} has maxRetries ${entry.maxRetries}; remove it (the model ` +
+          "step's retry cap applies: durableModel(ctx, model, { step: { maxRetryAttempts } })).",
+      );
+    }
+    checkModel(name, entry.model);
+  }
+}
+
+function checkModel(name: string, model: unknown): void {
+  // A dynamic model is resolved per run; `restateModel` is durable, a function of the user's is trusted.
+  if (typeof model === 'function') return;
+  if (hasBrand(model, RESTATE_MODEL) || isDurable(model, 'model')) return;
+  const what =
+    typeof model === 'string' ? `the model router id "${model}"` : 'a model that is not durable';
+  throw new TypeError(
+    `durableAgent: ${name} has ${what}: its calls would not be journaled. Give the agent ` +
+      'durableModel(ctx, createOpenAI({ … }).chat(id)) (an agent built in the handler) or ' +
+      'restateModel(createOpenAI({ … }).chat(id)) (an agent declared at module level).',
+  );
+}
+
+async function checkTools(agent: AgentInternals, requestContext: unknown): Promise<void> {
+  const tools = (await agent.listTools?.({ requestContext })) ?? {};
+  const native = Object.entries(tools)
+    .filter(([, tool]) => Boolean(tool?.requireApproval))
+    .map(([key]) => key);
+  if (native.length > 0) {
+    throw new TypeError(
+      `durableAgent: ${native.join(', ')} ${native.length === 1 ? 'has' : 'have'} requireApproval, Mastra's ` +
+        'approval that suspends the run into its storage. Remove it and select the calls with the call option ' +
+        'requireToolApproval (true or a function): durableAgent asks on a Restate awakeable (options.approval).',
+    );
+  }
+}
+
+const STREAMS: ReadonlySet<PropertyKey> = new Set([
+  'fullStream',
+  'textStream',
+  'objectStream',
+  'elementStream',
+]);
+
+/**
+ * `output` whose streams end with the run's error and whose promises reject with it (see the module
+ * comment); everything else is the output itself.
+ */
+function failingOutput<T extends object>(output: T, check: () => void): T {
+  return new Proxy(output, {
+    get(target, property) {
+      const value = Reflect.get(target, property, target);
+      if (STREAMS.has(property) && value instanceof ReadableStream) {
+        return value.pipeThrough(
+          new TransformStream({
+            transform: (chunk, controller) => controller.enqueue(chunk),
+            flush: () => check(),
+          }),
+        );
+      }
+      if (value instanceof Promise) {
+        return value.then((resolved) => {
+          check();
+          return resolved;
+        });
+      }
+      if (typeof value === 'function') {
+        if (property === 'getFullOutput') {
+          return async (...args: unknown[]) => {
+            const full = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+            check();
+            return full;
+          };
+        }
+        return value.bind(target);
+      }
+      return value;
+    },
+  });
+}

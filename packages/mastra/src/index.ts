@@ -1,0 +1,18 @@
+export type { DurableAgent, DurableAgentOptions } from './durable-agent.js';
+export { durableAgent } from './durable-agent.js';
+export type { DurableLanguageModel, DurableModelOptions, RestateModel } from './durable-model.js';
+export { durableModel, restateModel } from './durable-model.js';
+export type { DurableToolOptions, MastraTool } from './durable-tool.js';
+export { durableTool, durableTools, isDurableTool } from './durable-tool.js';
+export type { RequestContextSource } from './restate-context.js';
+export { RESTATE_CONTEXT_KEY, restateContext } from './restate-context.js';
+export { SDK, STEP_NAMES } from './step-names.js';
+export type {
+  DurableCallOptions,
+  DurableToolHooks,
+  RequireToolApproval,
+  StopCondition,
+  ToolApprovalDetails,
+  WithRestateOptions,
+} from './with-restate.js';
+export { MASTRA_DEFAULT_MAX_STEPS, rethrowControlError, withRestate } from './with-restate.js';

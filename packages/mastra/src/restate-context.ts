@@ -1,0 +1,54 @@
+/**
+ * The Restate context travels through Mastra in the run's `RequestContext` (R3): Mastra hands it to every
+ * tool (`context.requestContext`), to dynamic arguments (`model`, `tools`, `memory` as functions of
+ * `{ requestContext }`) and, copied, to sub-agents. {@link withRestate} puts it there.
+ */
+import { RequestContext } from '@mastra/core/request-context';
+import type { Context } from '@restatedev/restate-sdk';
+
+/** The `RequestContext` key the invocation's context is kept under. */
+export const RESTATE_CONTEXT_KEY = 'restate-agents.context';
+
+/** What carries a request context: a tool's execution context, a dynamic argument's argument, or one itself. */
+export type RequestContextSource =
+  | RequestContext
+  | { requestContext?: RequestContext | undefined }
+  | undefined;
+
+/**
+ * The Restate context of the invocation running this Mastra agent, from a tool's execution context, a
+ * dynamic argument's `{ requestContext }`, or a `RequestContext`. Throws when the run was not started
+ * through {@link withRestate} or `durableAgent`.
+ *
+ * @example
+ * createTool({ id: 'wait', execute: async (input, context) => restateContext(context).sleep({ seconds: 5 }) });
+ */
+export function restateContext<C extends Context = Context>(source: RequestContextSource): C {
+  const ctx = findContext(source);
+  if (ctx === undefined) {
+    throw new TypeError(
+      'restateContext: no Restate context in the request context; run the agent through ' +
+        'durableAgent(ctx, agent) or pass withRestate(ctx, …) as its call options.',
+    );
+  }
+  return ctx as C;
+}
+
+/** The context in `source`, or `undefined`. */
+export function findContext(source: RequestContextSource): Context | undefined {
+  const requestContext =
+    source instanceof RequestContext
+      ? source
+      : (source as { requestContext?: unknown })?.requestContext;
+  if (!requestContext || typeof (requestContext as RequestContext).get !== 'function')
+    return undefined;
+  return (requestContext as RequestContext).get(RESTATE_CONTEXT_KEY) as Context | undefined;
+}
+
+/** A copy of `requestContext` (or a new one) that carries `ctx`; the caller's object is left as it was. */
+export function withContext(ctx: Context, requestContext?: RequestContext): RequestContext {
+  // biome-ignore lint/suspicious/noExplicitAny: the caller's request context holds values of any type.
+  const carrying = new RequestContext<any>(requestContext ? [...requestContext.entries()] : []);
+  carrying.set(RESTATE_CONTEXT_KEY, ctx);
+  return carrying as RequestContext;
+}

@@ -1,0 +1,15 @@
+/**
+ * Every journal step name this adapter writes, in one place: they are persisted API. Renaming one makes
+ * in-flight invocations fail their replay with a journal mismatch, so a change here is a breaking change.
+ */
+/**
+ * The `<sdk>` part of core's step-name scheme: model calls are `mastra:model:<n>` (core's `modelStepName`),
+ * durable tool executions `mastra:tool:<name>:<toolCallId>` (core's `toolStepName`).
+ */
+export const SDK = 'mastra';
+
+/** The adapter's other steps. */
+export const STEP_NAMES = {
+  /** A write of Mastra's memory domain to Virtual Object state (`saveThread`, `saveMessages`, …). */
+  memory: (operation: string): string => `mastra:memory:${operation}`,
+} as const;
