@@ -15,6 +15,14 @@ export type {
   McpToolSource,
 } from './durable-mcp-tools.js';
 export { durableMcpTools } from './durable-mcp-tools.js';
+export type { DurableMediaModelOptions } from './durable-media-models.js';
+export {
+  durableImageModel,
+  durableRerankingModel,
+  durableSpeechModel,
+  durableTranscriptionModel,
+  durableVideoModel,
+} from './durable-media-models.js';
 export type {
   DurableModelOptions,
   JournaledGenerateResult,

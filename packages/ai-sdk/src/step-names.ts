@@ -8,6 +8,8 @@ export const SDK = 'ai-sdk';
 
 /** The adapter's other steps. */
 export const STEP_NAMES = {
+  /** A call of a durable image, speech, transcription, reranking or video model: `ai-sdk:<kind>:<modelId>`. */
+  media: (kind: string, modelId: string): string => `ai-sdk:${kind}:${modelId}`,
   /** `doEmbed` of a durable embedding model. */
   embed: (modelId: string): string => `ai-sdk:embed:${modelId}`,
   /** The tool definitions an MCP server listed. */

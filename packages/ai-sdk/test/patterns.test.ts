@@ -4,29 +4,47 @@
  * scripted model, which answers after a delay. Each test fails without the adapter fix it names.
  */
 import { createOpenAI } from '@ai-sdk/openai';
-import type { EmbeddingModelV4 } from '@ai-sdk/provider';
+import type {
+  EmbeddingModelV4,
+  Experimental_VideoModelV4,
+  ImageModelV4,
+  RerankingModelV4,
+  SpeechModelV4,
+  TranscriptionModelV4,
+} from '@ai-sdk/provider';
 import { type MockModelServer, startMockModel } from '@restate-agents/testing';
 import { useRestate } from '@restate-agents/testing/vitest';
 import * as restate from '@restatedev/restate-sdk';
 import {
+  dynamicTool,
   embedMany,
+  generateImage,
+  experimental_generateSpeech as generateSpeech,
   generateText,
+  experimental_generateVideo as generateVideo,
   isStepCount,
   type JSONSchema7,
   jsonSchema,
   type ModelMessage,
   Output,
+  rerank,
   streamText,
   ToolLoopAgent,
   tool,
+  experimental_transcribe as transcribe,
 } from 'ai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
   durableEmbeddingModel,
+  durableImageModel,
   durableModel,
+  durableRerankingModel,
+  durableSpeechModel,
   durableTool,
   durableTools,
+  durableTranscriptionModel,
+  durableVideoModel,
   liveOnly,
   withRestate,
 } from '../src/index.js';
@@ -227,6 +245,70 @@ const agent = restate.object({
       return result.text;
     },
 
+    /** Image (three calls in parallel), speech, transcription, reranking and video, each on a local model. */
+    async media(ctx: restate.ObjectContext) {
+      const local = localMediaModels(ctx.key);
+      const images = await generateImage({
+        model: durableImageModel(ctx, local.image),
+        prompt: 'a lighthouse',
+        n: 3,
+        maxRetries: 0,
+      });
+      const speech = await generateSpeech({
+        model: durableSpeechModel(ctx, local.speech),
+        text: 'hello',
+        maxRetries: 0,
+      });
+      const transcript = await transcribe({
+        model: durableTranscriptionModel(ctx, local.transcription),
+        audio: new Uint8Array([1, 2, 3]),
+        maxRetries: 0,
+      });
+      const ranked = await rerank({
+        model: durableRerankingModel(ctx, local.reranking),
+        documents: ['b', 'a'],
+        query: 'a',
+        maxRetries: 0,
+      });
+      const video = await generateVideo({
+        model: durableVideoModel(ctx, local.video),
+        prompt: 'waves',
+        maxRetries: 0,
+      });
+      await ctx.sleep(1);
+      return {
+        images: images.images.map((image) => Array.from(image.uint8Array)),
+        speech: Array.from(speech.audio.uint8Array),
+        transcript: transcript.text,
+        ranked: ranked.rerankedDocuments,
+        video: Array.from(video.video.uint8Array),
+      };
+    },
+
+    /** A UI message stream (what `useChat` reads) built from `streamText`, with a dynamic tool. */
+    async uiStream(ctx: restate.ObjectContext) {
+      const lookup = dynamicTool({
+        description: 'A tool whose input is only known at run time (MCP-style).',
+        inputSchema: textSchema,
+        execute: async (input) =>
+          ctx.run('lookup', () => {
+            count(`${ctx.key}:lookup`);
+            return `found ${(input as { text: string }).text}`;
+          }),
+      });
+      const result = streamText(
+        withRestate(ctx, {
+          model: openai().chat(ctx.key),
+          tools: { lookup },
+          prompt: 'look it up',
+          stopWhen: isStepCount(3),
+        }),
+      );
+      const types: string[] = [];
+      for await (const chunk of result.toUIMessageStream()) types.push(chunk.type);
+      return { text: await result.text, types };
+    },
+
     /** `ToolLoopAgent.prepareCall` swapping in a model and tools that were never wrapped. */
     async prepareCall(ctx: restate.ObjectContext, input: { fatal: boolean; stream: boolean }) {
       const record = tool({
@@ -275,6 +357,74 @@ function parallelEmbeddingModel(key: string): EmbeddingModelV4 {
         warnings: [],
       };
     },
+  };
+}
+
+/** Local image, speech, transcription, reranking and video models that take time and count their calls. */
+function localMediaModels(key: string) {
+  const base = { specificationVersion: 'v4' as const, provider: 'local', modelId: 'm' };
+  const response = () => ({ timestamp: new Date(), modelId: 'm', headers: { 'x-raw': 'bulky' } });
+  let image = 0;
+  return {
+    image: {
+      ...base,
+      maxImagesPerCall: 1,
+      async doGenerate() {
+        count(`${key}:image`);
+        const n = ++image;
+        await pause(n === 1 ? 50 : 10); // the first call answers last
+        return { images: [new Uint8Array([n])], warnings: [], response: response() };
+      },
+    } satisfies ImageModelV4,
+    speech: {
+      ...base,
+      async doGenerate() {
+        count(`${key}:speech`);
+        await pause(20);
+        return { audio: new Uint8Array([7, 7]), warnings: [], response: response() };
+      },
+    } satisfies SpeechModelV4,
+    transcription: {
+      ...base,
+      async doGenerate() {
+        count(`${key}:transcription`);
+        await pause(20);
+        return {
+          text: 'hello there',
+          segments: [],
+          language: 'en',
+          durationInSeconds: 1,
+          warnings: [],
+          response: response(),
+        };
+      },
+    } satisfies TranscriptionModelV4,
+    reranking: {
+      ...base,
+      async doRerank() {
+        count(`${key}:rerank`);
+        await pause(20);
+        return {
+          ranking: [
+            { index: 1, relevanceScore: 0.9 },
+            { index: 0, relevanceScore: 0.1 },
+          ],
+        };
+      },
+    } satisfies RerankingModelV4,
+    video: {
+      ...base,
+      maxVideosPerCall: 1,
+      async doGenerate() {
+        count(`${key}:video`);
+        await pause(20);
+        return {
+          videos: [{ type: 'binary' as const, data: new Uint8Array([9]), mediaType: 'video/mp4' }],
+          warnings: [],
+          response: response(),
+        };
+      },
+    } satisfies Experimental_VideoModelV4,
   };
 }
 
@@ -460,6 +610,46 @@ for (const alwaysReplay of [false, true]) {
       const { key, result } = run<unknown>('malformed', { prompt: { text: 'hi' } });
       await expect(result).rejects.toThrow(/prompt must be a string or an array of messages, got/);
       expect(mock.requestsFor(key)).toHaveLength(0);
+    });
+
+    it('image, speech, transcription, reranking and video models: each call once, bytes intact', async () => {
+      const { key, result } = run<Record<string, unknown>>('media', null);
+      const { invocationId, output } = await result;
+      // Which call's bytes come first depends on when each step ran; each image exactly once.
+      expect((output.images as number[][]).flat().sort()).toEqual([1, 2, 3]);
+      expect({ ...output, images: undefined }).toEqual({
+        images: undefined,
+        speech: [7, 7],
+        transcript: 'hello there',
+        ranked: ['a', 'b'],
+        video: [9],
+      });
+      expect(executions.get(`${key}:image`)).toBe(3);
+      for (const kind of ['speech', 'transcription', 'rerank', 'video']) {
+        expect(executions.get(`${key}:${kind}`), kind).toBe(1);
+      }
+      const steps = await stepNames(invocationId);
+      expect(steps.filter((name) => name === 'ai-sdk:image:m')).toHaveLength(3);
+    });
+
+    it('streamText to a UI message stream, with a dynamic tool: the chunks useChat reads, the tool once', async () => {
+      const { key, result } = run<{ text: string; types: string[] }>('uiStream', null, [
+        { toolCalls: [{ name: 'lookup', arguments: { text: 'o7' } }], delayMs: 30 },
+        { text: 'found it', delayMs: 30 },
+      ]);
+      const { output } = await result;
+      expect(output.text).toBe('found it');
+      expect(output.types).toEqual(
+        expect.arrayContaining([
+          'start',
+          'tool-input-available',
+          'tool-output-available',
+          'finish',
+        ]),
+      );
+      expect(output.types.filter((type) => type === 'text-delta').length).toBeGreaterThan(0);
+      expect(executions.get(`${key}:lookup`)).toBe(1);
+      expect(mock.requestsFor(key)[1]?.lastToolResult).toContain('found o7');
     });
 
     describe('ToolLoopAgent prepareCall', () => {
