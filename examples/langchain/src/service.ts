@@ -7,7 +7,7 @@
 import { type BaseMessage, HumanMessage, SystemMessage } from '@langchain/core/messages';
 import { tool } from '@langchain/core/tools';
 import { ChatOpenAI } from '@langchain/openai';
-import { durableStep } from '@restate-agents/core';
+import { agentRetryPolicy, durableStep } from '@restate-agents/core';
 import {
   announceApproval,
   DEMO_CRASH_POINT,
@@ -114,6 +114,8 @@ const supportAgent = restate.object({
       return produced.at(-1)?.text ?? '';
     },
   },
+  // Killed with its last error once its attempts run out, never left paused waiting for a human.
+  options: { retryPolicy: agentRetryPolicy },
 });
 
 await restate.serve({ services: [supportAgent], port: Number(process.env.PORT ?? 9080) });
