@@ -1,0 +1,94 @@
+/**
+ * What the adapter refuses before any step runs: each option that would defeat the journal ends with an
+ * error naming it and what to do instead. No Restate needed: every check throws before `ctx` is used.
+ */
+import { createOpenAI } from '@ai-sdk/openai';
+import { Agent } from '@mastra/core/agent';
+import { createTool } from '@mastra/core/tools';
+import type { Context } from '@restatedev/restate-sdk';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { durableAgent } from './durable-agent.js';
+import { durableModel, restateModel } from './durable-model.js';
+import { restateContext } from './restate-context.js';
+import { withRestate } from './with-restate.js';
+
+const ctx = {} as Context;
+const model = createOpenAI({ apiKey: 'unused' }).chat('gpt-4.1');
+const agentWith = (fields: Record<string, unknown>) =>
+  new Agent({
+    id: 'a',
+    name: 'a',
+    instructions: 'x',
+    model: restateModel(model),
+    ...fields,
+  } as never);
+
+describe('withRestate', () => {
+  it.each([
+    [{ modelSettings: { timeout: 1000 } }, /modelSettings\.timeout.*attemptTimeout/],
+    [{ modelSettings: { maxRetries: 2 } }, /modelSettings\.maxRetries 2.*maxRetryAttempts/],
+    [{ toolCallConcurrency: 3 }, /toolCallConcurrency 3/],
+    [{ toolCallConcurrency: { limit: 8, strategy: 'called' } }, /toolCallConcurrency 8/],
+    [{ toolCallConcurrency: 0 }, /toolCallConcurrency must be a whole number of at least 1, got 0/],
+    [{ eagerToolExecution: true }, /eagerToolExecution/],
+    [{ disableBackgroundTasks: false }, /background tasks/],
+    [{ durable: true }, /`durable` is Mastra's own durable loop/],
+    [{ memory: { thread: 't', options: { generateTitle: true } } }, /generateTitle/],
+  ])('refuses %j', (callOptions, message) => {
+    expect(() => withRestate(ctx, callOptions as never)).toThrow(message);
+  });
+});
+
+describe('durableAgent', () => {
+  it('refuses an agent-level maxRetries, which Mastra applies over the call settings', () => {
+    expect(() => durableAgent(ctx, agentWith({ maxRetries: 2 }))).toThrow(
+      /has maxRetries 2, which Mastra applies over the call's maxRetries: 0/,
+    );
+  });
+  it('refuses a fallback model with retries', () => {
+    const agent = agentWith({ model: [{ model: restateModel(model), maxRetries: 1 }] });
+    expect(() => durableAgent(ctx, agent)).toThrow(/a fallback model of a has maxRetries 1/);
+  });
+  it("refuses Mastra's own durable loop", () => {
+    expect(() => durableAgent(ctx, agentWith({ durable: true }))).toThrow(/has `durable` set/);
+  });
+  it('refuses a model that is not durable, and a model router id', () => {
+    expect(() => durableAgent(ctx, agentWith({ model }))).toThrow(
+      /has a model that is not durable: its calls would not be journaled/,
+    );
+    expect(() => durableAgent(ctx, agentWith({ model: 'openai/gpt-4.1' }))).toThrow(
+      /has the model router id "openai\/gpt-4.1"/,
+    );
+  });
+  it('accepts restateModel and durableModel', () => {
+    expect(() => durableAgent(ctx, agentWith({}))).not.toThrow();
+    expect(durableModel(ctx, durableModel(ctx, model) as never)).toBeDefined();
+  });
+  it("refuses a tool with Mastra's native requireApproval when the run starts", async () => {
+    const refund = createTool({
+      id: 'refund',
+      description: 'Refunds.',
+      inputSchema: z.object({}),
+      requireApproval: true,
+      execute: async () => 'done',
+    });
+    const agent = agentWith({ tools: { refund } });
+    await expect(durableAgent(ctx, agent).generate('hi')).rejects.toThrow(
+      /refund has requireApproval.*requireToolApproval/,
+    );
+  });
+});
+
+describe('durableModel and restateContext', () => {
+  it('durableModel refuses a model router id', () => {
+    expect(() => durableModel(ctx, 'openai/gpt-4.1' as never)).toThrow(
+      /needs an AI SDK 7 language model instance.*the model id "openai\/gpt-4.1"/,
+    );
+  });
+  it('restateContext outside a durable run names the way in', () => {
+    expect(() => restateContext({ requestContext: undefined })).toThrow(
+      /no Restate context in the request context; run the agent through durableAgent/,
+    );
+  });
+});

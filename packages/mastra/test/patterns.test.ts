@@ -1,0 +1,171 @@
+/**
+ * Patterns Mastra's own docs teach, each on a real restate-server in normal and always-replay mode (the
+ * handler runs again from the top after every journaled step), with `@ai-sdk/openai` talking HTTP to the
+ * scripted model. Each test fails without the adapter behaviour it names.
+ */
+import { createOpenAI } from '@ai-sdk/openai';
+import { Agent } from '@mastra/core/agent';
+import { createTool } from '@mastra/core/tools';
+import { type MockModelServer, startMockModel } from '@restate-agents/testing';
+import { useRestate } from '@restate-agents/testing/vitest';
+import * as restate from '@restatedev/restate-sdk';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { durableAgent, durableTools, restateModel } from '../src/index.js';
+
+let mock: MockModelServer;
+const openai = () => createOpenAI({ baseURL: mock.openaiBaseUrl, apiKey: 'scripted' });
+
+/** Executions of tool bodies and hooks outside Restate, by key. */
+const executions = new Map<string, number>();
+const count = (key: string) => executions.set(key, (executions.get(key) ?? 0) + 1);
+
+// Declared once, at module level, as Mastra's docs do: the model and tools find `ctx` in the request context.
+const lookup = createTool({
+  id: 'lookup',
+  description: 'Looks an order up.',
+  inputSchema: z.object({ orderId: z.string() }),
+  execute: async ({ orderId }, context) => {
+    count(`${context.requestContext?.get('key')}:lookup`);
+    return `order ${orderId} shipped`;
+  },
+});
+const makeAgent = (key: string, fields: Record<string, unknown> = {}) =>
+  new Agent({
+    id: 'patterns',
+    name: 'patterns',
+    instructions: 'You help with orders.',
+    model: restateModel(openai().chat(key)),
+    tools: durableTools({ lookup }),
+    ...fields,
+  } as never);
+
+const service = restate.object({
+  name: 'MastraPatterns',
+  handlers: {
+    /** A tool loop with a durable tool; returns the text. */
+    async loop(ctx: restate.ObjectContext, input: { stream: boolean }) {
+      const agent = durableAgent(ctx, makeAgent(ctx.key));
+      const requestContext = new (await import('@mastra/core/request-context')).RequestContext();
+      requestContext.set('key', ctx.key);
+      if (input.stream) {
+        const output = await agent.stream('Where is order 7?', { requestContext });
+        let chunks = 0;
+        for await (const _ of output.textStream) chunks++;
+        return { text: await output.text, chunks };
+      }
+      const result = await agent.generate('Where is order 7?', { requestContext });
+      return { text: result.text };
+    },
+    /** Structured output with a zod schema (Mastra's `structuredOutput`). */
+    async structured(ctx: restate.ObjectContext) {
+      const agent = durableAgent(ctx, makeAgent(ctx.key, { tools: {} }));
+      const result = await agent.generate('Which city?', {
+        structuredOutput: { schema: z.object({ city: z.string() }) },
+      });
+      return result.object;
+    },
+    /** No `maxSteps` and no `stopWhen`: Mastra's default cap of 5 steps still holds. */
+    async uncapped(ctx: restate.ObjectContext) {
+      const result = await durableAgent(ctx, makeAgent(ctx.key)).generate('Look up forever');
+      return { steps: result.steps.length };
+    },
+    /** The agent's own `beforeToolCall` hook still runs next to the adapter's. */
+    async agentHooks(ctx: restate.ObjectContext) {
+      const agent = makeAgent(ctx.key, {
+        hooks: { beforeToolCall: () => count(`${ctx.key}:hook`) },
+      });
+      const result = await durableAgent(ctx, agent).generate('Where is order 7?');
+      return { text: result.text };
+    },
+  },
+});
+
+beforeAll(async () => {
+  mock = await startMockModel();
+});
+afterAll(async () => {
+  await mock.close();
+});
+
+const toolTurn = (orderId: string) => ({
+  toolCalls: [{ name: 'lookup', arguments: { orderId } }],
+});
+
+for (const alwaysReplay of [false, true]) {
+  describe(alwaysReplay ? 'always-replay mode' : 'normal mode', () => {
+    const env = useRestate({
+      alwaysReplay,
+      env: {
+        RESTATE_DEFAULT_RETRY_POLICY__MAX_ATTEMPTS: '10',
+        RESTATE_DEFAULT_RETRY_POLICY__ON_MAX_ATTEMPTS: 'kill',
+      },
+    });
+    beforeAll(() => env.register({ services: [service] }));
+
+    let keys = 0;
+    const run = <T>(
+      handler: string,
+      input: unknown,
+      script?: Parameters<MockModelServer['conversation']>[1],
+    ) => {
+      const key = `${handler}-${alwaysReplay ? 'replay' : 'normal'}-${++keys}`;
+      if (script) mock.conversation(key, script);
+      const result = env
+        .send({ service: 'MastraPatterns', handler, key }, input)
+        .then(async ({ invocationId }) => ({
+          invocationId,
+          output: await env.attach<T>(invocationId),
+        }));
+      return { key, result };
+    };
+    const stepNames = async (invocationId: string) =>
+      (await env.journal(invocationId))
+        .filter((entry) => entry.type === 'Run' && entry.name)
+        .map((entry) => entry.name ?? '');
+
+    for (const stream of [false, true]) {
+      it(`${stream ? 'stream' : 'generate'}: a module-level agent's steps are named mastra:model:<n> and mastra:tool:<name>:<callId>, each run once`, async () => {
+        const { key, result } = run<{ text: string; chunks?: number }>('loop', { stream }, [
+          toolTurn('7'),
+          { text: 'Order 7 shipped.' },
+        ]);
+        const { invocationId, output } = await result;
+        expect(output.text).toBe('Order 7 shipped.');
+        if (stream) expect(output.chunks).toBeGreaterThan(0);
+        expect(mock.requestsFor(key)).toHaveLength(2);
+        expect(executions.get(`${key}:lookup`)).toBe(1);
+        const names = await stepNames(invocationId);
+        expect(names).toEqual([
+          'mastra:model:1',
+          expect.stringMatching(/^mastra:tool:lookup:.+/),
+          'mastra:model:2',
+        ]);
+      });
+    }
+
+    it('structured output: the journaled answer is parsed into the schema', async () => {
+      const { result } = run<{ city: string }>('structured', null, [{ text: '{"city":"Paris"}' }]);
+      expect((await result).output).toEqual({ city: 'Paris' });
+    });
+
+    it("Mastra's default 5-step cap holds although the adapter passes its own stop condition", async () => {
+      const { key, result } = run<{ steps: number }>(
+        'uncapped',
+        null,
+        Array.from({ length: 8 }, (_, i) => toolTurn(String(i))),
+      );
+      expect((await result).output.steps).toBe(5);
+      expect(mock.requestsFor(key)).toHaveLength(5);
+    });
+
+    it("the agent's own tool hooks run next to the adapter's (run-level hooks replace them in Mastra)", async () => {
+      const { key, result } = run<{ text: string }>('agentHooks', null, [
+        toolTurn('7'),
+        { text: 'Order 7 shipped.' },
+      ]);
+      expect((await result).output.text).toBe('Order 7 shipped.');
+      expect(executions.get(`${key}:hook`)).toBeGreaterThanOrEqual(1);
+    });
+  });
+}
