@@ -46,7 +46,7 @@ const issueRefund = tool({
   name: 'issue_refund',
   description: DEMO_TOOLS.issue_refund.description,
   parameters: z.object({ orderId: z.string(), amount: z.number() }),
-  // Paused on an awakeable by the DurableRunner; the id goes to approvals.onRequest below.
+  // Paused on an awakeable by the DurableRunner; the id goes to approval.onRequest below.
   needsApproval: true,
   execute: async ({ orderId, amount }, runContext) => {
     await timedStep('tool', 'issue_refund', (ran) =>
@@ -88,7 +88,7 @@ const supportAgent = restate.object({
       });
       const runner = new DurableRunner(ctx, {
         modelProvider: provider,
-        approvals: { onRequest: ({ id, details }) => announceApproval(id, details) },
+        approval: { onRequest: ({ id, details }) => announceApproval(id, details) },
       });
       const result = await runner.run(agent, message, { session: new RestateSession(ctx) });
       return String(result.finalOutput ?? '');

@@ -1,23 +1,32 @@
 /**
  * Rule R9 for an agent's local MCP servers (`mcpServers`): the tool list is fetched once per runner as one
- * journaled step, and every tool call is its own step, so a replay neither lists nor calls again. The
- * SDK's own tool-list cache is turned off on the proxy: it lives in the process, so it would skip the
- * listing on one attempt and not on another, and the journal would no longer line up.
+ * journaled step, and every tool call is its own step under the tool-call contract (core's
+ * `durableToolStep`), so a replay neither lists nor calls again. The SDK's own tool-list cache is turned
+ * off on the proxy: it lives in the process, so it would skip the listing on one attempt and not on
+ * another, and the journal would no longer line up. The SDK does not hand the model's call id to the
+ * server, so call steps are keyed by core's replay-stable id source instead.
  */
 import type { MCPServer } from '@openai/agents-core';
-import { durableStep, rethrowIfControl, stepFailureReason } from '@restate-agents/core';
+import {
+  durableStep,
+  durableToolStep,
+  idSource,
+  isDurable,
+  markDurable,
+  rethrowIfControl,
+  stepBatch,
+  ToolGaveUpError,
+} from '@restate-agents/core';
 import type { Context } from '@restatedev/restate-sdk';
 import { STEP_NAMES } from './step-names.js';
 import { SDK_DEFAULT_TOOL_ERROR_MESSAGE } from './tool.js';
-
-const DURABLE_MCP = Symbol.for('restate-agents.openai-agents.durable-mcp-server');
 
 type ErrorFunction = NonNullable<MCPServer['errorFunction']>;
 type MCPTool = Awaited<ReturnType<MCPServer['listTools']>>[number];
 
 /** `server` with `listTools` and `callTool` journaled; everything else forwarded. @internal */
 export function durableMcpServer(ctx: Context, server: MCPServer): MCPServer {
-  if ((server as { [DURABLE_MCP]?: true })[DURABLE_MCP]) return server;
+  if (isDurable(server, 'mcp-server')) return server;
   let listed: Promise<MCPTool[]> | undefined;
   const call =
     (method: 'callTool' | 'callToolResult') =>
@@ -26,18 +35,29 @@ export function durableMcpServer(ctx: Context, server: MCPServer): MCPServer {
       args: Record<string, unknown> | null,
       meta?: Record<string, unknown> | null,
       options?: { signal?: AbortSignal },
-    ): Promise<unknown> =>
-      durableStep(ctx, STEP_NAMES.mcpCall(server.name, toolName), (attempt) =>
-        (server[method] as NonNullable<MCPServer['callToolResult']>).call(
-          server,
-          toolName,
-          args,
-          meta,
-          { signal: options?.signal ? AbortSignal.any([options.signal, attempt]) : attempt },
-        ),
-      );
+    ): Promise<unknown> => {
+      const id = idSource(ctx).id({
+        scope: `openai-agents:mcp:${server.name}:${toolName}`,
+        size: 12,
+      });
+      return stepBatch(ctx)
+        .add(
+          durableToolStep(ctx, STEP_NAMES.mcpCall(server.name, toolName, id), toolName, (attempt) =>
+            (server[method] as NonNullable<MCPServer['callToolResult']>).call(
+              server,
+              toolName,
+              args,
+              meta,
+              { signal: options?.signal ? AbortSignal.any([options.signal, attempt]) : attempt },
+            ),
+          ),
+        )
+        .then((outcome) => {
+          if (!outcome.ok) throw outcome.error;
+          return outcome.value;
+        });
+    };
   const overrides: Partial<Record<PropertyKey, unknown>> = {
-    [DURABLE_MCP]: true,
     cacheToolsList: false,
     listTools: (): Promise<MCPTool[]> => {
       listed ??= (async () =>
@@ -48,24 +68,32 @@ export function durableMcpServer(ctx: Context, server: MCPServer): MCPServer {
     ...(server.callToolResult && { callToolResult: call('callToolResult') }),
     errorFunction: controlAware(server.errorFunction),
   };
-  return new Proxy(server, {
+  // The brand (and any property set on the proxy) stays on the proxy: the user's server object is shared by
+  // every invocation and must stay unwrapped for the next runner.
+  const own: object = {};
+  const proxy = new Proxy(server, {
+    defineProperty: (_target, property, descriptor) =>
+      Reflect.defineProperty(own, property, descriptor),
     get(target, property) {
+      if (Object.hasOwn(own, property)) return Reflect.get(own, property);
       if (property in overrides) return overrides[property];
       const value = Reflect.get(target, property, target);
       return typeof value === 'function' ? value.bind(target) : value;
     },
   });
+  return markDurable(proxy, 'mcp-server');
 }
 
 /**
  * The SDK turns every MCP tool failure into a message for the model. A terminal error, cancellation or
- * suspension must end the run instead (R4, R5); a step that gave up (retries exhausted, a non-retryable
- * error) still reaches the model, as the server's own failures do.
+ * suspension must end the run instead (R4, R5); a call that gave up (retries exhausted, a non-retryable
+ * error) reaches the model naming the tool and the reason, as the contract says.
  */
 function controlAware(errorFunction: MCPServer['errorFunction']): MCPServer['errorFunction'] {
   if (errorFunction === null) return null;
   return (({ context, error }) => {
-    if (stepFailureReason(error) === undefined) rethrowIfControl(error);
-    return errorFunction ? errorFunction({ context, error }) : SDK_DEFAULT_TOOL_ERROR_MESSAGE;
+    rethrowIfControl(error);
+    if (errorFunction) return errorFunction({ context, error });
+    return ToolGaveUpError.isInstance(error) ? error.message : SDK_DEFAULT_TOOL_ERROR_MESSAGE;
   }) satisfies ErrorFunction;
 }

@@ -12,7 +12,7 @@ import {
   type StreamEvent,
   Usage,
 } from '@openai/agents-core';
-import { type DurableStepOptions, durableStep } from '@restate-agents/core';
+import { type DurableStepOptions, durableStep, isDurable, markDurable } from '@restate-agents/core';
 import type { Context } from '@restatedev/restate-sdk';
 import { STEP_NAMES } from './step-names.js';
 
@@ -36,11 +36,18 @@ interface RecordedStream {
 /** A `ModelResponse` as journaled: plain data, `usage` as its JSON. */
 type RecordedResponse = Omit<ModelResponse, 'usage'> & { usage: unknown };
 
-const WRAPPED = Symbol.for('restate-agents.openai-agents.durable-model');
+/**
+ * Model calls made so far per invocation attempt (keyed by the attempt's request object, as core's id
+ * source is, so each replay attempt counts from 0): the `n` of `openai-agents:model:<n>`. Calls happen in the
+ * same order on every attempt, so `n` is replay-stable.
+ */
+const modelCalls = new WeakMap<object, number>();
 
-/** Whether `model` is already a durable model (so it is never wrapped twice). */
-function isDurable(model: Model): boolean {
-  return (model as { [WRAPPED]?: boolean })[WRAPPED] === true;
+function nextModelStep(ctx: Context): string {
+  const attempt = ctx.request();
+  const n = (modelCalls.get(attempt) ?? 0) + 1;
+  modelCalls.set(attempt, n);
+  return STEP_NAMES.model(n);
 }
 
 /**
@@ -54,7 +61,7 @@ function isDurable(model: Model): boolean {
  * const model = durableModel(ctx, new OpenAIProvider().getModel('gpt-5.6-luna'));
  */
 export function durableModel(ctx: Context, model: Model, options: DurableModelOptions = {}): Model {
-  if (isDurable(model)) return model;
+  if (isDurable(model, 'model')) return model;
   const record = (response: ModelResponse): RecordedResponse => {
     const { providerData, usage, ...rest } = response;
     return {
@@ -63,8 +70,7 @@ export function durableModel(ctx: Context, model: Model, options: DurableModelOp
       ...(options.keepProviderData && providerData !== undefined && { providerData }),
     };
   };
-  const durable: Model & { [WRAPPED]: true } = {
-    [WRAPPED]: true,
+  const durable: Model = {
     ...(model.supportsPromptModelSelection !== undefined && {
       supportsPromptModelSelection: model.supportsPromptModelSelection,
     }),
@@ -72,7 +78,7 @@ export function durableModel(ctx: Context, model: Model, options: DurableModelOp
       disableClientRetries(request);
       const recorded = await durableStep<RecordedResponse>(
         ctx,
-        STEP_NAMES.model,
+        nextModelStep(ctx),
         async (attempt) => record(checked(await model.getResponse(withSignal(request, attempt)))),
         options.step,
       );
@@ -82,7 +88,7 @@ export function durableModel(ctx: Context, model: Model, options: DurableModelOp
       disableClientRetries(request);
       const recorded = await durableStep<RecordedStream>(
         ctx,
-        STEP_NAMES.model,
+        nextModelStep(ctx),
         async (attempt) => {
           const deltas: string[] = [];
           let done: ModelResponse | undefined;
@@ -116,7 +122,7 @@ export function durableModel(ctx: Context, model: Model, options: DurableModelOp
     },
   };
   // `getRetryAdvice` is deliberately not forwarded: runner-managed retries would sit outside the step (R1).
-  return durable;
+  return markDurable(durable, 'model');
 }
 
 /**

@@ -152,8 +152,10 @@ describe('toolConcurrency', () => {
 
 describe('replay-stable tracing ids', () => {
   // Only `request().id` of the context is read; each replay attempt gets a new context object.
-  const attempt = (invocationId: string) =>
-    ({ request: () => ({ id: invocationId }) }) as unknown as Context;
+  const attempt = (invocationId: string) => {
+    const request = { id: invocationId };
+    return { request: () => request } as unknown as Context;
+  };
   const provider = getGlobalTraceProvider();
   const ids = (ctx: Context) =>
     withReplayStableTracing(ctx, () => [provider.generateTraceId(), provider.generateSpanId()]);

@@ -25,15 +25,19 @@ import {
   type StreamRunOptions,
 } from '@openai/agents-core';
 import {
-  type ApprovalDecision,
-  type PendingApproval,
+  type ApprovalOptions,
+  assertConcurrency,
+  assertInput,
+  rejectionMessage,
   requestApproval,
   rethrowIfControl,
+  rethrowIfRepeating,
 } from '@restate-agents/core';
-import { type Context, type Duration, TerminalError } from '@restatedev/restate-sdk';
+import { type Context, TerminalError } from '@restatedev/restate-sdk';
 import { durableMcpServer } from './durable-mcp-server.js';
 import { type DurableModelOptions, durableModel, durableModelProvider } from './durable-model.js';
 import { isDurableTool } from './durable-tool.js';
+import { REPEATING_FAILURES } from './repeating-failures.js';
 import { withReplayStableTracing } from './replay-stable-tracing.js';
 import {
   bindRun,
@@ -56,31 +60,17 @@ export interface ToolApprovalRequest {
   arguments?: string;
 }
 
-/** How tool approvals (`needsApproval`) are asked for and resolved. */
-export interface DurableApprovalOptions {
-  /**
-   * Tells the approver the awakeable id and the pending call; runs once, as a journaled step. Resolve the
-   * awakeable with `true`/`false`, `"approve"`/`"reject"` or `{ approved, reason? }`.
-   */
-  onRequest?: (pending: PendingApproval<ToolApprovalRequest>) => void | Promise<void>;
-  /** Rejects automatically when no decision arrives in time. Default: wait forever. */
-  timeout?: Duration | number;
-  /** The tool result the model reads after a rejection; default the SDK's (or `toolErrorFormatter`'s). */
-  rejectionMessage?: (
-    request: ToolApprovalRequest,
-    decision: ApprovalDecision,
-  ) => string | undefined;
-}
-
 /** Options of {@link DurableRunner}: the SDK's `RunConfig`, plus how model calls and approvals are made durable. */
 export interface DurableRunnerOptions extends Partial<RunConfig>, DurableModelOptions {
   /**
-   * Approvals of tools with `needsApproval`. Default: each waits on an awakeable inside the invocation.
-   * `'interrupt'`: the run returns with `result.interruptions`, as the SDK's own `Runner` does; store
-   * `result.state.toString()` (e.g. in Virtual Object state) and resume in a later invocation with
-   * `RunState.fromString(agent, text)`, `state.approve(...)`/`state.reject(...)` and `run(agent, state)`.
+   * Approvals of tools with `needsApproval` (core's `ApprovalOptions`: `onRequest` tells the approver the
+   * awakeable id, `timeout` rejects when no decision arrives, `rejectionMessage` is what the model reads).
+   * Default: each waits on an awakeable inside the invocation. `'interrupt'`: the run returns with
+   * `result.interruptions`, as the SDK's own `Runner` does; store `result.state.toString()` (e.g. in Virtual
+   * Object state) and resume in a later invocation with `RunState.fromString(agent, text)`,
+   * `state.approve(...)`/`state.reject(...)` and `run(agent, state)`.
    */
-  approvals?: DurableApprovalOptions | 'interrupt';
+  approval?: ApprovalOptions<ToolApprovalRequest> | 'interrupt';
   /**
    * How many function tools of one model turn run at once (sets the SDK's
    * `toolExecution.maxFunctionToolConcurrency`). Default 1: one at a time, in model order.
@@ -142,10 +132,17 @@ export class DurableRunner {
   constructor(ctx: Context, options: DurableRunnerOptions = {}) {
     this.#ctx = ctx;
     this.#options = options;
-    const { approvals, step, keepProviderData, toolConcurrency, ...config } = options;
+    const { approval, step, keepProviderData, toolConcurrency, ...config } = options;
     const modelOptions: DurableModelOptions = { step, keepProviderData };
     rejectWallClock('RunConfig.modelSettings', config.modelSettings);
-    checkToolConcurrency(toolConcurrency, config.toolExecution);
+    if (toolConcurrency !== undefined) {
+      assertConcurrency(toolConcurrency, 'DurableRunner: toolConcurrency');
+      if (config.toolExecution?.maxFunctionToolConcurrency !== undefined) {
+        throw new TerminalError(
+          'DurableRunner: set either toolConcurrency or toolExecution.maxFunctionToolConcurrency, not both.',
+        );
+      }
+    }
     this.#parallelTools =
       toolConcurrency !== undefined && toolConcurrency > 1 ? toolConcurrency : undefined;
     this.runner = new Runner({
@@ -184,6 +181,13 @@ export class DurableRunner {
     input: string | AgentInputItem[] | RunState<TContext, TAgent>,
     options: NonStreamRunOptions<TContext, TAgent> | StreamRunOptions<TContext, TAgent> = {},
   ): Promise<RunResult<TContext, TAgent> | StreamedRunResult<TContext, TAgent>> {
+    // Checked before any step: a malformed input fails the same way on every retry.
+    assertInput(
+      input,
+      (value) => typeof value === 'string' || Array.isArray(value) || value instanceof RunState,
+      'a string, an array of input items or a RunState',
+      'agent input',
+    );
     const durableAgent = this.#convert(agent) as TAgent;
     const binding: RunBinding = {
       ctx: this.#ctx,
@@ -213,7 +217,7 @@ export class DurableRunner {
           ...runOptions,
           stream: false,
         });
-        while (result.interruptions.length > 0 && this.#options.approvals !== 'interrupt') {
+        while (result.interruptions.length > 0 && this.#options.approval !== 'interrupt') {
           await this.resolveInterruptions(result);
           const { context: _context, ...resumeOptions } = runOptions;
           result = await this.runner.run(durableAgent, result.state, {
@@ -225,6 +229,8 @@ export class DurableRunner {
       } catch (error) {
         // The SDK wraps tool and guardrail failures (`ToolCallError.error`): Restate must see the original.
         rethrowIfControl(error);
+        // Replayed, the journaled answers lead to the same failure: retrying the invocation cannot help.
+        rethrowIfRepeating(error, REPEATING_FAILURES);
         throw error;
       }
     };
@@ -275,8 +281,7 @@ export class DurableRunner {
     // biome-ignore lint/suspicious/noExplicitAny: any run's state, as the SDK's own Runner.run accepts.
     state: RunState<any, any>;
   }): Promise<void> {
-    const approvals = this.#options.approvals;
-    const { onRequest, timeout, rejectionMessage } = typeof approvals === 'object' ? approvals : {};
+    const options = typeof this.#options.approval === 'object' ? this.#options.approval : undefined;
     for (const item of result.interruptions) {
       const request: ToolApprovalRequest = {
         agent: item.agent.name,
@@ -284,15 +289,13 @@ export class DurableRunner {
         ...('callId' in item.rawItem && { callId: item.rawItem.callId }),
         ...(item.arguments !== undefined && { arguments: item.arguments }),
       };
-      const decision = await requestApproval(this.#ctx, request, {
-        ...(onRequest && { onRequest }),
-        ...(timeout !== undefined && { timeout }),
-      });
+      const decision = await requestApproval(this.#ctx, request, options);
       if (decision.approved) {
         result.state.approve(item);
       } else {
-        const message = rejectionMessage?.(request, decision);
-        result.state.reject(item, message === undefined ? {} : { message });
+        result.state.reject(item, {
+          message: rejectionMessage(options, request, decision, request.toolName),
+        });
       }
     }
   }
@@ -348,23 +351,6 @@ export class DurableRunner {
         : this.#convert(target),
     );
     return converted;
-  }
-}
-
-function checkToolConcurrency(
-  toolConcurrency: number | undefined,
-  toolExecution: RunConfig['toolExecution'] | undefined,
-): void {
-  if (toolConcurrency === undefined) return;
-  if (!Number.isInteger(toolConcurrency) || toolConcurrency < 1) {
-    throw new TerminalError(
-      `DurableRunner: toolConcurrency must be a whole number of at least 1, got ${toolConcurrency}`,
-    );
-  }
-  if (toolExecution?.maxFunctionToolConcurrency !== undefined) {
-    throw new TerminalError(
-      'DurableRunner: set either toolConcurrency or toolExecution.maxFunctionToolConcurrency, not both.',
-    );
   }
 }
 

@@ -63,9 +63,16 @@ expectTypeOf(runner.resolveInterruptions)
   // biome-ignore lint/suspicious/noExplicitAny: any run's state, as the method accepts.
   .toEqualTypeOf<{ interruptions: RunToolApprovalItem[]; state: RunState<any, any> }>();
 
-// tool and durableTool: exactly the SDK's tool(), so parameters and results infer the same way.
+// tool: exactly the SDK's tool(); durableTool: the same options plus `step`, so parameters and results
+// infer the same way.
 expectTypeOf(tool).toEqualTypeOf<typeof sdkTool>();
-expectTypeOf(durableTool).toEqualTypeOf<typeof sdkTool>();
+durableTool({
+  name: 'capped',
+  description: 'Gives up into the run',
+  parameters: z.object({}),
+  execute: () => 'x',
+  step: { maxRetryAttempts: 5, onGiveUp: 'fail' },
+});
 const lookupOptions = {
   name: 'lookup',
   description: 'Look an id up',

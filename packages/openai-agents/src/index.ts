@@ -1,13 +1,11 @@
+export type { ApprovalOptions } from '@restate-agents/core';
 export type { DurableAgentToolOptions } from './durable-agent-tool.js';
 export { durableAgentTool } from './durable-agent-tool.js';
 export type { DurableModelOptions } from './durable-model.js';
 export { durableModel, durableModelProvider } from './durable-model.js';
-export type {
-  DurableApprovalOptions,
-  DurableRunnerOptions,
-  ToolApprovalRequest,
-} from './durable-runner.js';
+export type { DurableRunnerOptions, ToolApprovalRequest } from './durable-runner.js';
 export { DurableRunner } from './durable-runner.js';
+export type { DurableToolOptions } from './durable-tool.js';
 export { durableTool } from './durable-tool.js';
 export { restateContext } from './restate-context.js';
 export type { RestateSessionOptions } from './restate-session.js';

@@ -1,12 +1,15 @@
 /**
  * Rules R4 and R5 for streaming runs: a streamed run reports its failure through `completed`, the event
  * stream and the text stream, all as the SDK's wrapper (`ToolCallError`). These are replaced on the result
- * object so each of them fails with the Restate control error itself, which Restate must see.
+ * object so each of them fails with the Restate control error itself, which Restate must see, and a failure
+ * that would repeat on every retry (max turns, a guardrail tripwire) as core's `RepeatingFailureError`.
  */
 import type { StreamedRunResult } from '@openai/agents-core';
-import { findControlError } from '@restate-agents/core';
+import { asRepeatingFailure, findControlError } from '@restate-agents/core';
+import { REPEATING_FAILURES } from './repeating-failures.js';
 
-const unwrap = (error: unknown): unknown => findControlError(error) ?? error;
+const unwrap = (error: unknown): unknown =>
+  findControlError(error) ?? asRepeatingFailure(error, REPEATING_FAILURES) ?? error;
 
 function unwrapStream<T>(source: ReadableStream<T>): ReadableStream<T> {
   const reader = source.getReader();

@@ -3,9 +3,13 @@
  * it to the tool's error function, whose return value the model reads, so a `TerminalError`, a
  * cancellation or a suspension would become "An error occurred while running the tool" and the agent
  * would loop on. No runner-level hook sees that catch; the error function is the one place to intercept.
+ * The same wrapper hands `execute` the attempt's abort signal and turns its result into plain JSON the way
+ * the journal keeps it (a `BigInt` as its decimal text; a circular value ends the run with an error naming
+ * the tool instead of reaching the model as "[object with circular references]").
  */
 import { tool as sdkTool } from '@openai/agents-core';
-import { rethrowIfControl } from '@restate-agents/core';
+import { rethrowIfControl, ToolGaveUpError, toJsonValue } from '@restate-agents/core';
+import { findBinding } from './restate-context.js';
 
 type ToolErrorFunction = NonNullable<ReturnType<typeof sdkTool>['errorFunction']>;
 type ToolOptionsAny = Parameters<typeof sdkTool>[0];
@@ -36,7 +40,26 @@ const createTool = sdkTool as (options: ToolOptionsAny) => ReturnType<typeof sdk
  */
 export const tool: typeof sdkTool = ((options: ToolOptionsAny) => {
   const errorFunction = controlAwareErrorFunction(options);
-  return createTool({ ...options, errorFunction } as ToolOptionsAny);
+  const execute = options.execute as (
+    input: unknown,
+    runContext: unknown,
+    details?: { signal?: AbortSignal },
+  ) => unknown;
+  return createTool({
+    ...options,
+    errorFunction,
+    execute: async (input: unknown, runContext: unknown, details?: { signal?: AbortSignal }) => {
+      const attempt = findBinding(runContext)?.ctx.request().attemptCompletedSignal;
+      const signal =
+        attempt && details?.signal
+          ? AbortSignal.any([details.signal, attempt])
+          : (attempt ?? details?.signal);
+      const result = await execute(input, runContext, { ...details, ...(signal && { signal }) });
+      return typeof result === 'string'
+        ? result
+        : toJsonValue(result, `The result of tool "${options.name ?? execute.name}"`);
+    },
+  } as ToolOptionsAny);
 }) as typeof sdkTool;
 
 /**
@@ -59,6 +82,10 @@ function controlAwareErrorFunction(options: ToolOptionsAny): ToolErrorFunction |
     (() => SDK_DEFAULT_TOOL_ERROR_MESSAGE);
   return (runContext, error, details) => {
     rethrowIfControl(error);
+    // A durable tool that gave up: the model reads which tool failed and why (the tool-call contract).
+    if (options.errorFunction === undefined && ToolGaveUpError.isInstance(error)) {
+      return error.message;
+    }
     return fallback(runContext, error, details);
   };
 }

@@ -1,6 +1,6 @@
 /**
- * What the conformance suite does not cover, against a real restate-server in always-replay mode (every
- * await suspends and the handler replays from the top, so any nondeterminism or repeated call shows):
+ * What the conformance suite does not cover, against a real restate-server in normal and always-replay mode
+ * (every await suspends and the handler replays from the top, so any nondeterminism or repeated call shows):
  * handoffs to agents with `Model` objects, agents as tools (and a `TerminalError` inside one), ordered
  * tools, parallel durable tools (`toolConcurrency`), blocking input guardrails and `durableTool`.
  */
@@ -24,7 +24,6 @@ import {
   tool,
 } from '../src/index.js';
 
-const env = useRestate({ alwaysReplay: true, disableRetries: true });
 let mock: MockModelServer;
 let provider: OpenAIProvider;
 
@@ -93,7 +92,7 @@ const parallelTools = (plain: boolean) =>
           description: `Parallel ${name}`,
           parameters: z.object({ key: z.string() }),
           execute: ({ key }, runContext) =>
-            restateContext(runContext).run(STEP_NAMES.tool(name), () => sideEffect(key, name)),
+            restateContext(runContext).run(`plain:${name}`, () => sideEffect(key, name)),
         })
       : durableTool({
           name,
@@ -211,213 +210,236 @@ const agents = restate.object({
 beforeAll(async () => {
   mock = await startMockModel();
   provider = new OpenAIProvider({ baseURL: mock.openaiBaseUrl, apiKey: 'scripted' });
-  await env.register({ services: [agents] });
 });
 afterAll(async () => {
   await mock?.close();
 });
 
-async function invoke(handler: string, key: string, input: object): Promise<string> {
-  const { invocationId } = await env.send(
-    { service: 'OpenAIAgentsProbe', handler, key },
-    { scenario: key, model: key, ...input },
-  );
-  return invocationId;
+const MODES = [
+  { name: 'normal', alwaysReplay: false },
+  { name: 'always-replay', alwaysReplay: true },
+] as const;
+
+for (const mode of MODES) {
+  describe(`OpenAI Agents SDK (${mode.name})`, () => {
+    const env = useRestate({ alwaysReplay: mode.alwaysReplay, disableRetries: true });
+    beforeAll(() => env.register({ services: [agents] }));
+    /** Keys (and scripted conversations) per mode: one mock model serves both servers. */
+    const k = (name: string) => `${name}-${mode.name}`;
+
+    async function invoke(handler: string, key: string, input: object): Promise<string> {
+      const { invocationId } = await env.send(
+        { service: 'OpenAIAgentsProbe', handler, key },
+        { scenario: key, model: key, ...input },
+      );
+      return invocationId;
+    }
+
+    /** Run step names, with the model's call ids of tool steps shown as `<id>` (they come from the script). */
+    const runNames = async (invocationId: string) =>
+      (await env.journal(invocationId))
+        .filter((entry) => entry.kind === 'command' && entry.type === 'Run')
+        .map((entry) => entry.name?.replace(/^(openai-agents:tool:[^:]+):.+$/, '$1:<id>'));
+    const toolStep = (name: string) => STEP_NAMES.tool(name, '<id>');
+
+    describe('handoffs', () => {
+      it('hands off to an agent whose model is a Model object; every model call journaled once', async () => {
+        const key = k('handoff-1');
+        mock.conversation(`${key}-triage`, [
+          { toolCalls: [{ name: 'transfer_to_specialist', arguments: {} }] },
+        ]);
+        mock.conversation(`${key}-specialist`, (request) =>
+          request.lastToolResult?.startsWith('recorded')
+            ? { text: `Specialist: ${request.lastToolResult}` }
+            : { toolCalls: [{ name: 'record', arguments: { id: key } }] },
+        );
+        const invocationId = await invoke('handoff', key, {});
+        expect(await env.attach(invocationId)).toEqual({
+          text: `Specialist: recorded ${key}`,
+          lastAgent: 'specialist',
+        });
+        expect(mock.requestsFor(`${key}-triage`)).toHaveLength(1);
+        // Without wrapping the Model object, every replay would ask the specialist's model again.
+        expect(mock.requestsFor(`${key}-specialist`)).toHaveLength(2);
+        expect(executions.get(`record:${key}`)).toBe(1);
+        expect(await runNames(invocationId)).toEqual([
+          STEP_NAMES.model(1),
+          STEP_NAMES.model(2),
+          toolStep('record'),
+          STEP_NAMES.model(3),
+        ]);
+      });
+    });
+
+    describe('agents as tools', () => {
+      const scriptAgentTool = (key: string, innerTool: object) => {
+        mock.conversation(`${key}-lead`, (request) =>
+          request.turnIndex === 0
+            ? { toolCalls: [{ name: 'inner', arguments: { input: 'go' } }] }
+            : { text: `Lead heard: ${request.lastToolResult ?? ''}` },
+        );
+        mock.conversation(`${key}-inner`, (request) =>
+          request.turnIndex === 0
+            ? { toolCalls: [innerTool as { name: string; arguments: unknown }] }
+            : { text: `Inner saw: ${request.lastToolResult ?? ''}` },
+        );
+      };
+
+      it('runs the nested agent durably and returns its final output to the outer model', async () => {
+        const key = k('agent-tool-ok');
+        scriptAgentTool(key, { name: 'record', arguments: { id: key } });
+        const invocationId = await invoke('agentTool', key, {});
+        expect(await env.attach(invocationId)).toEqual({
+          text: `Lead heard: Inner saw: recorded ${key}`,
+        });
+        expect(mock.requestsFor(`${key}-lead`)).toHaveLength(2);
+        expect(mock.requestsFor(`${key}-inner`)).toHaveLength(2);
+        expect(executions.get(`record:${key}`)).toBe(1);
+      });
+
+      it("a TerminalError thrown by the nested agent's tool fails the outer invocation", async () => {
+        const key = k('agent-tool-terminal');
+        scriptAgentTool(key, {
+          name: 'fail_terminal',
+          arguments: { message: 'nested card declined' },
+        });
+        const failure = await env
+          .attach(await invoke('agentTool', key, {}))
+          .catch((e: unknown) => e);
+        expect(InvocationFailedError.isInstance(failure)).toBe(true);
+        expect((failure as InvocationFailedError).message).toMatch(/nested card declined/);
+        expect(mock.requestsFor(`${key}-lead`)).toHaveLength(1);
+        expect(mock.requestsFor(`${key}-inner`)).toHaveLength(1);
+      });
+
+      it("the SDK's own asTool() swallows that TerminalError (why durableAgentTool exists)", async () => {
+        const key = k('agent-tool-sdk');
+        scriptAgentTool(key, { name: 'fail_terminal', arguments: { message: 'swallowed' } });
+        const output = await env.attach<{ text: string }>(
+          await invoke('agentTool', key, { sdkAsTool: true }),
+        );
+        expect(output.text).toMatch(/^Lead heard:/);
+        expect(output.text).not.toMatch(/swallowed/);
+      });
+    });
+
+    describe('ordering', () => {
+      const scriptRace = (key: string) =>
+        mock.conversation(key, [
+          {
+            toolCalls: [
+              { name: 'a', arguments: {} },
+              { name: 'b', arguments: {} },
+            ],
+          },
+          { text: 'raced' },
+        ]);
+
+      it("runs one turn's tools one at a time in model order, so replays match the journal", async () => {
+        const key = k('race-ordered');
+        scriptRace(key);
+        const invocationId = await invoke('race', key, {});
+        expect(await env.attach(invocationId)).toEqual({ text: 'raced' });
+        expect(await runNames(invocationId)).toEqual([
+          STEP_NAMES.model(1),
+          'race:a',
+          'race:b',
+          STEP_NAMES.model(2),
+        ]);
+      });
+
+      it.runIf(mode.alwaysReplay)(
+        'the SDK default (all tools at once) hits a journal mismatch on replay',
+        async () => {
+          const key = k('race-unordered');
+          scriptRace(key);
+          const failure = await env
+            .attach(await invoke('race', key, { unordered: true }))
+            .catch((e: unknown) => e);
+          expect(failure).toBeInstanceOf(Error);
+          expect(env.logs() + (failure as Error).message).toMatch(
+            /mismatch|awaitNext already pending|570/i,
+          );
+        },
+      );
+
+      const scriptParallel = (key: string) =>
+        mock.conversation(key, (request) =>
+          request.turnIndex === 0
+            ? {
+                toolCalls: (Object.keys(LATENCIES) as ParallelName[]).map((name) => ({
+                  name,
+                  arguments: { key },
+                })),
+              }
+            : { text: 'all done' },
+        );
+
+      it('runs durable tools in parallel under toolConcurrency, their steps in model order', async () => {
+        const key = k('parallel-durable');
+        scriptParallel(key);
+        const invocationId = await invoke('parallel', key, {});
+        expect(await env.attach(invocationId)).toEqual({ text: 'all done' });
+        for (const name of Object.keys(LATENCIES)) {
+          expect(executions.get(`parallel:${key}:${name}`)).toBe(1);
+        }
+        // Model order, not completion order (fast, medium, slow).
+        expect(await runNames(invocationId)).toEqual([
+          STEP_NAMES.model(1),
+          toolStep('slow'),
+          toolStep('fast'),
+          toolStep('medium'),
+          STEP_NAMES.model(2),
+        ]);
+        // They overlapped: every body started before any ended.
+        const measured = Object.keys(LATENCIES).map((name) => spans.get(`${key}:${name}`));
+        const starts = measured.map((span) => span?.start ?? Number.NaN);
+        const ends = measured.map((span) => span?.end ?? Number.NaN);
+        expect(Math.max(...starts)).toBeLessThan(Math.min(...ends));
+      });
+
+      it('with fewer workers than calls, later tools start as earlier batches finish, still in model order', async () => {
+        const key = k('parallel-two');
+        scriptParallel(key);
+        const invocationId = await invoke('parallel', key, { concurrency: 2 });
+        expect(await env.attach(invocationId)).toEqual({ text: 'all done' });
+        for (const name of Object.keys(LATENCIES)) {
+          expect(executions.get(`parallel:${key}:${name}`)).toBe(1);
+        }
+        expect(await runNames(invocationId)).toEqual([
+          STEP_NAMES.model(1),
+          toolStep('slow'),
+          toolStep('fast'),
+          toolStep('medium'),
+          STEP_NAMES.model(2),
+        ]);
+        const slow = spans.get(`${key}:slow`);
+        const fast = spans.get(`${key}:fast`);
+        expect(fast?.start ?? Number.NaN).toBeLessThan(slow?.end ?? Number.NaN);
+      });
+
+      it('the same tools as plain tools awaiting ctx.run concurrently fail the invocation', async () => {
+        const key = k('parallel-plain');
+        scriptParallel(key);
+        const failure = await env
+          .attach(await invoke('parallel', key, { plain: true }))
+          .catch((e: unknown) => e);
+        expect(failure).toBeInstanceOf(Error);
+        expect(env.logs() + (failure as Error).message).toMatch(
+          /mismatch|awaitNext already pending|570/i,
+        );
+      });
+
+      it('an input guardrail finishes before the first model call instead of racing it', async () => {
+        const key = k('guardrail');
+        mock.conversation(key, [{ text: 'guarded hello' }]);
+        const invocationId = await invoke('guarded', key, {});
+        expect(await env.attach(invocationId)).toEqual({ text: 'guarded hello' });
+        expect(await runNames(invocationId)).toEqual(['guardrail-check', STEP_NAMES.model(1)]);
+      });
+    });
+  });
 }
-
-const runNames = async (invocationId: string) =>
-  (await env.journal(invocationId))
-    .filter((entry) => entry.kind === 'command' && entry.type === 'Run')
-    .map((entry) => entry.name);
-
-describe('handoffs', () => {
-  it('hands off to an agent whose model is a Model object; every model call journaled once', async () => {
-    const key = 'handoff-1';
-    mock.conversation(`${key}-triage`, [
-      { toolCalls: [{ name: 'transfer_to_specialist', arguments: {} }] },
-    ]);
-    mock.conversation(`${key}-specialist`, (request) =>
-      request.lastToolResult?.startsWith('recorded')
-        ? { text: `Specialist: ${request.lastToolResult}` }
-        : { toolCalls: [{ name: 'record', arguments: { id: key } }] },
-    );
-    const invocationId = await invoke('handoff', key, {});
-    expect(await env.attach(invocationId)).toEqual({
-      text: `Specialist: recorded ${key}`,
-      lastAgent: 'specialist',
-    });
-    expect(mock.requestsFor(`${key}-triage`)).toHaveLength(1);
-    // Without wrapping the Model object, every replay would ask the specialist's model again.
-    expect(mock.requestsFor(`${key}-specialist`)).toHaveLength(2);
-    expect(executions.get(`record:${key}`)).toBe(1);
-    expect(await runNames(invocationId)).toEqual([
-      STEP_NAMES.model,
-      STEP_NAMES.model,
-      STEP_NAMES.tool('record'),
-      STEP_NAMES.model,
-    ]);
-  });
-});
-
-describe('agents as tools', () => {
-  const scriptAgentTool = (key: string, innerTool: object) => {
-    mock.conversation(`${key}-lead`, (request) =>
-      request.turnIndex === 0
-        ? { toolCalls: [{ name: 'inner', arguments: { input: 'go' } }] }
-        : { text: `Lead heard: ${request.lastToolResult ?? ''}` },
-    );
-    mock.conversation(`${key}-inner`, (request) =>
-      request.turnIndex === 0
-        ? { toolCalls: [innerTool as { name: string; arguments: unknown }] }
-        : { text: `Inner saw: ${request.lastToolResult ?? ''}` },
-    );
-  };
-
-  it('runs the nested agent durably and returns its final output to the outer model', async () => {
-    const key = 'agent-tool-ok';
-    scriptAgentTool(key, { name: 'record', arguments: { id: key } });
-    const invocationId = await invoke('agentTool', key, {});
-    expect(await env.attach(invocationId)).toEqual({
-      text: `Lead heard: Inner saw: recorded ${key}`,
-    });
-    expect(mock.requestsFor(`${key}-lead`)).toHaveLength(2);
-    expect(mock.requestsFor(`${key}-inner`)).toHaveLength(2);
-    expect(executions.get(`record:${key}`)).toBe(1);
-  });
-
-  it("a TerminalError thrown by the nested agent's tool fails the outer invocation", async () => {
-    const key = 'agent-tool-terminal';
-    scriptAgentTool(key, { name: 'fail_terminal', arguments: { message: 'nested card declined' } });
-    const failure = await env.attach(await invoke('agentTool', key, {})).catch((e: unknown) => e);
-    expect(InvocationFailedError.isInstance(failure)).toBe(true);
-    expect((failure as InvocationFailedError).message).toMatch(/nested card declined/);
-    expect(mock.requestsFor(`${key}-lead`)).toHaveLength(1);
-    expect(mock.requestsFor(`${key}-inner`)).toHaveLength(1);
-  });
-
-  it("the SDK's own asTool() swallows that TerminalError (why durableAgentTool exists)", async () => {
-    const key = 'agent-tool-sdk';
-    scriptAgentTool(key, { name: 'fail_terminal', arguments: { message: 'swallowed' } });
-    const output = await env.attach<{ text: string }>(
-      await invoke('agentTool', key, { sdkAsTool: true }),
-    );
-    expect(output.text).toMatch(/^Lead heard:/);
-    expect(output.text).not.toMatch(/swallowed/);
-  });
-});
-
-describe('ordering', () => {
-  const scriptRace = (key: string) =>
-    mock.conversation(key, [
-      {
-        toolCalls: [
-          { name: 'a', arguments: {} },
-          { name: 'b', arguments: {} },
-        ],
-      },
-      { text: 'raced' },
-    ]);
-
-  it("runs one turn's tools one at a time in model order, so replays match the journal", async () => {
-    const key = 'race-ordered';
-    scriptRace(key);
-    const invocationId = await invoke('race', key, {});
-    expect(await env.attach(invocationId)).toEqual({ text: 'raced' });
-    expect(await runNames(invocationId)).toEqual([
-      STEP_NAMES.model,
-      'race:a',
-      'race:b',
-      STEP_NAMES.model,
-    ]);
-  });
-
-  it('the SDK default (all tools at once) hits a journal mismatch on replay', async () => {
-    const key = 'race-unordered';
-    scriptRace(key);
-    const failure = await env
-      .attach(await invoke('race', key, { unordered: true }))
-      .catch((e: unknown) => e);
-    expect(failure).toBeInstanceOf(Error);
-    expect(env.logs() + (failure as Error).message).toMatch(
-      /mismatch|awaitNext already pending|570/i,
-    );
-  });
-
-  const scriptParallel = (key: string) =>
-    mock.conversation(key, (request) =>
-      request.turnIndex === 0
-        ? {
-            toolCalls: (Object.keys(LATENCIES) as ParallelName[]).map((name) => ({
-              name,
-              arguments: { key },
-            })),
-          }
-        : { text: 'all done' },
-    );
-
-  it('runs durable tools in parallel under toolConcurrency, their steps in model order', async () => {
-    const key = 'parallel-durable';
-    scriptParallel(key);
-    const invocationId = await invoke('parallel', key, {});
-    expect(await env.attach(invocationId)).toEqual({ text: 'all done' });
-    for (const name of Object.keys(LATENCIES)) {
-      expect(executions.get(`parallel:${key}:${name}`)).toBe(1);
-    }
-    // Model order, not completion order (fast, medium, slow).
-    expect(await runNames(invocationId)).toEqual([
-      STEP_NAMES.model,
-      STEP_NAMES.tool('slow'),
-      STEP_NAMES.tool('fast'),
-      STEP_NAMES.tool('medium'),
-      STEP_NAMES.model,
-    ]);
-    // They overlapped: every body started before any ended.
-    const measured = Object.keys(LATENCIES).map((name) => spans.get(`${key}:${name}`));
-    const starts = measured.map((span) => span?.start ?? Number.NaN);
-    const ends = measured.map((span) => span?.end ?? Number.NaN);
-    expect(Math.max(...starts)).toBeLessThan(Math.min(...ends));
-  });
-
-  it('with fewer workers than calls, later tools start as earlier batches finish, still in model order', async () => {
-    const key = 'parallel-two';
-    scriptParallel(key);
-    const invocationId = await invoke('parallel', key, { concurrency: 2 });
-    expect(await env.attach(invocationId)).toEqual({ text: 'all done' });
-    for (const name of Object.keys(LATENCIES)) {
-      expect(executions.get(`parallel:${key}:${name}`)).toBe(1);
-    }
-    expect(await runNames(invocationId)).toEqual([
-      STEP_NAMES.model,
-      STEP_NAMES.tool('slow'),
-      STEP_NAMES.tool('fast'),
-      STEP_NAMES.tool('medium'),
-      STEP_NAMES.model,
-    ]);
-    const slow = spans.get(`${key}:slow`);
-    const fast = spans.get(`${key}:fast`);
-    expect(fast?.start ?? Number.NaN).toBeLessThan(slow?.end ?? Number.NaN);
-  });
-
-  it('the same tools as plain tools awaiting ctx.run concurrently fail the invocation', async () => {
-    const key = 'parallel-plain';
-    scriptParallel(key);
-    const failure = await env
-      .attach(await invoke('parallel', key, { plain: true }))
-      .catch((e: unknown) => e);
-    expect(failure).toBeInstanceOf(Error);
-    expect(env.logs() + (failure as Error).message).toMatch(
-      /mismatch|awaitNext already pending|570/i,
-    );
-  });
-
-  it('an input guardrail finishes before the first model call instead of racing it', async () => {
-    const key = 'guardrail';
-    mock.conversation(key, [{ text: 'guarded hello' }]);
-    const invocationId = await invoke('guarded', key, {});
-    expect(await env.attach(invocationId)).toEqual({ text: 'guarded hello' });
-    expect(await runNames(invocationId)).toEqual(['guardrail-check', STEP_NAMES.model]);
-  });
-});
 
 describe('outside a DurableRunner', () => {
   it('restateContext names what is missing', () => {

@@ -14,12 +14,13 @@ import {
   type ConformanceInput,
   type ConformanceOutput,
   CRASH_AFTER_SIDE_EFFECT,
+  GIVE_UP_ATTEMPT,
   postToLedger,
 } from '@restate-agents/testing';
 import { crashPoint } from '@restate-agents/testing/crash-point';
 import * as restate from '@restatedev/restate-sdk';
 import { z } from 'zod';
-import { DurableRunner, RestateSession, restateContext, tool } from '../src/index.js';
+import { DurableRunner, durableTool, RestateSession, restateContext, tool } from '../src/index.js';
 
 const provider = new OpenAIProvider({
   baseURL: process.env[CONFORMANCE_ENV.openaiBaseUrl],
@@ -70,6 +71,18 @@ const tools = [
     needsApproval: true,
     execute: ({ action }) => `approved ${action}`,
   }),
+  // A durable tool (its whole body one step, core's durableToolStep): every attempt is posted, then fails.
+  durableTool({
+    name: CONFORMANCE_TOOLS.giveUp,
+    description: 'Try something that fails',
+    parameters: z.object({ message: z.string(), terminal: z.boolean() }),
+    execute: async ({ message, terminal }, runContext) => {
+      const ctx = objectContext(runContext);
+      await postToLedger(GIVE_UP_ATTEMPT, { session: ctx.key, tool: CONFORMANCE_TOOLS.giveUp });
+      if (terminal) throw new restate.TerminalError(message);
+      throw new Error(message);
+    },
+  }),
   tool({
     name: CONFORMANCE_TOOLS.echo,
     description: 'Echo text',
@@ -98,7 +111,10 @@ const conformanceAgent = restate.object({
       });
       const runner = new DurableRunner(ctx, {
         modelProvider: provider,
-        approvals: {
+        ...(input.modelAttemptTimeoutMs !== undefined && {
+          step: { attemptTimeout: input.modelAttemptTimeoutMs },
+        }),
+        approval: {
           onRequest: ({ id, details }) =>
             postToLedger('approval', {
               session: ctx.key,

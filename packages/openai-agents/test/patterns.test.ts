@@ -6,12 +6,16 @@
  */
 import {
   Agent,
+  defineToolInputGuardrail,
+  defineToolOutputGuardrail,
   type InputGuardrail,
   type MCPServer,
   type OutputGuardrail,
+  type RunContext,
   RunState,
   setTraceProcessors,
   setTracingDisabled,
+  ToolGuardrailFunctionOutputFactory,
 } from '@openai/agents-core';
 import { OpenAIProvider } from '@openai/agents-openai';
 import {
@@ -26,6 +30,8 @@ import { z } from 'zod';
 import {
   DurableRunner,
   durableAgentTool,
+  durableModel,
+  durableTool,
   RestateSession,
   restateContext,
   STEP_NAMES,
@@ -154,7 +160,7 @@ const probe = restate.object({
     },
     async startApproval(ctx: restate.ObjectContext, input: Input) {
       const agent = await approvalAgent(input);
-      const runner = new DurableRunner(ctx, { approvals: 'interrupt' });
+      const runner = new DurableRunner(ctx, { approval: 'interrupt' });
       const result = await runner.run(agent, 'refund order 7');
       ctx.set('state', result.state.toString());
       return { pending: result.interruptions.map((item) => item.name) };
@@ -167,7 +173,7 @@ const probe = restate.object({
         if (input.approve) state.approve(item);
         else state.reject(item);
       }
-      const result = await new DurableRunner(ctx, { approvals: 'interrupt' }).run(agent, state);
+      const result = await new DurableRunner(ctx, { approval: 'interrupt' }).run(agent, state);
       return { text: result.finalOutput };
     },
     async hooks(ctx: restate.ObjectContext, input: Input) {
@@ -207,7 +213,7 @@ const probe = restate.object({
       });
       const runner = new DurableRunner(ctx, {
         modelProvider: providerOf(input),
-        ...(input.variant === 'approval' && { approvals: 'interrupt' as const }),
+        ...(input.variant === 'approval' && { approval: 'interrupt' as const }),
       });
       const result = await runner.run(lead, 'go');
       return {
@@ -258,6 +264,80 @@ const probe = restate.object({
       }).run(agent, 'hello');
       return { text: result.finalOutput };
     },
+    async contract(
+      ctx: restate.ObjectContext,
+      input: Input & { prompt?: unknown; wrapped?: boolean },
+    ) {
+      const model = await providerOf(input).getModel(input.model);
+      const agent = new Agent({
+        name: 'contract',
+        // One durable model shared by agents (Restate's tour does this): DurableRunner must not wrap it again.
+        model: input.wrapped ? durableModel(ctx, model) : model,
+        tools: contractTools(ctx.key),
+        inputGuardrails: [
+          {
+            name: 'no-forbidden',
+            execute: async ({ input: text }) => ({
+              tripwireTriggered: JSON.stringify(text).includes('forbidden'),
+              outputInfo: {},
+            }),
+          },
+        ],
+      });
+      const result = await new DurableRunner(ctx).run(agent, input.prompt as string, {
+        maxTurns: 2,
+      });
+      return { text: result.finalOutput };
+    },
+    async structured(ctx: restate.ObjectContext, input: Input) {
+      const lookup = tool({
+        name: 'lookup',
+        description: 'Look a city up',
+        parameters: z.object({ city: z.string() }),
+        // Tool guardrails (the SDK runs them one after the other) doing durable work of their own.
+        inputGuardrails: [
+          defineToolInputGuardrail({
+            name: 'allowed-city',
+            run: async ({ context, toolCall }) => {
+              const ctx = restateContext<restate.ObjectContext>(context);
+              await ctx.run('tool-input-check', () => observe(ctx.key, `in:${toolCall.arguments}`));
+              return ToolGuardrailFunctionOutputFactory.allow();
+            },
+          }),
+        ],
+        outputGuardrails: [
+          defineToolOutputGuardrail({
+            name: 'no-secrets',
+            run: async ({ context, output }) => {
+              const ctx = restateContext<restate.ObjectContext>(context);
+              await ctx.run('tool-output-check', () => observe(ctx.key, `out:${String(output)}`));
+              return ToolGuardrailFunctionOutputFactory.allow();
+            },
+          }),
+        ],
+        execute: async ({ city }) => {
+          await pause(20);
+          return `${city}: 12 degrees`;
+        },
+      });
+      const agent = new Agent({
+        name: 'weather',
+        model: input.model,
+        // Dynamic instructions reading journaled data through the run context.
+        instructions: async (runContext: RunContext<unknown>) => {
+          const ctx = restateContext<restate.ObjectContext>(runContext);
+          const user = await ctx.run('load-user', () => 'Ada');
+          return `You help ${user}.`;
+        },
+        tools: [lookup],
+        outputType: z.object({ city: z.string(), degrees: z.number() }),
+      });
+      const result = await new DurableRunner(ctx, { modelProvider: providerOf(input) }).run(
+        agent,
+        'weather in Oslo',
+      );
+      return { output: result.finalOutput };
+    },
     async mcp(ctx: restate.ObjectContext, input: Input) {
       const agent = new Agent({
         name: 'mcp',
@@ -272,6 +352,46 @@ const probe = restate.object({
     },
   },
 });
+
+/** Tools of the tool-call contract probes. */
+const contractTools = (key: string) => [
+  durableTool({
+    name: 'flaky',
+    description: 'Fails every time',
+    parameters: z.object({}),
+    step: { maxRetryAttempts: 2, initialRetryInterval: { milliseconds: 10 } },
+    execute: (_input, _runContext, details) => {
+      observe(key, `flaky:${details?.signal instanceof AbortSignal}`);
+      throw new Error('backend down');
+    },
+  }),
+  durableTool({
+    name: 'flaky_fail',
+    description: 'Fails every time; giving up ends the run',
+    parameters: z.object({}),
+    step: { maxRetryAttempts: 2, initialRetryInterval: { milliseconds: 10 }, onGiveUp: 'fail' },
+    execute: () => {
+      observe(key, 'flaky_fail');
+      throw new Error('backend down for good');
+    },
+  }),
+  durableTool({
+    name: 'big',
+    description: 'Returns a BigInt',
+    parameters: z.object({}),
+    execute: () => ({ count: 12345678901234567890n }) as unknown as string,
+  }),
+  tool({
+    name: 'loop',
+    description: 'Returns a circular value',
+    parameters: z.object({}),
+    execute: () => {
+      const value: { self?: unknown } = {};
+      value.self = value;
+      return value as unknown as string;
+    },
+  }),
+];
 
 /** The approval agent with a `Model` object (not a name): it must be wrapped after `fromString` too. */
 async function approvalAgent(input: Input) {
@@ -306,9 +426,10 @@ for (const mode of modes) {
         { model: id, ...input },
       );
       const output = await env.attach(invocationId);
+      // Call ids (from the script, or core's id source for MCP calls) shown as `<id>`.
       const names = (await env.journal(invocationId))
         .filter((entry) => entry.kind === 'command' && entry.type === 'Run')
-        .map((entry) => entry.name);
+        .map((entry) => entry.name?.replace(/^(openai-agents:tool:[^:]+):.+$/, '$1:<id>'));
       return { output, names };
     };
 
@@ -320,7 +441,7 @@ for (const mode of modes) {
       expect(names).toEqual([
         'check:in-a',
         'check:in-b',
-        STEP_NAMES.model,
+        STEP_NAMES.model(1),
         'check:out-a',
         'check:out-b',
       ]);
@@ -338,7 +459,7 @@ for (const mode of modes) {
       const resumed = await runNames('resumeApproval', id, { approve: true });
       expect(resumed.output).toEqual({ text: 'done: refunded 7' });
       // The restored agent's `Model` object is wrapped: its call is a journaled step.
-      expect(resumed.names).toEqual(['refund', STEP_NAMES.model]);
+      expect(resumed.names).toEqual(['refund', STEP_NAMES.model(1)]);
       expect(seen.get(id)).toEqual(['refund:7']);
       // One request per turn: replays read the model's answer from the journal.
       expect(mock.requestsFor(id)).toHaveLength(2);
@@ -469,7 +590,7 @@ for (const mode of modes) {
         const { output, names } = await runNames('garbage', id, { api });
         expect(output).toEqual({ text: 'real answer' });
         // One journaled model step (its second attempt), not an empty answer followed by another turn.
-        expect(names).toEqual([STEP_NAMES.model]);
+        expect(names).toEqual([STEP_NAMES.model(1)]);
         expect(mock.requestsFor(id).map((request) => request.turnIndex)).toEqual([0, 0]);
       });
 
@@ -482,6 +603,135 @@ for (const mode of modes) {
         expect(mock.requestsFor(id)).toHaveLength(3);
       });
     }
+
+    it('structured output, dynamic instructions and tool guardrails with durable work', async () => {
+      const id = key('structured');
+      mock.conversation(id, (request) =>
+        request.lastToolResult === undefined
+          ? { toolCalls: [{ name: 'lookup', arguments: { city: 'Oslo' } }], delayMs: 30 }
+          : { text: JSON.stringify({ city: 'Oslo', degrees: 12 }), delayMs: 30 },
+      );
+      const { output, names } = await runNames('structured', id);
+      expect(output).toEqual({ output: { city: 'Oslo', degrees: 12 } });
+      expect(names).toEqual([
+        'load-user',
+        STEP_NAMES.model(1),
+        'tool-input-check',
+        'tool-output-check',
+        'load-user',
+        STEP_NAMES.model(2),
+      ]);
+      expect(seen.get(id)).toEqual(['in:{"city":"Oslo"}', 'out:Oslo: 12 degrees']);
+      expect(mock.requestsFor(id)[0]?.messages[0]?.text).toBe('You help Ada.');
+    });
+
+    describe('the tool-call contract', () => {
+      const contract = (id: string, input: object) =>
+        call('contract', id, { prompt: 'go', ...input });
+      const failure = async (id: string, input: object): Promise<Error> => {
+        try {
+          await contract(id, input);
+        } catch (error) {
+          return error as Error;
+        }
+        throw new Error('expected the invocation to fail');
+      };
+
+      it('a durableTool giving up hands the model a tool error naming it; the agent goes on', async () => {
+        const id = key('gives-up');
+        mock.conversation(id, (request) =>
+          request.lastToolResult === undefined
+            ? { toolCalls: [{ name: 'flaky', arguments: {} }] }
+            : { text: `model read: ${request.lastToolResult}` },
+        );
+        const output = await contract(id, {});
+        expect(output).toEqual({
+          text: expect.stringMatching(/model read: .*flaky.*backend down/),
+        });
+        // Two attempts (the cap), each handed the attempt's abort signal.
+        expect(seen.get(id)).toEqual(['flaky:true', 'flaky:true']);
+      });
+
+      it("onGiveUp: 'fail' ends the run instead", async () => {
+        const id = key('gives-up-fail');
+        mock.conversation(id, [
+          { toolCalls: [{ name: 'flaky_fail', arguments: {} }] },
+          { text: 'never' },
+        ]);
+        const error = await failure(id, {});
+        expect(InvocationFailedError.isInstance(error)).toBe(true);
+        expect(error.message).toMatch(/backend down for good/);
+        expect(mock.requestsFor(id)).toHaveLength(1);
+      });
+
+      it('a model wrapped with durableModel is not wrapped again by DurableRunner', async () => {
+        const id = key('double-wrap');
+        mock.conversation(id, [{ text: 'once', delayMs: 30 }]);
+        const { output, names } = await runNames('contract', id, { prompt: 'go', wrapped: true });
+        expect(output).toEqual({ text: 'once' });
+        expect(names).toEqual([STEP_NAMES.model(1)]);
+      });
+
+      it('a BigInt result reaches the model as its decimal text', async () => {
+        const id = key('bigint');
+        mock.conversation(id, (request) =>
+          request.lastToolResult === undefined
+            ? { toolCalls: [{ name: 'big', arguments: {} }] }
+            : { text: `got ${request.lastToolResult}` },
+        );
+        expect(await contract(id, {})).toEqual({ text: 'got {"count":"12345678901234567890"}' });
+      });
+
+      it('a circular tool result ends the run with an error naming the tool', async () => {
+        const id = key('circular');
+        mock.conversation(id, [
+          { toolCalls: [{ name: 'loop', arguments: {} }] },
+          { text: 'never' },
+        ]);
+        const error = await failure(id, {});
+        expect(InvocationFailedError.isInstance(error)).toBe(true);
+        expect(error.message).toMatch(/tool "loop".*circular/);
+        expect(mock.requestsFor(id)).toHaveLength(1);
+      });
+
+      const repeating = [
+        {
+          name: 'max turns exceeded',
+          script: () => ({ toolCalls: [{ name: 'flaky', arguments: {} }] }),
+          pattern: /Max turns/i,
+        },
+        {
+          name: 'a tool the model made up',
+          script: () => ({ toolCalls: [{ name: 'delete_everything', arguments: {} }] }),
+          pattern: /delete_everything/,
+        },
+      ] as const;
+      for (const { name, script, pattern } of repeating) {
+        it(`${name} ends the invocation at once (a retry would replay into it)`, async () => {
+          const id = key(`repeating-${name.length}`);
+          mock.conversation(id, script);
+          const error = await failure(id, {});
+          expect(InvocationFailedError.isInstance(error)).toBe(true);
+          expect(error.message).toMatch(pattern);
+          expect(error.message).toMatch(/would repeat identically/);
+        });
+      }
+
+      it('a guardrail tripwire ends the invocation at once', async () => {
+        const id = key('tripwire');
+        mock.conversation(id, [{ text: 'never' }]);
+        const error = await failure(id, { prompt: 'something forbidden' });
+        expect(error.message).toMatch(/would repeat identically/);
+        expect(mock.requestsFor(id)).toHaveLength(0);
+      });
+
+      it('a malformed handler input (an object as the prompt) is refused before any step', async () => {
+        const id = key('malformed');
+        const error = await failure(id, { prompt: { text: 'hi' } });
+        expect(error.message).toMatch(/agent input must be a string/);
+        expect(mock.requestsFor(id)).toHaveLength(0);
+      });
+    });
 
     it("an agent's MCP server: tools listed once per run, each call one journaled step", async () => {
       const id = key('mcp');
@@ -505,10 +755,10 @@ for (const mode of modes) {
       ]);
       expect(names).toEqual([
         STEP_NAMES.mcpList('files'),
-        STEP_NAMES.model,
-        STEP_NAMES.mcpCall('files', 'read_file'),
-        STEP_NAMES.mcpCall('files', 'read_file'),
-        STEP_NAMES.model,
+        STEP_NAMES.model(1),
+        STEP_NAMES.mcpCall('files', 'read_file', '<id>'),
+        STEP_NAMES.mcpCall('files', 'read_file', '<id>'),
+        STEP_NAMES.model(2),
       ]);
     });
   });
