@@ -202,11 +202,9 @@ function makeDurable<G extends AnyGraph>(
   });
 
   const prepare = (config: (RunnableConfig & { durability?: string }) | undefined) => {
-    const gate = new OrderedGate<TaskOrderKey>({
-      concurrency,
-      compare: compareKeys,
-    });
-    const copy = wrapGraph(graph, saver, gate, ids);
+    // One gate per graph level and run: a subgraph's tasks run while its parent task holds a slot.
+    const makeGate = () => new OrderedGate<TaskOrderKey>({ concurrency, compare: compareKeys });
+    const copy = wrapGraph(graph, saver, makeGate, ids);
     if (options.store) copy.store = options.store;
     const runConfig = {
       ...threadConfig(config),
@@ -348,17 +346,24 @@ function objectKey(ctx: ObjectContext | Context): string | undefined {
  */
 function wrapGraph(
   graph: AnyGraph,
-  checkpointer: BaseCheckpointSaver,
-  gate: OrderedGate<TaskOrderKey>,
+  checkpointer: BaseCheckpointSaver | undefined,
+  makeGate: () => OrderedGate<TaskOrderKey>,
   ids: IdSource,
 ): AnyGraph {
+  const gate = makeGate();
   const copy = graph.withConfig({}) as AnyGraph;
-  copy.checkpointer = checkpointer;
+  // A subgraph keeps its own setting (by default it inherits the parent's checkpointer at run time).
+  if (checkpointer) copy.checkpointer = checkpointer;
   if (graph.retryPolicy) copy.retryPolicy = guardRetryPolicy(graph.retryPolicy, gate);
   const nodes: Record<string, unknown> = {};
   for (const [name, node] of Object.entries(graph.nodes as Record<string, AnyNode>)) {
     const wrapped: AnyNode = Object.assign(Object.create(Object.getPrototypeOf(node)), node);
-    wrapped.bound = stampingRunnable(guardToolNode(node.bound), ids);
+    // A compiled subgraph as a node runs its own supersteps: its tasks get their own gate (the parent's
+    // slot is held by the subgraph's task meanwhile) and its nodes stamp their own messages. It stays a
+    // graph, so LangGraph still sees it as a subgraph (namespaces, `getState({ subgraphs })`, streaming).
+    wrapped.bound = isGraph(node.bound)
+      ? wrapGraph(node.bound, undefined, makeGate, ids)
+      : stampingRunnable(guardToolNode(node.bound), ids);
     if (node.retryPolicy) wrapped.retryPolicy = guardRetryPolicy(node.retryPolicy, gate);
     const getNode = Object.getPrototypeOf(node).getNode as AnyNode['getNode'];
     wrapped.getNode = () => {
@@ -369,6 +374,12 @@ function wrapGraph(
   }
   copy.nodes = nodes;
   return copy;
+}
+
+/** Whether a node's runnable is a compiled LangGraph graph (a subgraph). */
+function isGraph(runnable: Runnable): runnable is Runnable & AnyGraph {
+  // LangGraph's own mark of a Pregel instance (what its `isPregelLike` checks).
+  return (runnable as { lg_is_pregel?: unknown }).lg_is_pregel === true;
 }
 
 interface AnyNode {
