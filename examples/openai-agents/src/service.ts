@@ -18,6 +18,7 @@ import {
   recordSideEffect,
   timedStep,
 } from '@restate-agents/example-demo';
+import { agentRetryPolicy } from '@restate-agents/core';
 import { DurableRunner, RestateSession, restateContext, tool } from '@restate-agents/openai-agents';
 import { crashPoint } from '@restate-agents/testing/crash-point';
 import * as restate from '@restatedev/restate-sdk';
@@ -94,6 +95,8 @@ const supportAgent = restate.object({
       return String(result.finalOutput ?? '');
     },
   },
+  // Retries of a whole attempt (crashes, restarts) with back-off, then kill rather than pause.
+  options: { retryPolicy: agentRetryPolicy },
 });
 
 await restate.serve({ services: [supportAgent], port: Number(process.env.PORT ?? 9080) });
