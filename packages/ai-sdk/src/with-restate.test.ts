@@ -42,8 +42,14 @@ const durable = (params: DurableCallSettings & Record<string, unknown>): Durable
 
 describe('withRestate', () => {
   it('turns SDK retries off, runs tools one at a time and draws ids from the invocation id', () => {
-    const settings = durable({ model, prompt: 'hi', maxRetries: 5 });
+    const settings = durable({ model, prompt: 'hi' });
     expect(settings.maxRetries).toBe(0);
+    expect(() => durable({ model, prompt: 'hi', maxRetries: 5 })).toThrow(
+      /maxRetries 5 would multiply with Restate's retries/,
+    );
+    expect(() => durable({ model, prompt: 'hi', toolCallConcurrency: 3 })).toThrow(
+      /toolCallConcurrency 3 is set by the adapter/,
+    );
     expect(settings.toolCallConcurrency).toBe(1);
     expect(settings._internal.generateId()).toMatch(/^aitxt-[0-9A-Za-z]{24}$/);
     expect(settings._internal.generateCallId()).toMatch(/^call-/);

@@ -94,7 +94,8 @@ const AGENT_DEFAULT_STEPS = 20;
 /**
  * Makes the settings of one `generateText` / `streamText` / `generateObject` call, or of a `ToolLoopAgent`,
  * durable (see the module comment). The user's `stopWhen` is kept; a condition that rethrows a tool's
- * Restate control error is added first. `maxRetries` is forced to 0: Restate's retry cap owns retries.
+ * Restate control error is added first. `maxRetries` is set to 0 (any other value is refused): Restate's
+ * retry cap owns retries.
  *
  * @example
  * const result = await generateText(
@@ -197,6 +198,23 @@ function makeDurable(settings: DurableCallSettings, loop: Loop): DurableCallSett
     throw new TypeError(
       'withRestate: the AI SDK `timeout` option aborts a call whose model step Restate is still running; ' +
         "remove it and bound each model call with withRestate's `{ step: { attemptTimeout, maxRetryDuration } }` instead.",
+    );
+  }
+  // Options the adapter replaces are refused when set to something else, never silently overridden.
+  const { maxRetries, toolCallConcurrency } = settings as {
+    maxRetries?: unknown;
+    toolCallConcurrency?: unknown;
+  };
+  if (maxRetries !== undefined && maxRetries !== 0) {
+    throw new TypeError(
+      `withRestate: maxRetries ${String(maxRetries)} would multiply with Restate's retries of the model step; ` +
+        'leave it out and set the cap with withRestate(ctx, params, { step: { maxRetryAttempts } }) instead.',
+    );
+  }
+  if (toolCallConcurrency !== undefined && toolCallConcurrency !== toolConcurrency) {
+    throw new TypeError(
+      `withRestate: toolCallConcurrency ${String(toolCallConcurrency)} is set by the adapter; leave it out and ` +
+        "pass withRestate's toolConcurrency option instead (tool steps must be created in model order).",
     );
   }
   checkDurableTools(toolConcurrency, settings.tools);
