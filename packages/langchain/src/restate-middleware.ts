@@ -82,7 +82,7 @@ export function restateMiddleware(
   const { latch } = watch;
   const turns = new Map<string, Turnstile>();
   const rethrowHeld = () => {
-    latch.rethrow();
+    throwHeld(latch);
     return undefined;
   };
 
@@ -137,7 +137,7 @@ export function restateMiddleware(
     afterModel: {
       canJumpTo: ['model'],
       hook: (state) => {
-        latch.rethrow();
+        throwHeld(latch);
         return answerInvalidToolCalls(ctx, state.messages);
       },
     },
@@ -204,6 +204,22 @@ function answerInvalidToolCalls(
       }),
   );
   return last.tool_calls?.length ? { messages: errors } : { messages: errors, jumpTo: 'model' };
+}
+
+/**
+ * Throws the held control error. A model step that gave up ends the run here, where a retry or fallback
+ * middleware listed before this one never saw it (it got the stand-in answer): the message says so.
+ */
+function throwHeld(latch: ControlErrorLatch): void {
+  const held = latch.captured;
+  if (!held) return;
+  if (stepFailureReason(held) === undefined) throw held;
+  const { metadata } = held as { metadata?: Record<string, string> };
+  throw new TerminalError(
+    `${held.message} (a modelRetryMiddleware or modelFallbackMiddleware acts on this failure only when ` +
+      'it is listed after restateMiddleware)',
+    { errorCode: held.code, ...(metadata && { metadata }) },
+  );
 }
 
 /**

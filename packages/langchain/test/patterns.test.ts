@@ -122,6 +122,20 @@ const patterns = restate.object({
       return messages.at(-1)?.text;
     },
 
+    /** modelFallbackMiddleware listed before restateMiddleware: it cannot act on a step that gave up. */
+    async fallbackFirst(ctx: restate.ObjectContext) {
+      const agent = createAgent({
+        model: chatOpenAI(ctx.key),
+        tools: [weather],
+        middleware: [
+          modelFallbackMiddleware(durableChatModel(ctx, chatOpenAI(`${ctx.key}-fallback`))),
+          restateMiddleware(ctx),
+        ],
+      });
+      const { messages } = await agent.invoke({ messages: [new HumanMessage('hello')] });
+      return messages.at(-1)?.text;
+    },
+
     /** modelRetry and toolRetry after restateMiddleware: a TerminalError from a tool ends the run. */
     async retryTerminal(ctx: restate.ObjectContext) {
       const charge = tool(
@@ -450,6 +464,20 @@ for (const alwaysReplay of [false, true]) {
       await expect(env.attach(invocationId)).rejects.toThrow(
         /did not come from a journaled step.*durableChatModel/s,
       );
+    });
+
+    it('modelFallbackMiddleware listed before restateMiddleware: the failure ends the run, saying where to list it', async () => {
+      const key = `fallback-first-${alwaysReplay ? 'replay' : 'normal'}`;
+      mock.conversation(`${key}-fallback`, [{ text: 'from the fallback' }]);
+      mock.conversation(key, [{ text: 'never', faults: [{ kind: 'status', status: 400 }] }]);
+      const { invocationId } = await env.send(
+        { service: 'LangChainPatterns', handler: 'fallbackFirst', key },
+        undefined,
+      );
+      await expect(env.attach(invocationId)).rejects.toThrow(
+        /will not be retried.*listed after restateMiddleware/s,
+      );
+      expect(mock.requestsFor(`${key}-fallback`)).toHaveLength(0);
     });
 
     it('toolRetryMiddleware/modelRetryMiddleware after restateMiddleware: a TerminalError still ends the run', async () => {
