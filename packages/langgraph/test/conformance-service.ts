@@ -1,8 +1,8 @@
 /**
  * The conformance service: a LangGraph `StateGraph` run by `durableGraph`. Each turn the `agent` node
- * calls `durableChatModel(ctx, ChatOpenAI)`; its tool calls fan out with `Send`, one prebuilt `ToolNode`
- * task per call, next to a parallel `audit` branch, so every superstep with tools has a parallel branch
- * and a `Send` fan-out. `approve_action` asks with LangGraph's `interrupt()`, which durableGraph turns into
+ * calls `durableChatModel(ctx, ChatOpenAI)`; the tool calls of its message go to one prebuilt `ToolNode`
+ * task together (as with `toolsCondition`), next to a parallel `audit` branch, and calls with invalid
+ * arguments fan out with `Send`. `approve_action` asks with LangGraph's `interrupt()`, which durableGraph turns into
  * an awakeable; the conversation lives in the graph's checkpoints (RestateCheckpointSaver).
  * Runs in a child process the suite kills.
  */
@@ -130,17 +130,22 @@ function buildGraph(ctx: restate.ObjectContext, input: ConformanceInput) {
       'agent',
       (state) => {
         const last = state.messages.at(-1) as AIMessage;
-        // Arguments that are not JSON land in invalid_tool_calls; ToolNode answers them with an error.
-        const calls = [
-          ...(last.tool_calls ?? []),
-          ...(last.invalid_tool_calls ?? []).map((call) => ({
-            name: call.name ?? '',
-            args: call.args as unknown as Record<string, unknown>,
-            id: call.id,
-          })),
+        const valid = last.tool_calls ?? [];
+        // Arguments that are not JSON land in invalid_tool_calls, which ToolNode does not run on its own:
+        // each goes to it as a Send, and ToolNode answers it with an error.
+        const invalid = (last.invalid_tool_calls ?? []).map((call) => ({
+          name: call.name ?? '',
+          args: call.args as unknown as Record<string, unknown>,
+          id: call.id,
+        }));
+        if (valid.length === 0 && invalid.length === 0) return END;
+        // The valid calls of the message go to ToolNode together, as with toolsCondition: it runs them in
+        // model order.
+        return [
+          ...(valid.length > 0 ? ['tools'] : []),
+          ...invalid.map((call) => new Send('tools', { lg_tool_call: call })),
+          'audit',
         ];
-        if (calls.length === 0) return END;
-        return [...calls.map((call) => new Send('tools', { lg_tool_call: call })), 'audit'];
       },
       ['tools', 'audit', END],
     )

@@ -2,7 +2,8 @@ import { fileURLToPath } from 'node:url';
 import type { ConformanceDriver } from '@restate-agents/testing';
 
 /**
- * A LangGraph StateGraph (agent → `Send` fan-out to a prebuilt ToolNode, plus a parallel branch) run by
+ * A LangGraph StateGraph (agent → a prebuilt ToolNode running the message's tool calls in model order, plus
+ * a parallel branch; invalid calls as `Send`s) run by
  * `durableGraph`, with `durableChatModel` from @restate-agents/langchain in the agent node.
  */
 export const langGraphDriver: ConformanceDriver = {
