@@ -6,6 +6,7 @@
  */
 import { Agent } from '@openai/agents-core';
 import { OpenAIProvider } from '@openai/agents-openai';
+import { agentRetryPolicy } from '@restate-agents/core';
 import {
   announceApproval,
   DEMO_CRASH_POINT,
@@ -18,7 +19,6 @@ import {
   recordSideEffect,
   timedStep,
 } from '@restate-agents/example-demo';
-import { agentRetryPolicy } from '@restate-agents/core';
 import { DurableRunner, RestateSession, restateContext, tool } from '@restate-agents/openai-agents';
 import { crashPoint } from '@restate-agents/testing/crash-point';
 import * as restate from '@restatedev/restate-sdk';
