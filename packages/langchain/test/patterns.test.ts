@@ -25,6 +25,7 @@ import {
   summarizationMiddleware,
   todoListMiddleware,
   toolCallLimitMiddleware,
+  toolEmulatorMiddleware,
   toolRetryMiddleware,
 } from 'langchain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -223,6 +224,8 @@ const patterns = restate.object({
         todoList: () => todoListMiddleware(),
         pii: () => piiMiddleware('email', { strategy: 'redact' }),
         hitl: () => humanInTheLoopMiddleware({ interruptOn: { weather: true } }),
+        // No model of its own: it emulates with the agent's model, which restateMiddleware made durable.
+        toolEmulator: () => toolEmulatorMiddleware({ tools: ['weather'] }),
         toolSelector: () =>
           llmToolSelectorMiddleware({
             model: durableChatModel(ctx, chatOpenAI(`${ctx.key}-selector`)),
@@ -631,6 +634,23 @@ for (const alwaysReplay of [false, true]) {
       expect(mock.requestsFor(`${key}-selector`)).toHaveLength(2);
       expect(output.text).toBe('sunny');
       expect(mock.requestsFor(key)).toHaveLength(2);
+    });
+
+    it("toolEmulatorMiddleware: the emulation runs on the agent's durable model, journaled", async () => {
+      const { key, output } = await run<{ text: string; tools: string[] }>(
+        'builtin',
+        'toolEmulator',
+        (request) => {
+          if (lastUserText(request).startsWith('You are emulating')) {
+            return { text: 'emulated: sunny', delayMs: 20 };
+          }
+          return request.turnIndex === 0
+            ? { toolCalls: [{ name: 'weather', arguments: { city: 'Oslo' } }], delayMs: 20 }
+            : { text: 'sunny', delayMs: 20 };
+        },
+      );
+      expect(output).toMatchObject({ text: 'sunny', tools: ['emulated: sunny'] });
+      expect(mock.requestsFor(key)).toHaveLength(3);
     });
 
     it('piiMiddleware: the model never sees the email address', async () => {
