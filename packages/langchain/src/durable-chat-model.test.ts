@@ -2,6 +2,7 @@ import { AIMessage, AIMessageChunk } from '@langchain/core/messages';
 import { RunnableLambda } from '@langchain/core/runnables';
 import { ChatOpenAI } from '@langchain/openai';
 import type { Context } from '@restatedev/restate-sdk';
+import { initChatModel } from 'langchain';
 import { describe, expect, it } from 'vitest';
 import {
   DurableChatModel,
@@ -82,6 +83,29 @@ describe('durableChatModel', () => {
     expect(durableChatModel(ctx, durable)).toBe(durable);
     expect(DurableChatModel.isInstance(durable)).toBe(true);
     expect(DurableChatModel.isInstance(openai())).toBe(false);
+  });
+
+  it("initChatModel: the provider model it built and the ones it will build don't retry (R1)", async () => {
+    process.env.OPENAI_API_KEY ??= 'test';
+    const universal = await initChatModel('openai:gpt-4o-mini');
+    const built = await universal._getModelInstance();
+    expect(retries(built)).toBe(6);
+    const durable = durableChatModel(ctx, universal);
+    expect(retries(built)).toBe(0);
+    const bound = durable.bindTools([
+      { type: 'function', function: { name: 'f', parameters: { type: 'object' } } },
+    ]);
+    const later = await (bound.inner as typeof universal)._getModelInstance({
+      configurable: { other: 'config' },
+    });
+    expect(retries(later)).toBe(0);
+  });
+
+  it("exposes the wrapped model's profile (createAgent's native structured output reads it)", () => {
+    const inner = new ChatOpenAI({ model: 'gpt-4o', apiKey: 'test' });
+    expect(inner.profile.structuredOutput).toBe(true);
+    expect(durableChatModel(ctx, inner).profile).toEqual(inner.profile);
+    expect(durableChatModel(ctx, inner).bindTools([]).profile).toEqual(inner.profile);
   });
 
   it('has no `tools` field, which createAgent would take for already-bound tools', () => {
