@@ -6,6 +6,8 @@ export type { DurableToolOptions, MastraTool } from './durable-tool.js';
 export { durableTool, durableTools, isDurableTool } from './durable-tool.js';
 export type { RequestContextSource } from './restate-context.js';
 export { RESTATE_CONTEXT_KEY, restateContext } from './restate-context.js';
+export type { RestateMemoryStorageOptions } from './restate-memory-storage.js';
+export { RestateMemoryStorage } from './restate-memory-storage.js';
 export { SDK, STEP_NAMES } from './step-names.js';
 export type {
   DurableCallOptions,

@@ -11,7 +11,7 @@
 import { createOpenAI } from '@ai-sdk/openai';
 import { Agent } from '@mastra/core/agent';
 import { createTool } from '@mastra/core/tools';
-import { chatHistory } from '@restate-agents/ai-sdk';
+import { Memory } from '@mastra/memory';
 import { durableStep } from '@restate-agents/core';
 import {
   CONFORMANCE_ENV,
@@ -26,7 +26,13 @@ import {
 import { crashPoint } from '@restate-agents/testing/crash-point';
 import * as restate from '@restatedev/restate-sdk';
 import { z } from 'zod';
-import { durableAgent, durableModel, durableTool, restateContext } from '../src/index.js';
+import {
+  durableAgent,
+  durableModel,
+  durableTool,
+  RestateMemoryStorage,
+  restateContext,
+} from '../src/index.js';
 
 // Which flavour this process serves (set by test/driver.ts).
 const useResponses = process.env.MASTRA_OPENAI_API === 'responses';
@@ -134,9 +140,12 @@ const conformanceAgent = restate.object({
             : { step: { attemptTimeout: input.modelAttemptTimeoutMs } },
         ),
         tools,
+        // The conversation: Mastra memory whose storage is this object's state.
+        memory: new Memory({
+          storage: new RestateMemoryStorage(ctx),
+          options: { lastMessages: 50 },
+        }),
       });
-      const history = chatHistory(ctx);
-      await history.append({ role: 'user', content: input.prompt });
       const durable = durableAgent(ctx, agent, {
         approval: {
           onRequest: ({ id, details }) =>
@@ -150,24 +159,22 @@ const conformanceAgent = restate.object({
       });
       const callOptions = {
         maxSteps: 10,
+        memory: { thread: ctx.key, resource: 'conformance' },
         requireToolApproval: ({ toolName }: { toolName: string }) =>
           toolName === CONFORMANCE_TOOLS.approveAction,
         // Without `store: false` the Responses provider sends earlier turns as item references, which
         // only OpenAI's server (not the scripted one) can resolve.
         ...(useResponses && { providerOptions: { openai: { store: false } } }),
       };
-      const messages = await history.read();
       if (alwaysStream || input.stream === true) {
-        const output = await durable.stream(messages as never, callOptions);
+        const output = await durable.stream(input.prompt, callOptions);
         for await (const _chunk of output.textStream) {
           // Read to the end, as a client would.
         }
         await output.text;
-        await history.append(...(((await output.response).messages ?? []) as never[]));
         return { text: finalText(await output.steps) };
       }
-      const result = await durable.generate(messages as never, callOptions);
-      await history.append(...((result.response.messages ?? []) as never[]));
+      const result = await durable.generate(input.prompt, callOptions);
       return { text: finalText(result.steps) };
     },
   },
