@@ -5,13 +5,14 @@
  */
 import { createOpenAI } from '@ai-sdk/openai';
 import { Agent } from '@mastra/core/agent';
+import { Memory } from '@mastra/memory';
 import { createTool } from '@mastra/core/tools';
 import { type MockModelServer, startMockModel } from '@restate-agents/testing';
 import { useRestate } from '@restate-agents/testing/vitest';
 import * as restate from '@restatedev/restate-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { durableAgent, durableTools, restateModel } from '../src/index.js';
+import { durableAgent, durableTools, RestateMemoryStorage, restateModel } from '../src/index.js';
 
 let mock: MockModelServer;
 const openai = () => createOpenAI({ baseURL: mock.openaiBaseUrl, apiKey: 'scripted' });
@@ -69,6 +70,16 @@ const service = restate.object({
     async uncapped(ctx: restate.ObjectContext) {
       const result = await durableAgent(ctx, makeAgent(ctx.key)).generate('Look up forever');
       return { steps: result.steps.length };
+    },
+    /** Mastra memory on the object's state: a thread per key, the messages of earlier turns recalled. */
+    async remember(ctx: restate.ObjectContext, message: string) {
+      const agent = makeAgent(ctx.key, {
+        memory: new Memory({ storage: new RestateMemoryStorage(ctx), options: { lastMessages: 20 } }),
+      });
+      const result = await durableAgent(ctx, agent).generate(message, {
+        memory: { thread: ctx.key, resource: 'user' },
+      });
+      return { text: result.text };
     },
     /** The agent's own `beforeToolCall` hook still runs next to the adapter's. */
     async agentHooks(ctx: restate.ObjectContext) {
@@ -157,6 +168,19 @@ for (const alwaysReplay of [false, true]) {
       );
       expect((await result).output.steps).toBe(5);
       expect(mock.requestsFor(key)).toHaveLength(5);
+    });
+
+    it('Mastra memory (RestateMemoryStorage): the second turn recalls the first; every write is a journaled step', async () => {
+      const key = `remember-${alwaysReplay ? 'replay' : 'normal'}`;
+      mock.conversation(key, [{ text: 'Hello Ada.' }, { text: 'Your name is Ada.' }]);
+      const first = await env.send({ service: 'MastraPatterns', handler: 'remember', key }, 'I am Ada.');
+      expect(await env.attach(first.invocationId)).toEqual({ text: 'Hello Ada.' });
+      const second = await env.send({ service: 'MastraPatterns', handler: 'remember', key }, 'Who am I?');
+      expect(await env.attach(second.invocationId)).toEqual({ text: 'Your name is Ada.' });
+      const prompt = JSON.stringify(mock.requestsFor(key).at(-1)?.body);
+      expect(prompt).toContain('I am Ada.');
+      expect(prompt).toContain('Hello Ada.');
+      expect(await stepNames(first.invocationId)).toContain('mastra:memory:saveMessages');
     });
 
     it("the agent's own tool hooks run next to the adapter's (run-level hooks replace them in Mastra)", async () => {
