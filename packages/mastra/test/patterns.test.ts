@@ -5,8 +5,8 @@
  */
 import { createOpenAI } from '@ai-sdk/openai';
 import { Agent } from '@mastra/core/agent';
-import { Memory } from '@mastra/memory';
 import { createTool } from '@mastra/core/tools';
+import { Memory } from '@mastra/memory';
 import { type MockModelServer, startMockModel } from '@restate-agents/testing';
 import { useRestate } from '@restate-agents/testing/vitest';
 import * as restate from '@restatedev/restate-sdk';
@@ -74,7 +74,10 @@ const service = restate.object({
     /** Mastra memory on the object's state: a thread per key, the messages of earlier turns recalled. */
     async remember(ctx: restate.ObjectContext, message: string) {
       const agent = makeAgent(ctx.key, {
-        memory: new Memory({ storage: new RestateMemoryStorage(ctx), options: { lastMessages: 20 } }),
+        memory: new Memory({
+          storage: new RestateMemoryStorage(ctx),
+          options: { lastMessages: 20 },
+        }),
       });
       const result = await durableAgent(ctx, agent).generate(message, {
         memory: { thread: ctx.key, resource: 'user' },
@@ -173,9 +176,15 @@ for (const alwaysReplay of [false, true]) {
     it('Mastra memory (RestateMemoryStorage): the second turn recalls the first; every write is a journaled step', async () => {
       const key = `remember-${alwaysReplay ? 'replay' : 'normal'}`;
       mock.conversation(key, [{ text: 'Hello Ada.' }, { text: 'Your name is Ada.' }]);
-      const first = await env.send({ service: 'MastraPatterns', handler: 'remember', key }, 'I am Ada.');
+      const first = await env.send(
+        { service: 'MastraPatterns', handler: 'remember', key },
+        'I am Ada.',
+      );
       expect(await env.attach(first.invocationId)).toEqual({ text: 'Hello Ada.' });
-      const second = await env.send({ service: 'MastraPatterns', handler: 'remember', key }, 'Who am I?');
+      const second = await env.send(
+        { service: 'MastraPatterns', handler: 'remember', key },
+        'Who am I?',
+      );
       expect(await env.attach(second.invocationId)).toEqual({ text: 'Your name is Ada.' });
       const prompt = JSON.stringify(mock.requestsFor(key).at(-1)?.body);
       expect(prompt).toContain('I am Ada.');
