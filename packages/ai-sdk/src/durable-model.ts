@@ -24,6 +24,7 @@ import {
 } from '@restate-agents/core';
 import type { Context } from '@restatedev/restate-sdk';
 import { wrapLanguageModel } from 'ai';
+import { invalidOption } from './invalid-option.js';
 import { SDK } from './step-names.js';
 
 /** The options of each model step: retry cap, `attemptTimeout`, classification override, size cap. */
@@ -140,7 +141,7 @@ const STEP_OPTION_NAMES = [
 export function refuseFlatStepOptions(options: object, where = 'durableModel'): void {
   const flat = STEP_OPTION_NAMES.filter((name) => name in options);
   if (flat.length > 0) {
-    throw new TypeError(
+    throw invalidOption(
       `${where}: ${flat.join(', ')} ${flat.length === 1 ? 'is a model-step option' : 'are model-step options'}; ` +
         `nest ${flat.length === 1 ? 'it' : 'them'} under \`step\`, e.g. { step: { ${flat[0]}: … } }.`,
     );

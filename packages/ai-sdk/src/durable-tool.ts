@@ -25,6 +25,7 @@ import {
 } from '@restate-agents/core';
 import type { Context } from '@restatedev/restate-sdk';
 import type { Tool, ToolExecutionOptions, ToolSet } from 'ai';
+import { invalidOption } from './invalid-option.js';
 import { SDK } from './step-names.js';
 
 /** Options of {@link durableTool} and {@link durableTools}: the step's retry cap, classification, give-up. */
@@ -47,7 +48,7 @@ export function durableTool<T extends Tool>(ctx: Context, tool: T, options: Dura
   if (!execute || isDurable(tool, 'tool')) return tool;
   const { name, ...stepOptions } = options ?? ({} as DurableToolOptions);
   if (typeof name !== 'string' || name === '') {
-    throw new TypeError(
+    throw invalidOption(
       'durableTool needs options.name (the key of the tool in your tool set): its steps are named ' +
         "`ai-sdk:tool:<name>:<toolCallId>`. Pass { name: '…' }, or wrap the whole set with durableTools.",
     );

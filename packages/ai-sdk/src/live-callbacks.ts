@@ -7,6 +7,7 @@
  * itself in {@link liveOnly}, which tells live execution from replay the way `ctx.console` does.
  */
 import type { Context, internal } from '@restatedev/restate-sdk';
+import { invalidOption } from './invalid-option.js';
 
 /**
  * Whether the handler is running live, past the part of the journal it is replaying. Never branch on it
@@ -15,7 +16,7 @@ import type { Context, internal } from '@restatedev/restate-sdk';
 export function isLive(ctx: Context): boolean {
   const isProcessing = (ctx as Partial<internal.ContextInternal>).isProcessing;
   if (typeof isProcessing !== 'function') {
-    throw new TypeError(
+    throw invalidOption(
       'isLive needs the Restate context of a running handler (a context with isProcessing()), got another object.',
     );
   }

@@ -37,6 +37,7 @@ import {
 } from 'ai';
 import { type DurableModelOptions, durableModel, refuseFlatStepOptions } from './durable-model.js';
 import { isDurableTool, withJsonModelOutput } from './durable-tool.js';
+import { invalidOption } from './invalid-option.js';
 
 /** What an approver is shown for one tool call that needs a human decision. */
 export interface ToolApprovalDetails {
@@ -108,7 +109,7 @@ export function withRestate<P extends DurableCallSettings>(
   options: WithRestateOptions = {},
 ): P {
   if ('model' in options) {
-    throw new TypeError(
+    throw invalidOption(
       'withRestate: options.model was removed; model-step options go under options.step ' +
         '(e.g. { step: { maxRetryAttempts: 5 } }), keepResponseHeaders and coalesceDeltas at the top level.',
     );
@@ -126,7 +127,12 @@ export function withRestate<P extends DurableCallSettings>(
   if ('messages' in params && params.messages !== undefined) {
     assertInput(params.messages, Array.isArray, 'an array of messages', 'messages');
   }
-  const toolConcurrency = assertConcurrency(options.toolConcurrency, 'toolConcurrency');
+  let toolConcurrency: number;
+  try {
+    toolConcurrency = assertConcurrency(options.toolConcurrency, 'toolConcurrency');
+  } catch (error) {
+    throw invalidOption(`withRestate: ${(error as Error).message}`);
+  }
   const latch = new ControlErrorLatch();
   const isCall = 'prompt' in params || 'messages' in params;
   // Only a call has an abort signal of its own; an agent gets one per generate()/stream() call.
@@ -195,7 +201,7 @@ interface Loop {
 function makeDurable(settings: DurableCallSettings, loop: Loop): DurableCallSettings {
   const { ctx, options, toolConcurrency, latch, capture, rethrowCondition } = loop;
   if (settings.timeout !== undefined) {
-    throw new TypeError(
+    throw invalidOption(
       'withRestate: the AI SDK `timeout` option aborts a call whose model step Restate is still running; ' +
         "remove it and bound each model call with withRestate's `{ step: { attemptTimeout, maxRetryDuration } }` instead.",
     );
@@ -206,13 +212,13 @@ function makeDurable(settings: DurableCallSettings, loop: Loop): DurableCallSett
     toolCallConcurrency?: unknown;
   };
   if (maxRetries !== undefined && maxRetries !== 0) {
-    throw new TypeError(
+    throw invalidOption(
       `withRestate: maxRetries ${String(maxRetries)} would multiply with Restate's retries of the model step; ` +
         'leave it out and set the cap with withRestate(ctx, params, { step: { maxRetryAttempts } }) instead.',
     );
   }
   if (toolCallConcurrency !== undefined && toolCallConcurrency !== toolConcurrency) {
-    throw new TypeError(
+    throw invalidOption(
       `withRestate: toolCallConcurrency ${String(toolCallConcurrency)} is set by the adapter; leave it out and ` +
         "pass withRestate's toolConcurrency option instead (tool steps must be created in model order).",
     );
@@ -295,7 +301,7 @@ function checkDurableTools(concurrency: number, tools: ToolSet | undefined): voi
     .filter(([, tool]) => tool.execute !== undefined && !isDurableTool(tool))
     .map(([name]) => name);
   if (plain.length > 0) {
-    throw new TypeError(
+    throw invalidOption(
       `withRestate: toolConcurrency ${concurrency} needs every tool to be a durableTool, but ${plain.join(', ')} ` +
         `${plain.length === 1 ? 'is' : 'are'} not: tools that await their own steps would race and ` +
         'replay in a different order. Wrap them with durableTool/durableTools, or keep toolConcurrency at 1.',
@@ -309,7 +315,7 @@ function asDurable(
   options: DurableModelOptions,
 ): LanguageModelV4 {
   if (typeof model === 'string') {
-    throw new TypeError(
+    throw invalidOption(
       `withRestate needs a model instance, got the id "${model}": pass e.g. gateway("${model}") or openai("...").`,
     );
   }

@@ -237,6 +237,14 @@ const agent = restate.object({
       return output;
     },
 
+    /** An option the adapter cannot honour (`timeout`), as a user may pass it. */
+    async refusedOption(ctx: restate.ObjectContext) {
+      const result = await generateText(
+        withRestate(ctx, { model: openai().chat(ctx.key), prompt: 'hi', timeout: 5_000 }),
+      );
+      return result.text;
+    },
+
     /** A handler whose prompt came in malformed (an object), as a caller may send it. */
     async malformed(ctx: restate.ObjectContext, input: { prompt: unknown }) {
       const result = await generateText(
@@ -604,6 +612,17 @@ for (const alwaysReplay of [false, true]) {
       ]);
       await expect(result).rejects.toThrow(/would repeat identically on every retry/);
       expect(mock.requestsFor(key)).toHaveLength(1);
+    });
+
+    it('an option the adapter cannot honour ends the invocation at once, naming it', async () => {
+      const { key, result } = run<unknown>('refusedOption', null);
+      const failure = (await result.then(
+        () => undefined,
+        (error: unknown) => error,
+      )) as Error;
+      expect(failure.message).toMatch(/the AI SDK `timeout` option aborts a call/);
+      expect(failure.message).toMatch(/would repeat identically on every retry/);
+      expect(mock.requestsFor(key)).toHaveLength(0);
     });
 
     it('a malformed prompt ends the invocation before any step, naming what was wrong', async () => {
