@@ -6,7 +6,13 @@
 
 import type { CallbackManagerForToolRun } from '@langchain/core/callbacks/manager';
 import { stampRetryable } from '@langchain/core/errors';
-import { ToolMessage } from '@langchain/core/messages';
+import {
+  isBaseMessage,
+  mapChatMessagesToStoredMessages,
+  mapStoredMessagesToChatMessages,
+  type StoredMessage,
+  ToolMessage,
+} from '@langchain/core/messages';
 import type { ToolCall } from '@langchain/core/messages/tool';
 import type { RunnableConfig } from '@langchain/core/runnables';
 import { DynamicStructuredTool, type StructuredToolInterface } from '@langchain/core/tools';
@@ -19,7 +25,7 @@ import {
   type ToolStepOutcome,
   toJsonValue,
 } from '@restate-agents/core';
-import type { Context } from '@restatedev/restate-sdk';
+import { type Context, TerminalError } from '@restatedev/restate-sdk';
 import { modelWatch } from './model-watch.js';
 import { STEP_NAMES } from './step-names.js';
 
@@ -110,7 +116,7 @@ export function durableTool(
 
 type ToolConfig = RunnableConfig & { toolCall?: ToolCall };
 
-/** What a tool call journals: its output, or the parts of the `ToolMessage` it returned. */
+/** What a tool call journals: its output, the parts of a `ToolMessage` it returned, or a `Command`. */
 type JournaledToolOutput =
   | { output: unknown }
   | {
@@ -120,9 +126,34 @@ type JournaledToolOutput =
         status?: ToolMessage['status'];
         name?: string;
       };
-    };
+    }
+  | { command: Record<string, unknown> };
+
+/** A stored message inside a journaled `Command` update. */
+const MESSAGE_KEY = '~restate-agents:message';
+
+/**
+ * LangGraph's `Command` class, to rebuild a journaled one (LangGraph applies only real instances): taken
+ * from the first live one this process sees, or registered under this `Symbol.for` by code that imports
+ * `@langchain/langgraph` (as `@restate-agents/langgraph` does), for a replay in a fresh process.
+ */
+const COMMAND_CLASS = Symbol.for('restate-agents.langgraph.Command');
+type CommandClass = new (fields: Record<string, unknown>) => unknown;
+let seenCommandClass: CommandClass | undefined;
 
 function toJournal(output: unknown): JournaledToolOutput {
+  if (isCommand(output)) {
+    seenCommandClass ??= (output as { constructor: CommandClass }).constructor;
+    const { update, goto, resume, graph } = output as Record<string, unknown>;
+    return {
+      command: {
+        ...(update !== undefined && { update: encodeMessages(update) }),
+        ...(goto !== undefined && { goto }),
+        ...(resume !== undefined && { resume }),
+        ...(graph !== undefined && { graph }),
+      },
+    };
+  }
   if (!ToolMessage.isInstance(output)) return { output };
   return {
     toolMessage: {
@@ -134,6 +165,51 @@ function toJournal(output: unknown): JournaledToolOutput {
   };
 }
 
+/** Messages in a `Command`'s update (a value, a list, or `[key, value]` tuples) as stored messages. */
+function encodeMessages(value: unknown, depth = 0): unknown {
+  if (isBaseMessage(value)) return { [MESSAGE_KEY]: mapChatMessagesToStoredMessages([value])[0] };
+  if (depth > 2 || typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return value.map((item) => encodeMessages(item, depth + 1));
+  if (Object.getPrototypeOf(value) !== Object.prototype) return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([key, item]) => [key, encodeMessages(item, depth + 1)]),
+  );
+}
+
+function decodeMessages(value: unknown, depth = 0): unknown {
+  if (depth > 3 || typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return value.map((item) => decodeMessages(item, depth + 1));
+  const stored = (value as Record<string, unknown>)[MESSAGE_KEY];
+  if (stored !== undefined) return mapStoredMessagesToChatMessages([stored as StoredMessage])[0];
+  return Object.fromEntries(
+    Object.entries(value).map(([key, item]) => [key, decodeMessages(item, depth + 1)]),
+  );
+}
+
+/** LangGraph's own test: a `Command` instance (not a plain object) named by `lg_name`. */
+function isCommand(value: unknown): boolean {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    Object.getPrototypeOf(value) !== Object.prototype &&
+    (value as { lg_name?: unknown }).lg_name === 'Command'
+  );
+}
+
+function reviveCommand(toolName: string, fields: Record<string, unknown>): unknown {
+  const Command =
+    seenCommandClass ?? (globalThis as Record<symbol, CommandClass | undefined>)[COMMAND_CLASS];
+  if (!Command) {
+    throw new TerminalError(
+      `durableTool: tool "${toolName}" returned a LangGraph Command, which can only be rebuilt from the ` +
+        "journal with LangGraph's Command class: import @restate-agents/langgraph in this process, or set " +
+        "globalThis[Symbol.for('restate-agents.langgraph.Command')] = Command (from @langchain/langgraph).",
+    );
+  }
+  const { update, ...rest } = fields;
+  return new Command({ ...rest, ...(update !== undefined && { update: decodeMessages(update) }) });
+}
+
 function fromJournal(
   tool: StructuredToolInterface,
   journaled: JournaledToolOutput,
@@ -142,6 +218,7 @@ function fromJournal(
   if ('toolMessage' in journaled) {
     return new ToolMessage({ ...journaled.toolMessage, tool_call_id: callId ?? '' });
   }
+  if ('command' in journaled) return reviveCommand(tool.name, journaled.command);
   const { output } = journaled;
   // Called directly, the caller gets the value itself. For the model it becomes text here: LangChain's own
   // formatting turns a value `JSON.stringify` refuses (a `bigint`) into "[object Object]".

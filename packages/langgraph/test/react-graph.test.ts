@@ -202,10 +202,8 @@ describe.each([
     ]);
   });
 
-  // Known gap, kept visible: @restate-agents/langchain's durableTool journals the Command as a plain object,
-  // so LangGraph never applies it (the tool message arrives, `user` stays unset). Drop `.fails` once
-  // durableTool revives a journaled Command.
-  it.fails('a durable tool returning a Command updates the graph state', async () => {
+  // durableTool journals the Command and rebuilds it with LangGraph's class, so LangGraph applies it.
+  it('a durable tool returning a Command updates the graph state', async () => {
     const { invocationId } = await env.send({
       service: 'ReactGraph',
       handler: 'command',
