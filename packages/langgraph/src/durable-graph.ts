@@ -37,6 +37,7 @@ import {
   isRestateControlError,
   markDurable,
   OrderedGate,
+  RepeatingFailureError,
   Turnstile,
 } from '@restate-agents/core';
 import { type Context, type ObjectContext, RestatePromise } from '@restatedev/restate-sdk';
@@ -202,6 +203,7 @@ function makeDurable<G extends AnyGraph>(
   });
 
   const prepare = (config: (RunnableConfig & { durability?: string }) | undefined) => {
+    refuseUnsupported(graph, config);
     // One gate per graph level and run: a subgraph's tasks run while its parent task holds a slot.
     const makeGate = () => new OrderedGate<TaskOrderKey>({ concurrency, compare: compareKeys });
     const copy = wrapGraph(graph, saver, makeGate, ids);
@@ -328,6 +330,46 @@ function makeDurable<G extends AnyGraph>(
       return latest?.config ?? written;
     },
   };
+}
+
+/**
+ * LangGraph options durableGraph cannot honour, refused with an error naming them (terminal: the same
+ * graph and config would fail the same way on every retry).
+ */
+function refuseUnsupported(
+  graph: AnyGraph,
+  config: (RunnableConfig & { stepTimeout?: unknown }) | undefined,
+): void {
+  const refuse = (what: string, instead: string) => {
+    throw new RepeatingFailureError(
+      'unsupported',
+      `durableGraph cannot honour ${what}: ${instead}`,
+    );
+  };
+  if (config?.maxConcurrency !== undefined) {
+    refuse(
+      `maxConcurrency (${config.maxConcurrency})`,
+      "LangGraph 1.7 drops tasks under it; use durableGraph's concurrency option instead.",
+    );
+  }
+  const stepTimeout = config?.stepTimeout ?? (graph as { stepTimeout?: unknown }).stepTimeout;
+  if (stepTimeout !== undefined) {
+    refuse(
+      `stepTimeout (${String(stepTimeout)})`,
+      'it races a timer against the durable steps of a superstep, which a replay does not reproduce. ' +
+        'Bound model and tool calls with attemptTimeout in their step options instead.',
+    );
+  }
+  for (const [name, node] of Object.entries(graph.nodes as Record<string, { timeout?: unknown }>)) {
+    if (node.timeout !== undefined) {
+      refuse(
+        `the timeout of node "${name}"`,
+        "it races a timer against the node's durable steps, which a replay does not reproduce. " +
+          'Bound model and tool calls with attemptTimeout in their step options instead ' +
+          '(durableChatModel(ctx, model, { step: { attemptTimeout } })).',
+      );
+    }
+  }
 }
 
 /** The object (or workflow) key, `undefined` in a plain service (whose `ctx.key` throws). */

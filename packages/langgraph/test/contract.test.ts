@@ -44,6 +44,25 @@ const service = restate.object({
       const state = await twice.invoke({});
       return { same: once === twice, count: state.count };
     },
+    async unsupported(ctx: restate.ObjectContext): Promise<string[]> {
+      const timed = new StateGraph(State)
+        .addNode('add', () => ({ count: 1 }), { timeout: 1000 })
+        .addEdge(START, 'add')
+        .compile();
+      const messages: string[] = [];
+      for (const run of [
+        () => durableGraph(ctx, counterGraph()).invoke({}, { maxConcurrency: 1 }),
+        () => durableGraph(ctx, timed).invoke({}),
+      ]) {
+        messages.push(
+          await run().then(
+            () => 'accepted',
+            (error: Error) => error.message,
+          ),
+        );
+      }
+      return messages;
+    },
     async badConcurrency(ctx: restate.ObjectContext): Promise<string> {
       try {
         durableGraph(ctx, counterGraph(), { concurrency: 0 });
@@ -95,6 +114,19 @@ describe.each([
       (entry) => entry.name === 'langgraph:checkpoint',
     );
     expect(commits).toHaveLength(1);
+  });
+
+  it('LangGraph options it cannot honour are refused, naming them', async () => {
+    const { invocationId } = await env.send({
+      service: 'GraphContract',
+      handler: 'unsupported',
+      key: `unsupported-${mode}`,
+    });
+    const [maxConcurrency, timeout] = await env.attach<string[]>(invocationId, {
+      timeoutMs: 30_000,
+    });
+    expect(maxConcurrency).toMatch(/^unsupported: durableGraph cannot honour maxConcurrency \(1\)/);
+    expect(timeout).toMatch(/^unsupported: durableGraph cannot honour the timeout of node "add"/);
   });
 
   it('concurrency is checked by core, naming the option', async () => {

@@ -4,7 +4,15 @@
  * work before its journaled steps, as real nodes do. Normal and always-replay mode.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Annotation, entrypoint, MemorySaver, START, StateGraph, task } from '@langchain/langgraph';
+import {
+  Annotation,
+  Command,
+  entrypoint,
+  MemorySaver,
+  START,
+  StateGraph,
+  task,
+} from '@langchain/langgraph';
 import { durableStep } from '@restate-agents/core';
 import { useRestate } from '@restate-agents/testing/vitest';
 import * as restate from '@restatedev/restate-sdk';
@@ -54,9 +62,29 @@ const functionalWorkflow = (ctx: restate.ObjectContext) => {
   });
 };
 
+/** A node that routes with `Command({ goto, update })`, as LangGraph's Command how-to shows. */
+const commandGraph = (ctx: restate.ObjectContext) =>
+  new StateGraph(State)
+    .addNode(
+      'triage',
+      async () =>
+        new Command({
+          goto: await durableStep(ctx, 'triage', () => 'billing'),
+          update: { log: ['triaged'] },
+        }),
+      { ends: ['billing', 'support'] },
+    )
+    .addNode('billing', () => ({ log: ['billing'] }))
+    .addNode('support', () => ({ log: ['support'] }))
+    .addEdge(START, 'triage')
+    .compile();
+
 const service = restate.object({
   name: 'Nested',
   handlers: {
+    async command(ctx: restate.ObjectContext): Promise<string[]> {
+      return (await durableGraph(ctx, commandGraph(ctx)).invoke({})).log;
+    },
     async functional(ctx: restate.ObjectContext): Promise<string[]> {
       return (await durableGraph(ctx, functionalWorkflow(ctx)).invoke({})) as string[];
     },
@@ -93,6 +121,15 @@ describe.each([
       'write',
       'langgraph:checkpoint',
     ]);
+  });
+
+  it('a node returning Command({ goto, update }) routes and updates the state', async () => {
+    const { invocationId } = await env.send({
+      service: 'Nested',
+      handler: 'command',
+      key: `command-${mode}`,
+    });
+    expect(await env.attach(invocationId, { timeoutMs: 30_000 })).toEqual(['triaged', 'billing']);
   });
 
   it('the functional API: two task() calls at once replay cleanly', async () => {
