@@ -8,6 +8,7 @@ import {
   Agent,
   defineToolInputGuardrail,
   defineToolOutputGuardrail,
+  handoff,
   type InputGuardrail,
   type MCPServer,
   type OutputGuardrail,
@@ -176,15 +177,41 @@ const probe = restate.object({
       const result = await new DurableRunner(ctx, { approval: 'interrupt' }).run(agent, state);
       return { text: result.finalOutput };
     },
+    async streamApproval(ctx: restate.ObjectContext, input: Input) {
+      const agent = await approvalAgent(input);
+      const runner = new DurableRunner(ctx, {
+        approval: {
+          onRequest: ({ id }) => {
+            observe(`${ctx.key}:awakeable`, id);
+          },
+        },
+      });
+      const consume = async (result: { toTextStream(): AsyncIterable<unknown> }) => {
+        for await (const _chunk of result.toTextStream()) {
+          // Read as a user would.
+        }
+      };
+      let result = await runner.run(agent, 'refund order 9', { stream: true });
+      await consume(result);
+      await result.completed;
+      while (result.interruptions.length > 0) {
+        await runner.resolveInterruptions(result);
+        result = await runner.run(agent, result.state, { stream: true });
+        await consume(result);
+        await result.completed;
+      }
+      return { text: result.finalOutput };
+    },
     async hooks(ctx: restate.ObjectContext, input: Input) {
       const agent = new Agent({ name: 'hooked', model: input.model, tools: [recordTool] });
       for (const event of ['agent_start', 'agent_tool_start', 'agent_tool_end', 'agent_end']) {
         agent.on(event as 'agent_start', () => observe(`${ctx.key}:hooks`, event));
       }
-      const result = await new DurableRunner(ctx, { modelProvider: providerOf(input) }).run(
-        agent,
-        'record',
-      );
+      const runner = new DurableRunner(ctx, { modelProvider: providerOf(input) });
+      // The SDK's runner-level hooks, on the Runner the DurableRunner drives.
+      runner.runner.on('agent_start', () => observe(`${ctx.key}:runner-hooks`, 'agent_start'));
+      runner.runner.on('agent_end', () => observe(`${ctx.key}:runner-hooks`, 'agent_end'));
+      const result = await runner.run(agent, 'record');
       return { text: result.finalOutput };
     },
     async agentTool(ctx: restate.ObjectContext, input: Input & { variant: string }) {
@@ -288,6 +315,33 @@ const probe = restate.object({
         maxTurns: 2,
       });
       return { text: result.finalOutput };
+    },
+    async handoffHooks(ctx: restate.ObjectContext, input: Input) {
+      const specialist = new Agent({
+        name: 'specialist',
+        handoffDescription: 'Handles refunds',
+        model: await providerOf(input).getModel(`${input.model}-specialist`),
+      });
+      const triage = new Agent({
+        name: 'triage',
+        model: `${input.model}-triage`,
+        handoffs: [
+          handoff(specialist, {
+            // The SDK's handoff callback, doing durable work through its run context.
+            onHandoff: async (runContext) => {
+              const ctx = restateContext<restate.ObjectContext>(runContext);
+              await ctx.run('on-handoff', () => observe(ctx.key, 'on-handoff'));
+            },
+            // Only the user's messages reach the specialist.
+            inputFilter: (data) => ({ ...data, preHandoffItems: [], newItems: [] }),
+          }),
+        ],
+      });
+      const result = await new DurableRunner(ctx, { modelProvider: providerOf(input) }).run(
+        triage,
+        'refund please',
+      );
+      return { text: result.finalOutput, lastAgent: result.lastAgent?.name };
     },
     async structured(ctx: restate.ObjectContext, input: Input) {
       const lookup = tool({
@@ -465,7 +519,7 @@ for (const mode of modes) {
       expect(mock.requestsFor(id)).toHaveLength(2);
     });
 
-    it('agent.on(...) lifecycle hooks fire under DurableRunner', async () => {
+    it('agent.on(...) and runner.on(...) lifecycle hooks fire under DurableRunner', async () => {
       const id = key('hooks');
       mock.conversation(id, [
         { toolCalls: [{ name: 'record', arguments: { id: 'h' } }], delayMs: 30 },
@@ -480,6 +534,9 @@ for (const mode of modes) {
         'agent_tool_start',
       ]);
       expect(seen.get(id)).toEqual(['record:h']);
+      expect(new Set(seen.get(`${id}:runner-hooks`))).toEqual(
+        new Set(['agent_start', 'agent_end']),
+      );
     });
 
     it('durableAgentTool honours parameters, inputBuilder, customOutputExtractor and runOptions', async () => {
@@ -603,6 +660,42 @@ for (const mode of modes) {
         expect(mock.requestsFor(id)).toHaveLength(3);
       });
     }
+
+    it('approvals of a streamed run, resolved with resolveInterruptions', async () => {
+      const id = key('stream-approval');
+      mock.conversation(id, (request) =>
+        request.lastToolResult === undefined
+          ? { toolCalls: [{ name: 'refund', arguments: { orderId: '9' } }], delayMs: 30 }
+          : { text: `done: ${request.lastToolResult}`, delayMs: 30 },
+      );
+      const { invocationId } = await env.send(
+        { service: 'OpenAIAgentsPatterns', handler: 'streamApproval', key: id },
+        { model: id },
+      );
+      const deadline = Date.now() + 20_000;
+      while (seen.get(`${id}:awakeable`) === undefined && Date.now() < deadline) await pause(50);
+      const [awakeableId] = seen.get(`${id}:awakeable`) ?? [];
+      await env.resolveAwakeable(String(awakeableId), true);
+      expect(await env.attach(invocationId)).toEqual({ text: 'done: refunded 9' });
+      expect(seen.get(id)).toEqual(['refund:9']);
+      expect(mock.requestsFor(id)).toHaveLength(2);
+    });
+
+    it('a handoff with onHandoff doing durable work and an inputFilter', async () => {
+      const id = key('handoff-hooks');
+      mock.conversation(`${id}-triage`, [
+        { toolCalls: [{ name: 'transfer_to_specialist', arguments: {} }], delayMs: 30 },
+      ]);
+      mock.conversation(`${id}-specialist`, (request) => ({
+        text: `specialist saw ${request.messages.filter((m) => m.role !== 'system').length} message(s)`,
+        delayMs: 30,
+      }));
+      const { output, names } = await runNames('handoffHooks', id);
+      expect(output).toEqual({ text: 'specialist saw 1 message(s)', lastAgent: 'specialist' });
+      expect(names).toEqual([STEP_NAMES.model(1), 'on-handoff', STEP_NAMES.model(2)]);
+      expect(seen.get(id)).toEqual(['on-handoff']);
+      expect(mock.requestsFor(`${id}-specialist`)).toHaveLength(1);
+    });
 
     it('structured output, dynamic instructions and tool guardrails with durable work', async () => {
       const id = key('structured');
