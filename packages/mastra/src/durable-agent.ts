@@ -9,10 +9,12 @@
  * promises (`text`, `getFullOutput()`, …) reject with it, so the invocation fails (and is retried) instead
  * of returning an empty answer.
  */
+
 import type { Agent } from '@mastra/core/agent';
 import { hasBrand, isDurable } from '@restate-agents/core';
 import type { Context } from '@restatedev/restate-sdk';
 import { RESTATE_MODEL } from './durable-model.js';
+import { invalidOption } from './invalid-option.js';
 import { withContext } from './restate-context.js';
 import {
   type DurableCallOptions,
@@ -108,13 +110,13 @@ export function durableAgent<A extends AnyAgent>(
 function checkAgent(agent: AgentInternals): void {
   const name = agent.name ?? 'the agent';
   if (agent.durable !== undefined && agent.durable !== false) {
-    throw new TypeError(
+    throw invalidOption(
       `durableAgent: ${name} has \`durable\` set: that is Mastra's own durable loop (timers, pub/sub, its ` +
         'storage); Restate makes the regular loop durable. Remove the `durable` option.',
     );
   }
   if (typeof agent.maxRetries === 'number' && agent.maxRetries > 0) {
-    throw new TypeError(
+    throw invalidOption(
       `durableAgent: ${name} has maxRetries ${agent.maxRetries}, which Mastra applies over the call's ` +
         'maxRetries: 0 and would retry inside a journaled model step. Remove it and set the retry cap with ' +
         'durableModel(ctx, model, { step: { maxRetryAttempts } }).',
@@ -123,7 +125,7 @@ function checkAgent(agent: AgentInternals): void {
   const models = Array.isArray(agent.model) ? agent.model : [{ model: agent.model }];
   for (const entry of models as { model?: unknown; maxRetries?: number }[]) {
     if (typeof entry.maxRetries === 'number' && entry.maxRetries > 0) {
-      throw new TypeError(
+      throw invalidOption(
         `durableAgent: a fallback model of ${name} has maxRetries ${entry.maxRetries}; remove it (the model ` +
           "step's retry cap applies: durableModel(ctx, model, { step: { maxRetryAttempts } })).",
       );
@@ -138,7 +140,7 @@ function checkModel(name: string, model: unknown): void {
   if (hasBrand(model, RESTATE_MODEL) || isDurable(model, 'model')) return;
   const what =
     typeof model === 'string' ? `the model router id "${model}"` : 'a model that is not durable';
-  throw new TypeError(
+  throw invalidOption(
     `durableAgent: ${name} has ${what}: its calls would not be journaled. Give the agent ` +
       'durableModel(ctx, createOpenAI({ … }).chat(id)) (an agent built in the handler) or ' +
       'restateModel(createOpenAI({ … }).chat(id)) (an agent declared at module level).',
@@ -151,7 +153,7 @@ async function checkTools(agent: AgentInternals, requestContext: unknown): Promi
     .filter(([, tool]) => Boolean(tool?.requireApproval))
     .map(([key]) => key);
   if (native.length > 0) {
-    throw new TypeError(
+    throw invalidOption(
       `durableAgent: ${native.join(', ')} ${native.length === 1 ? 'has' : 'have'} requireApproval, Mastra's ` +
         'approval that suspends the run into its storage. Remove it and select the calls with the call option ' +
         'requireToolApproval (true or a function): durableAgent asks on a Restate awakeable (options.approval).',

@@ -6,6 +6,7 @@
  * differ: the model is given a view of `ctx` whose steps are named `mastra:model:<n>` instead of
  * `ai-sdk:model:<n>`, so a journal says which adapter wrote it (docs/architecture.md#journal-step-names).
  */
+
 import type { LanguageModelV4 } from '@ai-sdk/provider';
 import type { MastraModelConfig } from '@mastra/core/llm';
 import {
@@ -14,6 +15,7 @@ import {
 } from '@restate-agents/ai-sdk';
 import { brand, isDurable } from '@restate-agents/core';
 import type { Context } from '@restatedev/restate-sdk';
+import { invalidOption } from './invalid-option.js';
 import { restateContext } from './restate-context.js';
 import { SDK } from './step-names.js';
 
@@ -61,7 +63,7 @@ export function durableModel(
 ): DurableLanguageModel {
   if (isDurable(model, 'model')) return model as DurableLanguageModel;
   if (model === null || typeof model !== 'object' || model.specificationVersion !== 'v4') {
-    throw new TypeError(
+    throw invalidOption(
       `durableModel needs an AI SDK 7 language model instance (specificationVersion "v4"), got ${describeModel(model)}: ` +
         "pass e.g. createOpenAI({ … }).chat('gpt-4.1') instead of a model router string.",
     );

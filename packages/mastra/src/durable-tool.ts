@@ -11,6 +11,7 @@
  * `ToolGaveUpError`, which Mastra hands the model as a tool error so the agent goes on (`onGiveUp: 'fail'`
  * ends the run instead); a `TerminalError` ends the run. The tool receives the attempt's abort signal.
  */
+
 import type { ToolExecutionContext } from '@mastra/core/tools';
 import {
   type DurableToolStepOptions,
@@ -19,6 +20,7 @@ import {
   markDurable,
   toolStepName,
 } from '@restate-agents/core';
+import { invalidOption } from './invalid-option.js';
 import { restateContext } from './restate-context.js';
 import { SDK } from './step-names.js';
 
@@ -51,7 +53,7 @@ export function durableTool<T extends MastraTool>(tool: T, options: DurableToolO
   if (!execute || isDurable(tool, 'tool')) return tool;
   const { name = tool.id, ...stepOptions } = options;
   if (typeof name !== 'string' || name === '') {
-    throw new TypeError(
+    throw invalidOption(
       'durableTool needs a tool with an `id` (or options.name): its steps are named `mastra:tool:<name>:<toolCallId>`.',
     );
   }
@@ -59,7 +61,7 @@ export function durableTool<T extends MastraTool>(tool: T, options: DurableToolO
     const ctx = restateContext(context);
     const callId = context?.agent?.toolCallId;
     if (typeof callId !== 'string' || callId === '') {
-      throw new TypeError(
+      throw invalidOption(
         `durableTool "${name}" was called without a tool call id: durable tools run inside an agent's loop ` +
           "(durableAgent or withRestate), where Mastra passes the model's tool call id.",
       );

@@ -5,7 +5,8 @@
 import { createOpenAI } from '@ai-sdk/openai';
 import { Agent } from '@mastra/core/agent';
 import { createTool } from '@mastra/core/tools';
-import type { Context } from '@restatedev/restate-sdk';
+import { RepeatingFailureError } from '@restate-agents/core';
+import { type Context, TerminalError } from '@restatedev/restate-sdk';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { durableAgent } from './durable-agent.js';
@@ -37,6 +38,16 @@ describe('withRestate', () => {
     [{ memory: { thread: 't', options: { generateTitle: true } } }, /generateTitle/],
   ])('refuses %j', (callOptions, message) => {
     expect(() => withRestate(ctx, callOptions as never)).toThrow(message);
+  });
+  it('a refusal ends the invocation at once: a TerminalError, not retried', () => {
+    let error: unknown;
+    try {
+      withRestate(ctx, { eagerToolExecution: true });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(RepeatingFailureError.isInstance(error)).toBe(true);
+    expect(error).toBeInstanceOf(TerminalError);
   });
 });
 

@@ -3,8 +3,10 @@
  * tool (`context.requestContext`), to dynamic arguments (`model`, `tools`, `memory` as functions of
  * `{ requestContext }`) and, copied, to sub-agents. {@link withRestate} puts it there.
  */
+
 import { RequestContext } from '@mastra/core/request-context';
 import type { Context } from '@restatedev/restate-sdk';
+import { invalidOption } from './invalid-option.js';
 
 /** The `RequestContext` key the invocation's context is kept under. */
 export const RESTATE_CONTEXT_KEY = 'restate-agents.context';
@@ -26,7 +28,7 @@ export type RequestContextSource =
 export function restateContext<C extends Context = Context>(source: RequestContextSource): C {
   const ctx = findContext(source);
   if (ctx === undefined) {
-    throw new TypeError(
+    throw invalidOption(
       'restateContext: no Restate context in the request context; run the agent through ' +
         'durableAgent(ctx, agent) or pass withRestate(ctx, …) as its call options.',
     );

@@ -18,6 +18,7 @@
  * - Approvals: `requireToolApproval` (Mastra's own option, `true` or a function) is decided on a Restate
  *   awakeable in this invocation instead of Mastra's suspend-and-resume through its storage.
  */
+
 import type { RequestContext } from '@mastra/core/request-context';
 import {
   type ApprovalOptions,
@@ -29,6 +30,7 @@ import {
   requestApproval,
 } from '@restate-agents/core';
 import type { Context } from '@restatedev/restate-sdk';
+import { invalidOption } from './invalid-option.js';
 import { withContext } from './restate-context.js';
 
 /** What an approver is shown for one tool call that needs a human decision. */
@@ -197,13 +199,13 @@ export function rethrowControlError(callOptions: object): void {
 function refuse(callOptions: DurableCallOptions): void {
   const settings = callOptions.modelSettings;
   if (settings?.timeout !== undefined) {
-    throw new TypeError(
+    throw invalidOption(
       'withRestate: modelSettings.timeout aborts a model call whose step Restate is still running; remove it ' +
         'and bound each model call with durableModel(ctx, model, { step: { attemptTimeout, maxRetryDuration } }).',
     );
   }
   if (settings?.maxRetries !== undefined && settings.maxRetries !== 0) {
-    throw new TypeError(
+    throw invalidOption(
       `withRestate: modelSettings.maxRetries ${String(settings.maxRetries)} would retry a model call inside its ` +
         'journaled step; leave it out and set the retry cap with durableModel(ctx, model, { step: { maxRetryAttempts } }).',
     );
@@ -214,32 +216,38 @@ function refuse(callOptions: DurableCallOptions): void {
       callOptions.toolCallConcurrency !== null
         ? (callOptions.toolCallConcurrency as { limit?: unknown }).limit
         : callOptions.toolCallConcurrency;
-    if (assertConcurrency(limit, 'toolCallConcurrency') !== 1) {
-      throw new TypeError(
+    let concurrency: number;
+    try {
+      concurrency = assertConcurrency(limit, 'toolCallConcurrency');
+    } catch (error) {
+      throw invalidOption(`withRestate: ${(error as Error).message}`);
+    }
+    if (concurrency !== 1) {
+      throw invalidOption(
         `withRestate: toolCallConcurrency ${String(limit)} would run tools at once and journal their steps in ` +
           'a different order on replay; durable Mastra runs take 1.',
       );
     }
   }
   if (callOptions.eagerToolExecution === true) {
-    throw new TypeError(
+    throw invalidOption(
       'withRestate: eagerToolExecution starts tools while the model step is still streaming, before its answer ' +
         'is journaled; leave it out.',
     );
   }
   if (callOptions.disableBackgroundTasks === false) {
-    throw new TypeError(
+    throw invalidOption(
       'withRestate: background tasks run tools after the handler returned, outside the journal; leave ' +
         'disableBackgroundTasks out.',
     );
   }
   if ('durable' in callOptions) {
-    throw new TypeError(
+    throw invalidOption(
       "withRestate: `durable` is Mastra's own durable loop (timers, pub/sub); Restate makes the regular loop durable, leave it out.",
     );
   }
   if (callOptions.memory?.options?.generateTitle) {
-    throw new TypeError(
+    throw invalidOption(
       'withRestate: memory.options.generateTitle makes a model call that nobody awaits, outside the journal; ' +
         'leave it out (it is turned off) and set the thread title in a durable step of your own.',
     );
