@@ -317,6 +317,22 @@ const agent = restate.object({
       return { text: await result.text, types };
     },
 
+    /** `prepareStep` picking a different (unwrapped) model for the second step, as the SDK's docs show. */
+    async prepareStep(ctx: restate.ObjectContext) {
+      const echo = tool({ inputSchema: textSchema, execute: async ({ text }) => text });
+      const result = await generateText(
+        withRestate(ctx, {
+          model: openai().chat(ctx.key),
+          tools: durableTools(ctx, { echo }),
+          prompt: 'echo it',
+          stopWhen: isStepCount(3),
+          prepareStep: ({ stepNumber }) =>
+            stepNumber === 1 ? { model: openai().chat(`${ctx.key}-second`) } : undefined,
+        }),
+      );
+      return result.text;
+    },
+
     /** `ToolLoopAgent.prepareCall` swapping in a model and tools that were never wrapped. */
     async prepareCall(ctx: restate.ObjectContext, input: { fatal: boolean; stream: boolean }) {
       const record = tool({
@@ -669,6 +685,24 @@ for (const alwaysReplay of [false, true]) {
       expect(output.types.filter((type) => type === 'text-delta').length).toBeGreaterThan(0);
       expect(executions.get(`${key}:lookup`)).toBe(1);
       expect(mock.requestsFor(key)[1]?.lastToolResult).toContain('found o7');
+    });
+
+    it('a model prepareStep picks is journaled like the first one', async () => {
+      const { key, result } = run<string>('prepareStep', null, [
+        { toolCalls: [{ name: 'echo', arguments: { text: 'hi' } }], delayMs: 30 },
+      ]);
+      mock.conversation(`${key}-second`, [
+        { text: 'unused' },
+        { text: 'from the second model', delayMs: 30 },
+      ]);
+      const { invocationId, output } = await result;
+      expect(output).toBe('from the second model');
+      expect(mock.requestsFor(key)).toHaveLength(1);
+      expect(mock.requestsFor(`${key}-second`)).toHaveLength(1);
+      const models = (await stepNames(invocationId)).filter((name) =>
+        name.startsWith('ai-sdk:model:'),
+      );
+      expect(models).toEqual(['ai-sdk:model:1', 'ai-sdk:model:2']);
     });
 
     describe('ToolLoopAgent prepareCall', () => {
