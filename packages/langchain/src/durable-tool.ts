@@ -80,7 +80,7 @@ export function durableTool(
       if (modelWatch(ctx).latch.capture(error)) stampRetryable(error, false);
       throw error;
     }
-    if (outcome.ok) return fromJournal(tool, outcome.value, config.toolCall?.id);
+    if (outcome.ok) return await fromJournal(tool, outcome.value, config.toolCall?.id);
     // The contract's give-up: an ordinary error the agent hands the model as the tool result (no Restate
     // error inside, so no control-error check fires on it). A retry middleware may try again, unless the
     // failure was final (a 4xx).
@@ -186,6 +186,18 @@ function decodeMessages(value: unknown, depth = 0): unknown {
   );
 }
 
+/** `@langchain/langgraph`'s `Command`, when this package can resolve it (an optional peer). */
+async function importCommandClass(): Promise<CommandClass | undefined> {
+  try {
+    const specifier = '@langchain/langgraph';
+    const langgraph = (await import(specifier)) as { Command?: CommandClass };
+    seenCommandClass ??= langgraph.Command;
+    return langgraph.Command;
+  } catch {
+    return undefined;
+  }
+}
+
 /** LangGraph's own test: a `Command` instance (not a plain object) named by `lg_name`. */
 function isCommand(value: unknown): boolean {
   return (
@@ -196,9 +208,11 @@ function isCommand(value: unknown): boolean {
   );
 }
 
-function reviveCommand(toolName: string, fields: Record<string, unknown>): unknown {
+async function reviveCommand(toolName: string, fields: Record<string, unknown>): Promise<unknown> {
   const Command =
-    seenCommandClass ?? (globalThis as Record<symbol, CommandClass | undefined>)[COMMAND_CLASS];
+    seenCommandClass ??
+    (globalThis as Record<symbol, CommandClass | undefined>)[COMMAND_CLASS] ??
+    (await importCommandClass());
   if (!Command) {
     throw new TerminalError(
       `durableTool: tool "${toolName}" returned a LangGraph Command, which can only be rebuilt from the ` +
@@ -210,15 +224,15 @@ function reviveCommand(toolName: string, fields: Record<string, unknown>): unkno
   return new Command({ ...rest, ...(update !== undefined && { update: decodeMessages(update) }) });
 }
 
-function fromJournal(
+async function fromJournal(
   tool: StructuredToolInterface,
   journaled: JournaledToolOutput,
   callId: string | undefined,
-): unknown {
+): Promise<unknown> {
   if ('toolMessage' in journaled) {
     return new ToolMessage({ ...journaled.toolMessage, tool_call_id: callId ?? '' });
   }
-  if ('command' in journaled) return reviveCommand(tool.name, journaled.command);
+  if ('command' in journaled) return await reviveCommand(tool.name, journaled.command);
   const { output } = journaled;
   // Called directly, the caller gets the value itself. For the model it becomes text here: LangChain's own
   // formatting turns a value `JSON.stringify` refuses (a `bigint`) into "[object Object]".
