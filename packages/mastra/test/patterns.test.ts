@@ -7,12 +7,19 @@ import { createOpenAI } from '@ai-sdk/openai';
 import { Agent } from '@mastra/core/agent';
 import { createTool } from '@mastra/core/tools';
 import { Memory } from '@mastra/memory';
+import { durableStep } from '@restate-agents/core';
 import { type MockModelServer, startMockModel } from '@restate-agents/testing';
 import { useRestate } from '@restate-agents/testing/vitest';
 import * as restate from '@restatedev/restate-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { durableAgent, durableTools, RestateMemoryStorage, restateModel } from '../src/index.js';
+import {
+  durableAgent,
+  durableTools,
+  RestateMemoryStorage,
+  restateContext,
+  restateModel,
+} from '../src/index.js';
 
 let mock: MockModelServer;
 const openai = () => createOpenAI({ baseURL: mock.openaiBaseUrl, apiKey: 'scripted' });
@@ -83,6 +90,28 @@ const service = restate.object({
         memory: { thread: ctx.key, resource: 'user' },
       });
       return { text: result.text };
+    },
+    /** A plain tool whose own `durableStep` gives up: the model is told, the run goes on (core's asToolGaveUp). */
+    async plainGivesUp(ctx: restate.ObjectContext) {
+      const flaky = createTool({
+        id: 'flaky',
+        description: 'Calls a backend that is down.',
+        inputSchema: z.object({}),
+        execute: async (_input, context) =>
+          durableStep(
+            restateContext(context),
+            'flaky:call',
+            () => {
+              count(`${ctx.key}:flaky`);
+              throw new Error('backend down');
+            },
+            { maxRetryAttempts: 2, initialRetryInterval: 10 },
+          ),
+      });
+      const result = await durableAgent(ctx, makeAgent(ctx.key, { tools: { flaky } })).generate(
+        'Try it',
+      );
+      return { text: result.steps.at(-1)?.text ?? '' };
     },
     /** The agent's own `beforeToolCall` hook still runs next to the adapter's. */
     async agentHooks(ctx: restate.ObjectContext) {
@@ -190,6 +219,16 @@ for (const alwaysReplay of [false, true]) {
       expect(prompt).toContain('I am Ada.');
       expect(prompt).toContain('Hello Ada.');
       expect(await stepNames(first.invocationId)).toContain('mastra:memory:saveMessages');
+    });
+
+    it("a step that gives up inside a plain tool reaches the model as the tool's error; the run goes on", async () => {
+      const { key, result } = run<{ text: string }>('plainGivesUp', null, [
+        { toolCalls: [{ name: 'flaky', arguments: {} }] },
+        { text: 'The backend is down.' },
+      ]);
+      expect((await result).output.text).toBe('The backend is down.');
+      expect(executions.get(`${key}:flaky`)).toBe(2);
+      expect(mock.requestsFor(key)[1]?.lastToolResult).toContain('backend down');
     });
 
     it("the agent's own tool hooks run next to the adapter's (run-level hooks replace them in Mastra)", async () => {
