@@ -24,6 +24,7 @@ import {
   writesSortKey,
 } from '@langchain/langgraph-checkpoint';
 import {
+  assertConcurrency,
   DEFAULT_MAX_VALUE_BYTES,
   type DurableStepOptions,
   durableStep,
@@ -45,6 +46,12 @@ export interface RestateCheckpointSaverOptions {
    * many steps as needed, and one channel value over it is refused before the run starts.
    */
   step?: Omit<DurableStepOptions<unknown>, 'serde'>;
+  /**
+   * How many checkpoints to keep per thread and namespace (default: all of them). Older checkpoints, their
+   * pending writes and the channel values only they refer to are deleted when a new checkpoint is stored,
+   * so a long-lived thread's state stops growing with its history. Time travel reaches back this far.
+   */
+  keepCheckpoints?: number;
 }
 
 /** A serialised value: the serde's type tag and its bytes. */
@@ -92,6 +99,7 @@ export class RestateCheckpointSaver extends BaseCheckpointSaver {
   readonly #ctx: ObjectContext | ObjectSharedContext;
   readonly #prefix: string;
   readonly #step: Omit<DurableStepOptions<unknown>, 'serde'>;
+  readonly #keep: number | undefined;
   /** What was read or written in this invocation; an exclusive handler is the only writer. */
   readonly #cache = new Map<string, unknown>();
   /** Writes not yet in state while deferred: key → value, `undefined` clears the key. */
@@ -108,6 +116,10 @@ export class RestateCheckpointSaver extends BaseCheckpointSaver {
     this.#ctx = ctx;
     this.#prefix = options.prefix ?? 'langgraph';
     this.#step = options.step ?? {};
+    this.#keep =
+      options.keepCheckpoints === undefined
+        ? undefined
+        : assertConcurrency(options.keepCheckpoints, 'RestateCheckpointSaver keepCheckpoints');
   }
 
   /** The most one commit step journals (the step's `maxValueBytes`). */
@@ -304,10 +316,48 @@ export class RestateCheckpointSaver extends BaseCheckpointSaver {
     // Likewise a checkpoint stored in this invocation has no writes in state to read back.
     const writesKey = this.#key('writes', threadId, namespace, checkpoint.id);
     if (!this.#cache.has(writesKey)) this.#cache.set(writesKey, {});
+    await this.#prune(threadId, namespace, index, checkpoint);
     this.#write(this.#key('index', threadId), index);
     return {
       configurable: { thread_id: threadId, checkpoint_ns: namespace, checkpoint_id: checkpoint.id },
     };
+  }
+
+  /**
+   * Drops the oldest checkpoints of the namespace beyond {@link RestateCheckpointSaverOptions.keepCheckpoints}
+   * from `index` (which the caller writes), with their writes and the blobs no kept checkpoint refers to.
+   */
+  async #prune(
+    threadId: string,
+    namespace: string,
+    index: ThreadIndex,
+    newest: Checkpoint,
+  ): Promise<void> {
+    const ids = index[namespace] ?? {};
+    if (this.#keep === undefined || Object.keys(ids).length <= this.#keep) return;
+    const sorted = Object.keys(ids).sort();
+    const dropped = sorted.slice(0, sorted.length - this.#keep);
+    const kept = sorted.slice(sorted.length - this.#keep);
+    const versions = async (id: string): Promise<ChannelVersions> => {
+      if (id === newest.id) return newest.channel_versions;
+      const stored = await this.#read<StoredCheckpoint>(this.#key('cp', threadId, namespace, id));
+      return stored ? ((await this.#load(stored.checkpoint)) as Checkpoint).channel_versions : {};
+    };
+    const blobKeys = async (id: string) =>
+      Object.entries(await versions(id)).map(([channel, version]) =>
+        this.#key('blob', threadId, namespace, channel, String(version)),
+      );
+    // One read after the other: state reads are journal entries, their order must not depend on timing.
+    const referenced = new Set<string>();
+    for (const id of kept) for (const key of await blobKeys(id)) referenced.add(key);
+    for (const id of dropped) {
+      for (const key of await blobKeys(id)) {
+        if (!referenced.has(key)) this.#write(key, undefined);
+      }
+      this.#write(this.#key('cp', threadId, namespace, id), undefined);
+      this.#write(this.#key('writes', threadId, namespace, id), undefined);
+      delete ids[id];
+    }
   }
 
   override putWrites(

@@ -55,6 +55,17 @@ const service = restate.object({
       });
       return state.note;
     },
+    /** Three runs on one thread with keepCheckpoints: 2; returns the thread's checkpoint count. */
+    async pruned(ctx: restate.ObjectContext): Promise<{ checkpoints: number; blobs: number }> {
+      const saver = new RestateCheckpointSaver(ctx, { keepCheckpoints: 2 });
+      for (const note of ['one', 'two', 'three']) {
+        await durableGraph(ctx, graph(ctx.key), { checkpointer: saver }).invoke({ note });
+      }
+      let checkpoints = 0;
+      for await (const _ of saver.list({ configurable: { thread_id: ctx.key } })) checkpoints += 1;
+      const blobs = (await ctx.stateKeys()).filter((key) => key.startsWith('langgraph:blob:'));
+      return { checkpoints, blobs: blobs.length };
+    },
     read: restate.handlers.object.shared(async (ctx: restate.ObjectSharedContext) => {
       const tuple = await new RestateCheckpointSaver(ctx).getTuple({
         configurable: { thread_id: ctx.key },
@@ -84,6 +95,20 @@ describe.each([
     expect(commits.length).toBeGreaterThanOrEqual(2);
     const read = await send('read', key);
     expect(await env.attach(read.invocationId)).toEqual([60_000, 60_000, 60_000]);
+  });
+
+  it('keepCheckpoints prunes old checkpoints and the values only they refer to', async () => {
+    const key = `pruned-${mode}`;
+    const { invocationId } = await send('pruned', key);
+    const result = await env.attach<{ checkpoints: number }>(invocationId, { timeoutMs: 30_000 });
+    expect(result.checkpoints).toBe(2);
+    // In state: two checkpoints, and only the blobs they refer to (three runs wrote five versions of note
+    // and the start channel).
+    const state = Object.keys(await env.state('CheckpointSize', key));
+    expect(state.filter((name) => name.startsWith('langgraph:cp:'))).toHaveLength(2);
+    const blobs = state.filter((name) => name.startsWith('langgraph:blob:'));
+    const noteBlobs = blobs.filter((name) => name.includes('"note"'));
+    expect(noteBlobs).toHaveLength(2);
   });
 
   it('refuses a thread holding a value over the limit before any node runs', async () => {
