@@ -7,7 +7,7 @@
 import { type AIMessage, HumanMessage, SystemMessage } from '@langchain/core/messages';
 import { tool } from '@langchain/core/tools';
 import { END, interrupt, MessagesAnnotation, START, StateGraph } from '@langchain/langgraph';
-import { ToolNode } from '@langchain/langgraph/prebuilt';
+import { ToolNode, toolsCondition } from '@langchain/langgraph/prebuilt';
 import { ChatOpenAI } from '@langchain/openai';
 import { agentRetryPolicy, durableStep, parseApprovalDecision } from '@restate-agents/core';
 import {
@@ -92,9 +92,8 @@ function buildGraph(ctx: restate.ObjectContext) {
     }))
     .addNode('tools', new ToolNode(tools))
     .addEdge(START, 'agent')
-    .addConditionalEdges('agent', (state) =>
-      ((state.messages.at(-1) as AIMessage).tool_calls ?? []).length > 0 ? 'tools' : END,
-    )
+    // toolsCondition routes to ToolNode, which runs the calls of one message in model order.
+    .addConditionalEdges('agent', toolsCondition, ['tools', END])
     .addEdge('tools', 'agent')
     .compile();
 }
