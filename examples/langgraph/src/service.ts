@@ -86,13 +86,13 @@ function buildGraph(ctx: restate.ObjectContext) {
     }),
   ).bindTools(tools);
 
+  // toolsCondition routes to ToolNode, which runs the calls of one message in model order.
   return new StateGraph(MessagesAnnotation)
     .addNode('agent', async (state) => ({
       messages: [await model.invoke([new SystemMessage(DEMO_SYSTEM_PROMPT), ...state.messages])],
     }))
     .addNode('tools', new ToolNode(tools))
     .addEdge(START, 'agent')
-    // toolsCondition routes to ToolNode, which runs the calls of one message in model order.
     .addConditionalEdges('agent', toolsCondition, ['tools', END])
     .addEdge('tools', 'agent')
     .compile();
