@@ -17,12 +17,15 @@ import type { Context, ObjectContext, ObjectSharedContext } from '@restatedev/re
 import { expectTypeOf } from 'vitest';
 import { z } from 'zod';
 import {
+  type ApprovalOptions,
   DurableRunner,
   type DurableRunnerOptions,
+  durableAgentTool,
   durableTool,
   RestateSession,
   type RestateSessionOptions,
   restateContext,
+  type ToolApprovalRequest,
   tool,
 } from './index.js';
 
@@ -36,7 +39,7 @@ expectTypeOf(DurableRunner).toBeConstructibleWith(ctx, {
   toolConcurrency: 3,
   step: { maxRetryAttempts: 5 },
   keepProviderData: true,
-  approvals: { timeout: { hours: 1 }, onRequest: () => undefined },
+  approval: { timeout: { hours: 1 }, onRequest: () => undefined },
   tracingDisabled: false,
 });
 expectTypeOf<DurableRunnerOptions['toolConcurrency']>().toEqualTypeOf<number | undefined>();
@@ -44,6 +47,28 @@ expectTypeOf<DurableRunnerOptions['toolConcurrency']>().toEqualTypeOf<number | u
 new DurableRunner();
 // @ts-expect-error: toolConcurrency is a number.
 new DurableRunner(ctx, { toolConcurrency: 'many' });
+// approval: core's ApprovalOptions (one shape in every adapter), or the SDK's own interrupt-and-resume flow.
+new DurableRunner(ctx, { approval: 'interrupt', step: { attemptTimeout: { seconds: 30 } } });
+new DurableRunner(ctx, {
+  approval: { rejectionMessage: (request, decision) => `${request.toolName}: ${decision.reason}` },
+});
+expectTypeOf<Exclude<DurableRunnerOptions['approval'], 'interrupt' | undefined>>().toEqualTypeOf<
+  ApprovalOptions<ToolApprovalRequest>
+>();
+// @ts-expect-error: 'interrupt' or an ApprovalOptions object.
+new DurableRunner(ctx, { approval: 'sometimes' });
+
+// durableAgentTool: agent.asTool's option names.
+durableAgentTool(new Agent({ name: 'inner' }), {
+  toolName: 'ask_inner',
+  toolDescription: 'Ask the inner agent',
+  customOutputExtractor: (result) => String(result.finalOutput),
+  needsApproval: true,
+  isEnabled: ({ agent: owner }) => owner.name !== 'x',
+  parameters: z.object({ city: z.string() }),
+  inputBuilder: ({ params }) => JSON.stringify(params),
+  runOptions: { maxTurns: 3 },
+});
 
 // run: the SDK's overloads, streaming selected by `stream: true`; the agent type flows to the result.
 const answer = z.object({ answer: z.string() });

@@ -18,7 +18,7 @@ import {
   setTracingDisabled,
   ToolGuardrailFunctionOutputFactory,
 } from '@openai/agents-core';
-import { OpenAIProvider } from '@openai/agents-openai';
+import { OpenAIProvider, webSearchTool } from '@openai/agents-openai';
 import {
   InvocationFailedError,
   type MockModelServer,
@@ -201,6 +201,14 @@ const probe = restate.object({
         await result.completed;
       }
       return { text: result.finalOutput };
+    },
+    async hosted(ctx: restate.ObjectContext, input: Input) {
+      const agent = new Agent({ name: 'searcher', model: input.model, tools: [webSearchTool()] });
+      const runner = new DurableRunner(ctx, { modelProvider: responses });
+      const result = await runner.run(agent, 'search restate');
+      // Durable work after the answer: in always-replay mode the handler replays past the model step.
+      await ctx.run('after-answer', () => 'ok');
+      return { text: result.finalOutput, items: result.newItems.map((item) => item.type) };
     },
     async hooks(ctx: restate.ObjectContext, input: Input) {
       const agent = new Agent({ name: 'hooked', model: input.model, tools: [recordTool] });
@@ -660,6 +668,55 @@ for (const mode of modes) {
         expect(mock.requestsFor(id)).toHaveLength(3);
       });
     }
+
+    it('a hosted tool (web search) runs inside the model call: its result is journaled with the answer', async () => {
+      const id = key('hosted');
+      // A Responses answer holding a web_search_call item, as OpenAI sends it (the scripted turns only
+      // produce messages and function calls, so the first attempt gets this body).
+      const answer = {
+        id: 'resp_hosted',
+        object: 'response',
+        created_at: 0,
+        status: 'completed',
+        model: id,
+        output: [
+          {
+            type: 'web_search_call',
+            id: 'ws_1',
+            status: 'completed',
+            action: { type: 'search', query: 'restate' },
+          },
+          {
+            type: 'message',
+            id: 'msg_1',
+            role: 'assistant',
+            status: 'completed',
+            content: [
+              { type: 'output_text', text: 'Restate is durable execution.', annotations: [] },
+            ],
+          },
+        ],
+        usage: {
+          input_tokens: 5,
+          output_tokens: 5,
+          total_tokens: 10,
+          input_tokens_details: { cached_tokens: 0 },
+          output_tokens_details: { reasoning_tokens: 0 },
+        },
+      };
+      mock.conversation(id, [
+        { text: 'not this', faults: [{ kind: 'status', status: 200, body: answer }], delayMs: 30 },
+      ]);
+      const { output, names } = await runNames('hosted', id);
+      expect(output).toEqual({
+        text: 'Restate is durable execution.',
+        items: ['tool_call_item', 'message_output_item'],
+      });
+      expect(names).toEqual([STEP_NAMES.model(1), 'after-answer']);
+      expect(mock.requestsFor(id)).toHaveLength(1);
+      // The hosted tool is offered to the model, never executed here.
+      expect(mock.requestsFor(id)[0]?.tools).toEqual(['web_search']);
+    });
 
     it('approvals of a streamed run, resolved with resolveInterruptions', async () => {
       const id = key('stream-approval');
