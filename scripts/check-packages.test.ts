@@ -115,3 +115,33 @@ describe.each(slugs)('packages/%s', (slug) => {
     expect(unexpected).toEqual([]);
   });
 });
+
+describe('the repository', () => {
+  // Spelled in pieces so that this file does not match itself.
+  const outside = [
+    ['DESIGN', 'md'].join('.'),
+    ['CONVEN', 'TIONS'].join(''),
+    ['..', 'shared'].join('/'),
+    ['shared', 'research'].join('/'),
+    ['/work', 'shared'].join('/'),
+    ['/work', 'notes'].join('/'),
+  ];
+
+  it('is self-contained: no tracked file refers to a document outside it', () => {
+    const tracked = execFileSync('git', ['ls-files', '-z'], { cwd: root, encoding: 'utf8' })
+      .split('\0')
+      .filter((file) => file !== '' && existsSync(join(root, file)));
+    const found: string[] = [];
+    for (const file of tracked) {
+      const text = readFileSync(join(root, file), 'utf8');
+      if (text.includes('\0')) continue;
+      text.split('\n').forEach((line, index) => {
+        const hit = outside.find((reference) => line.includes(reference));
+        if (hit) found.push(`${file}:${index + 1}: ${hit}`);
+      });
+    }
+    expect(found, 'cite docs/architecture.md, docs/concepts.md or docs/testing.md instead').toEqual(
+      [],
+    );
+  });
+});

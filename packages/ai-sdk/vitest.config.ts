@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects split by cost (CONVENTIONS §7): `unit` needs no server; `integration` runs against a real
+// Two projects split by cost (docs/architecture.md): `unit` needs no server; `integration` runs against a real
 // restate-server started by @restate-agents/testing, one file at a time on a 2-core machine.
 export default defineConfig({
   test: {

@@ -13,7 +13,7 @@ import { streamingApi } from './streaming.js';
 import { attemptAborted, toolStepGivesUp } from './tool-contract.js';
 import { invalidToolArguments, multiStepToolLoop, twoToolCallsInOneTurn } from './tool-loop.js';
 
-/** Every scenario an adapter must pass (DESIGN.md, "Testing"), in the order they run. */
+/** Every scenario an adapter must pass (docs/testing.md, "The conformance suite"), in the order they run. */
 export const conformanceScenarios: readonly Scenario[] = [
   multiStepToolLoop,
   twoToolCallsInOneTurn,
