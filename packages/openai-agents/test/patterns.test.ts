@@ -301,7 +301,7 @@ const probe = restate.object({
     },
     async contract(
       ctx: restate.ObjectContext,
-      input: Input & { prompt?: unknown; wrapped?: boolean },
+      input: Input & { prompt?: unknown; wrapped?: boolean; handled?: boolean },
     ) {
       const model = await providerOf(input).getModel(input.model);
       const agent = new Agent({
@@ -321,6 +321,10 @@ const probe = restate.object({
       });
       const result = await new DurableRunner(ctx).run(agent, input.prompt as string, {
         maxTurns: 2,
+        // The SDK's error handlers: a handled max-turns error is an answer, not a failure.
+        ...(input.handled && {
+          errorHandlers: { maxTurns: () => ({ finalOutput: 'stopped after max turns' }) },
+        }),
       });
       return { text: result.finalOutput };
     },
@@ -866,6 +870,13 @@ for (const mode of modes) {
           expect(error.message).toMatch(/would repeat identically/);
         });
       }
+
+      it('errorHandlers.maxTurns turns max turns into a final output', async () => {
+        const id = key('handled-max-turns');
+        mock.conversation(id, () => ({ toolCalls: [{ name: 'flaky', arguments: {} }] }));
+        expect(await contract(id, { handled: true })).toEqual({ text: 'stopped after max turns' });
+        expect(mock.requestsFor(id)).toHaveLength(2);
+      });
 
       it('a guardrail tripwire ends the invocation at once', async () => {
         const id = key('tripwire');
