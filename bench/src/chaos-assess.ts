@@ -8,7 +8,7 @@
  * - Causality before clocks. A journaled result was produced by one of the executions the ledger (or the
  *   model server) saw, and that execution's arrival precedes the journal entry in real time. The server's
  *   `appended_at` and the ledger's `Date.now()` are two clocks read at different points, though: on a
- *   loaded machine the single execution of a step was seen stamped up to 43 ms after its journal entry. So the
+ *   loaded machine the single execution of a step was seen stamped up to 109 ms after its journal entry. So the
  *   last arrival at or before the journal time (plus a slack) is the producer; when none is, the first
  *   arrival after it is (the clocks disagreed), and only the arrivals after the producer and after the
  *   journal time count as "ran again after it was journaled".
@@ -21,8 +21,8 @@ import type { InvocationStatus, JournalEntry } from '@restate-agents/testing';
 /**
  * Arrivals up to this long after the journal time still count as before it: the server's record timestamp
  * and the test process's `Date.now()` disagree under load (see the module comment). The largest gap seen
- * between a step's only execution and its later-stamped journal entry was 43 ms, in 20-kill runs beside two
- * CPU burners on 2 busy cores; the slack is several times that. A real re-run after journaling (an attempt
+ * between a step's only execution and its later-stamped journal entry was 109 ms, in 20-kill runs beside two
+ * CPU burners on 2 busy cores; the slack is more than twice that. A real re-run after journaling (an attempt
  * Restate had already given up on, still running) comes after the abort and a replay: far later.
  */
 export const CLOCK_SLACK_MS = 250;
