@@ -1,5 +1,5 @@
 /**
- * `pnpm demo [--sdk openai|anthropic|ai-sdk|openai-agents|langchain|langgraph] [--keep]`: see run-demo.ts.
+ * `pnpm demo [--sdk openai|anthropic|ai-sdk|openai-agents|langchain|langgraph|mastra] [--keep]`: see run-demo.ts.
  * OPENAI_API_KEY switches the OpenAI-based demos to a real model; `anthropic` always runs on the scripted one.
  */
 import { spawnSync } from 'node:child_process';

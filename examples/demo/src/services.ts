@@ -9,4 +9,5 @@ export const DEMO_SERVICES: Readonly<Record<string, string>> = {
   'openai-agents': '../../openai-agents/src/service.ts',
   langchain: '../../langchain/src/service.ts',
   langgraph: '../../langgraph/src/service.ts',
+  mastra: '../../mastra/src/service.ts',
 };
