@@ -1,1 +1,1 @@
-export { STEP_NAMES } from './step-names.js';
+export { SDK, STEP_NAMES } from './step-names.js';

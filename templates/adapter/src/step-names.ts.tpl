@@ -1,8 +1,13 @@
 /**
- * Journal step names of this adapter. They are persisted in every journal: renaming one breaks the
- * replay of in-flight invocations and is a breaking change.
+ * Every journal step name this adapter writes, in one place: they are persisted API. Renaming one makes
+ * in-flight invocations fail their replay with a journal mismatch, so a change here is a breaking change.
  */
-export const STEP_NAMES: { readonly model: string; readonly tool: (name: string) => string } = {
-  model: '__SLUG__:model',
-  tool: (name: string) => `__SLUG__:tool:${name}`,
-};
+/**
+ * The `<sdk>` part of core's step-name scheme: model calls are `__SLUG__:model:<n>` (core's
+ * `modelStepName(SDK, n)`), durable tool executions `__SLUG__:tool:<name>:<toolCallId>` (core's
+ * `toolStepName(SDK, name, toolCallId)`).
+ */
+export const SDK = '__SLUG__';
+
+/** The adapter's other steps, `__SLUG__:<hook>[:<name>]`. */
+export const STEP_NAMES = {} as const;
