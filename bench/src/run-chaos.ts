@@ -79,6 +79,15 @@ export const CHAOS_ADAPTERS: readonly ChaosAdapter[] = [
     modelStep: /^(langchain|langgraph):model(:\d+)?$/,
     recordStep: /^(tool:record|langgraph:tool:record:.+)$/,
   },
+  {
+    id: 'mastra',
+    slug: 'mastra',
+    entry: `${packages}mastra/test/conformance-service.ts`,
+    env: { MASTRA_API: 'generate', MASTRA_TELEMETRY_DISABLED: '1' },
+    // Its model is @restate-agents/ai-sdk's durableModel, its steps renamed for Mastra.
+    modelStep: /^mastra:model:\d+$/,
+    recordStep: /^mastra:tool:record:.+$/,
+  },
 ];
 
 export function availableChaosAdapters(): ChaosAdapter[] {
