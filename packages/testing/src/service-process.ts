@@ -17,7 +17,10 @@ export interface StartServiceProcessOptions {
   env?: Record<string, string>;
   /** Port to serve on; default a free one, kept across restarts. */
   port?: number;
-  /** How long to wait for the port to accept connections; default 15 s. */
+  /**
+   * How long to wait for the port to accept connections; default 60 s. A ceiling, not an expectation: a
+   * service importing a large SDK (Mastra takes 8–11 s on two busy cores) must not fail a test by loading.
+   */
   readyTimeoutMs?: number;
 }
 
@@ -75,7 +78,7 @@ export async function startServiceProcess(
     const current = run;
     await pollUntil(() => acceptsConnections(port), {
       description: `service process ${options.entry} to listen on port ${port}`,
-      timeoutMs: options.readyTimeoutMs ?? 15_000,
+      timeoutMs: options.readyTimeoutMs ?? 60_000,
       details: () => `Output:\n${output.tail(40)}`,
       failIf: () =>
         current.alive
