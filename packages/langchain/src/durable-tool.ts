@@ -4,6 +4,8 @@
  * Tools that do their own durable steps with `ctx` (sleeps, awakeables, several calls) stay plain tools.
  */
 
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import type { CallbackManagerForToolRun } from '@langchain/core/callbacks/manager';
 import { stampRetryable } from '@langchain/core/errors';
 import {
@@ -186,16 +188,22 @@ function decodeMessages(value: unknown, depth = 0): unknown {
   );
 }
 
-/** `@langchain/langgraph`'s `Command`, when this package can resolve it (an optional peer). */
+/**
+ * `@langchain/langgraph`'s `Command`: from this package when it resolves, else the copy `langchain` itself
+ * depends on (a `createAgent` user often has LangGraph only through `langchain`). LangGraph recognises a
+ * `Command` by its `lg_name` on a class instance, so either copy's class is accepted by the graph.
+ */
 async function importCommandClass(): Promise<CommandClass | undefined> {
-  try {
-    const specifier = '@langchain/langgraph';
-    const langgraph = (await import(specifier)) as { Command?: CommandClass };
-    seenCommandClass ??= langgraph.Command;
-    return langgraph.Command;
-  } catch {
-    return undefined;
-  }
+  const specifier = '@langchain/langgraph';
+  const load = async (url: string): Promise<CommandClass | undefined> =>
+    ((await import(url)) as { Command?: CommandClass }).Command;
+  const throughLangchain = async (): Promise<CommandClass | undefined> =>
+    load(pathToFileURL(createRequire(import.meta.resolve('langchain')).resolve(specifier)).href);
+  const found =
+    (await load(specifier).catch(() => undefined)) ??
+    (await throughLangchain().catch(() => undefined));
+  seenCommandClass ??= found;
+  return found;
 }
 
 /** LangGraph's own test: a `Command` instance (not a plain object) named by `lg_name`. */
