@@ -45,13 +45,6 @@ export interface ApprovalOptions<D> {
 }
 
 /**
- * Options of {@link requestApproval}.
- *
- * @deprecated Renamed {@link ApprovalOptions}; this alias is removed in a later 0.x.
- */
-export type RequestApprovalOptions<D> = ApprovalOptions<D>;
-
-/**
  * The tool result the model reads after `decision` rejected a call: `options.rejectionMessage`'s text, or
  * `The tool call "<toolName>" was rejected[: <reason>].`
  */

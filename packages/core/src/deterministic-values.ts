@@ -116,15 +116,6 @@ export function createIdGenerator(ctx: Context, options: IdGeneratorOptions = {}
   return idSource(ctx).generator(options);
 }
 
-/**
- * A replay-stable UUID v4 string.
- *
- * @deprecated Use `idSource(ctx).uuid(scope)`: one id source for every adapter. Removed in a later 0.x.
- */
-export function deterministicUuid(ctx: Context): string {
-  return idSource(ctx).uuid();
-}
-
 /** The time now in milliseconds since the epoch, read once and journaled (a journal entry per call). */
 export function journaledNow(ctx: Context): Promise<number> {
   return ctx.date.now();

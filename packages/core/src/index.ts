@@ -3,7 +3,6 @@ export type {
   ApprovalOptions,
   ApprovalRejection,
   PendingApproval,
-  RequestApprovalOptions,
 } from './approval.js';
 export { parseApprovalDecision, rejectionMessage, requestApproval } from './approval.js';
 export type { DurableKind } from './brand.js';
@@ -22,7 +21,6 @@ export {
 export type { IdGeneratorOptions, IdSource } from './deterministic-values.js';
 export {
   createIdGenerator,
-  deterministicUuid,
   idSource,
   journaledDate,
   journaledNow,
