@@ -15,7 +15,7 @@ describe('service process that never becomes ready', () => {
     await expect(
       startServiceProcess({ entry: neverListens, readyTimeoutMs: 1_500 }),
     ).rejects.toThrow(/to listen on port/);
-    await pollUntil(() => (processesMatching(neverListens).length === 0 ? true : undefined), {
+    await pollUntil(async () => (processesMatching(neverListens).length === 0 ? true : undefined), {
       description: 'the service process that never listened to be gone',
       timeoutMs: 5_000,
     });
