@@ -1,7 +1,12 @@
 import type { LanguageModelV4GenerateResult, LanguageModelV4StreamPart } from '@ai-sdk/provider';
-import { journalSerde } from '@restate-agents/core';
+import { journalSerde, RepeatingFailureError } from '@restate-agents/core';
 import { describe, expect, it } from 'vitest';
-import { collectStream, replayStream, toJournaledGenerate } from './durable-model.js';
+import {
+  collectStream,
+  durableModelMiddleware,
+  replayStream,
+  toJournaledGenerate,
+} from './durable-model.js';
 
 const usage = {
   inputTokens: { total: 10, noCache: 10, cacheRead: 0, cacheWrite: 0 },
@@ -159,5 +164,23 @@ describe('collectStream', () => {
     for await (const part of replayStream(parts)) replayed.push(part);
     expect(replayed).toEqual(parts);
     expect((replayed[1] as { timestamp: Date }).timestamp).toBeInstanceOf(Date);
+  });
+});
+
+describe('durableModelMiddleware', () => {
+  const ctx = { request: () => ({ id: 'inv_unit' }) } as never;
+
+  it('refuses an sdk name that cannot be a step-name prefix, naming the option', () => {
+    for (const sdk of ['', 'My SDK', 'a:b']) {
+      let thrown: unknown;
+      try {
+        durableModelMiddleware(ctx, { sdk });
+      } catch (error) {
+        thrown = error;
+      }
+      expect(RepeatingFailureError.isInstance(thrown)).toBe(true);
+      expect((thrown as Error).message).toMatch(/^invalid-option: durableModel: sdk must be/);
+    }
+    expect(() => durableModelMiddleware(ctx, { sdk: 'mastra' })).not.toThrow();
   });
 });

@@ -18,13 +18,13 @@ import type {
 import {
   type DurableStepOptions,
   durableStep,
+  invalidOption,
   isDurable,
   markDurable,
-  modelStepName,
+  nextModelStepName,
 } from '@restate-agents/core';
 import type { Context } from '@restatedev/restate-sdk';
 import { wrapLanguageModel } from 'ai';
-import { invalidOption } from './invalid-option.js';
 import { SDK } from './step-names.js';
 
 /** The options of each model step: retry cap, `attemptTimeout`, classification override, size cap. */
@@ -42,6 +42,12 @@ export interface DurableModelOptions {
    * replayed stream has the same blocks and content, in fewer, larger deltas.
    */
   coalesceDeltas?: boolean;
+  /**
+   * The `<sdk>` of the model steps' names, `<sdk>:model:<n>` (default `'ai-sdk'`). For adapters built on
+   * this one (the Mastra adapter passes `'mastra'`), so a journal says which adapter wrote it; each name
+   * counts its calls on its own. Step names are persisted: do not change it for running invocations.
+   */
+  sdk?: string;
 }
 
 /** What a durable `doGenerate` journals: the result without the raw request and response bodies. */
@@ -69,14 +75,19 @@ export function durableModelMiddleware(
   ctx: Context,
   options: DurableModelOptions = {},
 ): LanguageModelV4Middleware {
-  const { keepResponseHeaders = false, coalesceDeltas = true, step = {} } = options;
+  const { keepResponseHeaders = false, coalesceDeltas = true, step = {}, sdk = SDK } = options;
   refuseFlatStepOptions(options);
+  if (typeof sdk !== 'string' || !/^[a-z0-9-]+$/.test(sdk)) {
+    throw invalidOption(
+      `durableModel: sdk must be a short name of lowercase letters, digits and dashes (the <sdk> of <sdk>:model:<n>), got ${JSON.stringify(sdk)}.`,
+    );
+  }
   return {
     specificationVersion: 'v4',
     wrapGenerate: async ({ params, model }) =>
       durableStep(
         ctx,
-        nextModelStepName(ctx),
+        nextModelStepName(ctx, sdk),
         async (attemptSignal) =>
           toJournaledGenerate(
             await model.doGenerate({ ...params, abortSignal: withAttempt(params, attemptSignal) }),
@@ -87,7 +98,7 @@ export function durableModelMiddleware(
     wrapStream: async ({ params, model }) => {
       const journaled = await durableStep(
         ctx,
-        nextModelStepName(ctx),
+        nextModelStepName(ctx, sdk),
         async (attemptSignal) => {
           const { stream, response } = await model.doStream({
             ...params,
@@ -115,15 +126,6 @@ function withAttempt(
   attemptSignal: AbortSignal,
 ): AbortSignal {
   return params.abortSignal ? AbortSignal.any([params.abortSignal, attemptSignal]) : attemptSignal;
-}
-
-/** Model calls made so far, per invocation attempt (`ctx`): they happen in the same order on every replay. */
-const modelCalls = new WeakMap<Context, number>();
-
-function nextModelStepName(ctx: Context): string {
-  const n = (modelCalls.get(ctx) ?? 0) + 1;
-  modelCalls.set(ctx, n);
-  return modelStepName(SDK, n);
 }
 
 const STEP_OPTION_NAMES = [

@@ -17,6 +17,7 @@
 import {
   type DurableToolStepOptions,
   durableToolStep,
+  invalidOption,
   isDurable,
   markDurable,
   stepBatch,
@@ -25,7 +26,6 @@ import {
 } from '@restate-agents/core';
 import type { Context } from '@restatedev/restate-sdk';
 import type { Tool, ToolExecutionOptions, ToolSet } from 'ai';
-import { invalidOption } from './invalid-option.js';
 import { SDK } from './step-names.js';
 
 /** Options of {@link durableTool} and {@link durableTools}: the step's retry cap, classification, give-up. */

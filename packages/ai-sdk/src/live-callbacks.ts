@@ -6,8 +6,9 @@
  * change the journal. A callback with an effect outside Restate (a log line, a metric, a push to a UI) wraps
  * itself in {@link liveOnly}, which tells live execution from replay the way `ctx.console` does.
  */
+
+import { invalidOption } from '@restate-agents/core';
 import type { Context, internal } from '@restatedev/restate-sdk';
-import { invalidOption } from './invalid-option.js';
 
 /**
  * Whether the handler is running live, past the part of the journal it is replaying. Never branch on it

@@ -21,6 +21,7 @@ import {
   ControlErrorLatch,
   createIdGenerator,
   hasBrand,
+  invalidOption,
   isDurable,
   markDurable,
   rejectionMessage,
@@ -37,7 +38,6 @@ import {
 } from 'ai';
 import { type DurableModelOptions, durableModel, refuseFlatStepOptions } from './durable-model.js';
 import { isDurableTool, withJsonModelOutput } from './durable-tool.js';
-import { invalidOption } from './invalid-option.js';
 
 /** What an approver is shown for one tool call that needs a human decision. */
 export interface ToolApprovalDetails {

@@ -4,7 +4,12 @@ import { assertConcurrency } from './concurrency.js';
 import { idSource } from './deterministic-values.js';
 import { RepeatingFailureError } from './errors/repeating-failure-error.js';
 import { toJsonValue } from './journal-serde.js';
-import { asRepeatingFailure, assertInput, rethrowIfRepeating } from './repeating-failure.js';
+import {
+  asRepeatingFailure,
+  assertInput,
+  invalidOption,
+  rethrowIfRepeating,
+} from './repeating-failure.js';
 import { modelStepName, toolStepName } from './step-names.js';
 
 describe('step names', () => {
@@ -80,6 +85,17 @@ describe('repeating failures', () => {
     expect(error.failure).toBe('invalid-input');
     expect(error.message).toMatch(/prompt must be a prompt string, got an object \{"text":1\}/);
     expect(() => assertInput(null, isPrompt, 'a string')).toThrow(/got null/);
+  });
+
+  it('refuses an option an adapter cannot honour: terminal, status 400, the message kept', () => {
+    const error = invalidOption('durableModel: onChunk is not supported; read the stream instead.');
+    expect(RepeatingFailureError.isInstance(error)).toBe(true);
+    expect(error).toBeInstanceOf(TerminalError);
+    expect(error.code).toBe(400);
+    expect(error.failure).toBe('invalid-option');
+    expect(error.message).toMatch(
+      /^invalid-option: durableModel: onChunk is not supported; read the stream instead\. \(this failure would repeat/,
+    );
   });
 });
 

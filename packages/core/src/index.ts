@@ -66,8 +66,13 @@ export {
   Turnstile,
 } from './ordered-execution.js';
 export type { RepeatingErrorMatcher } from './repeating-failure.js';
-export { asRepeatingFailure, assertInput, rethrowIfRepeating } from './repeating-failure.js';
+export {
+  asRepeatingFailure,
+  assertInput,
+  invalidOption,
+  rethrowIfRepeating,
+} from './repeating-failure.js';
 export { agentRetryPolicy } from './retry-policy.js';
 export type { ListStore, ListStoreOptions, RecordStore } from './session-store.js';
 export { DEFAULT_CHUNK_SIZE, listStore, recordStore } from './session-store.js';
-export { modelStepName, toolStepName } from './step-names.js';
+export { modelStepName, nextModelStepName, toolStepName } from './step-names.js';

@@ -136,3 +136,16 @@ function describeValue(value: unknown): string {
   if (typeof value === 'string') return `the string ${JSON.stringify(value.slice(0, 120))}`;
   return `${typeof value} ${String(value)}`;
 }
+
+/**
+ * The error for an option (or argument) an adapter cannot honour as given; `message` names the option and
+ * what to do instead. A plain `TypeError` inside a handler would make Restate retry the invocation, failing
+ * the same way on every attempt: this `RepeatingFailureError` (`'invalid-option'`, status 400) ends it at
+ * once with the message.
+ *
+ * @example
+ * if ('onChunk' in options) throw invalidOption('durableModel: onChunk is not supported; use the stream instead.');
+ */
+export function invalidOption(message: string): RepeatingFailureError {
+  return new RepeatingFailureError('invalid-option', message, { errorCode: 400 });
+}

@@ -23,11 +23,12 @@ import {
   findControlError,
   isDurable,
   markDurable,
+  nextModelStepName,
   stepFailureReason,
 } from '@restate-agents/core';
 import type { Context } from '@restatedev/restate-sdk';
 import { modelWatch } from './model-watch.js';
-import { STEP_NAMES } from './step-names.js';
+import { SDK } from './step-names.js';
 
 /** What one generation journals: the answer only (R11). */
 export interface JournaledChatMessage {
@@ -208,7 +209,7 @@ export class DurableChatModel extends BaseChatModel {
     // A control error seen by an earlier call (a cancellation) ends every later one, without a step: a
     // retry middleware between restateMiddleware and the model must not go on calling it.
     watch.latch.rethrow();
-    const stepName = STEP_NAMES.model(++watch.modelSteps);
+    const stepName = nextModelStepName(this.#ctx, SDK);
     // The agent's signal, callbacks and prompt index stay outside: callbacks fire once, from this model,
     // with the journaled answer; the attempt's own signal goes in, so a request of an attempt Restate has
     // given up on is cancelled instead of being paid beside the retry.

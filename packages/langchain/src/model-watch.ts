@@ -14,8 +14,6 @@ export interface ModelWatch {
   readonly answerIds: Set<string>;
   /** Steps of a durable model that gave up (retries ran out, or a non-retryable provider error). */
   failures: number;
-  /** Model steps started so far: the `n` of the next `langchain:model:<n>` is this plus one. */
-  modelSteps: number;
 }
 
 const watches = new WeakMap<Context, ModelWatch>();
@@ -24,7 +22,7 @@ const watches = new WeakMap<Context, ModelWatch>();
 export function modelWatch(ctx: Context): ModelWatch {
   let watch = watches.get(ctx);
   if (!watch) {
-    watch = { latch: new ControlErrorLatch(), answerIds: new Set(), failures: 0, modelSteps: 0 };
+    watch = { latch: new ControlErrorLatch(), answerIds: new Set(), failures: 0 };
     watches.set(ctx, watch);
   }
   return watch;

@@ -6,7 +6,7 @@
 import { modelStepName, toolStepName } from '@restate-agents/core';
 
 /** The SDK part of every step name. */
-const SDK = 'langchain';
+export const SDK = 'langchain';
 
 export const STEP_NAMES: {
   /** The `n`-th chat model generation of the invocation (from 1; `invoke`, `stream`, a bound model). */

@@ -11,10 +11,9 @@
  */
 
 import type { Agent } from '@mastra/core/agent';
-import { hasBrand, isDurable } from '@restate-agents/core';
+import { hasBrand, invalidOption, isDurable } from '@restate-agents/core';
 import type { Context } from '@restatedev/restate-sdk';
 import { RESTATE_MODEL } from './durable-model.js';
-import { invalidOption } from './invalid-option.js';
 import { withContext } from './restate-context.js';
 import {
   type DurableCallOptions,

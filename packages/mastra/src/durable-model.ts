@@ -3,8 +3,8 @@
  * `doStream` itself, so the AI SDK adapter's `durableModel` is the hook, unchanged: each call one journaled
  * step, a stream read to its end inside the step and replayed, raw bodies dropped, the response id and
  * timestamp filled inside the step, the attempt's abort signal passed to the provider. Only the step names
- * differ: the model is given a view of `ctx` whose steps are named `mastra:model:<n>` instead of
- * `ai-sdk:model:<n>`, so a journal says which adapter wrote it (docs/architecture.md#journal-step-names).
+ * differ: its `sdk` option names them `mastra:model:<n>` instead of `ai-sdk:model:<n>`, so a journal says
+ * which adapter wrote it (docs/architecture.md#journal-step-names).
  */
 
 import type { LanguageModelV4 } from '@ai-sdk/provider';
@@ -13,40 +13,12 @@ import {
   durableModel as aiSdkDurableModel,
   type DurableModelOptions,
 } from '@restate-agents/ai-sdk';
-import { brand, isDurable } from '@restate-agents/core';
+import { brand, invalidOption, isDurable } from '@restate-agents/core';
 import type { Context } from '@restatedev/restate-sdk';
-import { invalidOption } from './invalid-option.js';
 import { restateContext } from './restate-context.js';
 import { SDK } from './step-names.js';
 
 export type { DurableModelOptions } from '@restate-agents/ai-sdk';
-
-const AI_SDK_MODEL_STEP = /^ai-sdk:model:/;
-
-/** One view per invocation attempt (`ctx`), so every model of the run counts its calls on one counter. */
-const views = new WeakMap<Context, Context>();
-
-/** `ctx`, its model steps named for this adapter; everything else is the context itself. */
-function mastraView(ctx: Context): Context {
-  let view = views.get(ctx);
-  if (view === undefined) {
-    view = new Proxy(ctx, {
-      get(target, property) {
-        if (property === 'run') {
-          return (name: unknown, ...rest: unknown[]) =>
-            (target.run as (...args: unknown[]) => unknown)(
-              typeof name === 'string' ? name.replace(AI_SDK_MODEL_STEP, `${SDK}:model:`) : name,
-              ...rest,
-            );
-        }
-        const value = Reflect.get(target, property, target);
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
-    });
-    views.set(ctx, view);
-  }
-  return view;
-}
 
 /**
  * A language model whose `doGenerate` and `doStream` are durable (steps `mastra:model:<n>`, retry cap
@@ -68,7 +40,7 @@ export function durableModel(
         "pass e.g. createOpenAI({ … }).chat('gpt-4.1') instead of a model router string.",
     );
   }
-  return aiSdkDurableModel(mastraView(ctx), model, options) as DurableLanguageModel;
+  return aiSdkDurableModel(ctx, model, { ...options, sdk: SDK }) as DurableLanguageModel;
 }
 
 /**

@@ -16,11 +16,11 @@ import type { ToolExecutionContext } from '@mastra/core/tools';
 import {
   type DurableToolStepOptions,
   durableToolStep,
+  invalidOption,
   isDurable,
   markDurable,
   toolStepName,
 } from '@restate-agents/core';
-import { invalidOption } from './invalid-option.js';
 import { restateContext } from './restate-context.js';
 import { SDK } from './step-names.js';
 

@@ -5,8 +5,8 @@
  */
 
 import { RequestContext } from '@mastra/core/request-context';
+import { invalidOption } from '@restate-agents/core';
 import type { Context } from '@restatedev/restate-sdk';
-import { invalidOption } from './invalid-option.js';
 
 /** The `RequestContext` key the invocation's context is kept under. */
 export const RESTATE_CONTEXT_KEY = 'restate-agents.context';

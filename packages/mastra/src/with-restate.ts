@@ -26,11 +26,11 @@ import {
   asToolGaveUp,
   ControlErrorLatch,
   idSource,
+  invalidOption,
   rejectionMessage,
   requestApproval,
 } from '@restate-agents/core';
 import type { Context } from '@restatedev/restate-sdk';
-import { invalidOption } from './invalid-option.js';
 import { withContext } from './restate-context.js';
 
 /** What an approver is shown for one tool call that needs a human decision. */

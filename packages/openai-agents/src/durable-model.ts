@@ -12,9 +12,15 @@ import {
   type StreamEvent,
   Usage,
 } from '@openai/agents-core';
-import { type DurableStepOptions, durableStep, isDurable, markDurable } from '@restate-agents/core';
+import {
+  type DurableStepOptions,
+  durableStep,
+  isDurable,
+  markDurable,
+  nextModelStepName,
+} from '@restate-agents/core';
 import type { Context } from '@restatedev/restate-sdk';
-import { STEP_NAMES } from './step-names.js';
+import { SDK } from './step-names.js';
 
 /** Options of {@link durableModel} and of the model calls a `DurableRunner` makes. */
 export interface DurableModelOptions {
@@ -35,20 +41,6 @@ interface RecordedStream {
 
 /** A `ModelResponse` as journaled: plain data, `usage` as its JSON. */
 type RecordedResponse = Omit<ModelResponse, 'usage'> & { usage: unknown };
-
-/**
- * Model calls made so far per invocation attempt (keyed by the attempt's request object, as core's id
- * source is, so each replay attempt counts from 0): the `n` of `openai-agents:model:<n>`. Calls happen in the
- * same order on every attempt, so `n` is replay-stable.
- */
-const modelCalls = new WeakMap<object, number>();
-
-function nextModelStep(ctx: Context): string {
-  const attempt = ctx.request();
-  const n = (modelCalls.get(attempt) ?? 0) + 1;
-  modelCalls.set(attempt, n);
-  return STEP_NAMES.model(n);
-}
 
 /**
  * Wraps a `Model` so that `getResponse` and `getStreamedResponse` are journaled steps.
@@ -78,7 +70,7 @@ export function durableModel(ctx: Context, model: Model, options: DurableModelOp
       disableClientRetries(request);
       const recorded = await durableStep<RecordedResponse>(
         ctx,
-        nextModelStep(ctx),
+        nextModelStepName(ctx, SDK),
         async (attempt) => record(checked(await model.getResponse(withSignal(request, attempt)))),
         options.step,
       );
@@ -88,7 +80,7 @@ export function durableModel(ctx: Context, model: Model, options: DurableModelOp
       disableClientRetries(request);
       const recorded = await durableStep<RecordedStream>(
         ctx,
-        nextModelStep(ctx),
+        nextModelStepName(ctx, SDK),
         async (attempt) => {
           const deltas: string[] = [];
           let done: ModelResponse | undefined;

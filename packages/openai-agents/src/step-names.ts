@@ -5,7 +5,8 @@
  */
 import { modelStepName, toolStepName } from '@restate-agents/core';
 
-const SDK = 'openai-agents';
+/** The `<sdk>` part of this adapter's step names. */
+export const SDK = 'openai-agents';
 
 export const STEP_NAMES: {
   readonly model: (n: number) => string;
