@@ -1,3 +1,4 @@
+export { isLive, liveOnly } from '@restate-agents/core';
 export type { ChatHistoryOptions } from './chat-history.js';
 export { chatHistory } from './chat-history.js';
 export { classifyMcpError } from './classify-mcp-error.js';
@@ -32,7 +33,6 @@ export type {
 export { durableModel, durableModelMiddleware } from './durable-model.js';
 export type { DurableToolOptions } from './durable-tool.js';
 export { durableTool, durableTools } from './durable-tool.js';
-export { isLive, liveOnly } from './live-callbacks.js';
 export { STEP_NAMES } from './step-names.js';
 export type {
   DurableCallSettings,

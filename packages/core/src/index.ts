@@ -53,6 +53,7 @@ export {
 } from './errors/index.js';
 export type { JournalSerdeOptions } from './journal-serde.js';
 export { createJournalSerde, journalSerde, toJsonValue } from './journal-serde.js';
+export { isLive, liveOnly } from './live-callbacks.js';
 export type {
   CallOutcome,
   ExecuteInOrderOptions,

@@ -1,14 +1,14 @@
 /**
- * Step callbacks on replay. The AI SDK's callbacks (`onStepEnd`/`onStepFinish`, `onEnd`/`onFinish`,
- * `onToolExecutionStart`/`End`, `onChunk`, telemetry integrations) are handler code: each replay of the
+ * SDK callbacks on replay. An agent SDK's callbacks and hooks (the AI SDK's `onStepEnd`/`onFinish`, OpenAI
+ * Agents' run hooks, LangChain callbacks, telemetry integrations) are handler code: each replay of the
  * invocation runs the loop again over the journaled answers, so they fire again for every step already done.
  * That is what a callback that uses `ctx` (saves history, sets state) needs: skipping it on replay would
  * change the journal. A callback with an effect outside Restate (a log line, a metric, a push to a UI) wraps
  * itself in {@link liveOnly}, which tells live execution from replay the way `ctx.console` does.
  */
 
-import { invalidOption } from '@restate-agents/core';
 import type { Context, internal } from '@restatedev/restate-sdk';
+import { invalidOption } from './repeating-failure.js';
 
 /**
  * Whether the handler is running live, past the part of the journal it is replaying. Never branch on it
