@@ -3,6 +3,7 @@ import { CancelledError, RestateError, TerminalError } from '@restatedev/restate
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
 import { classifyError, readRetryAfterMs } from './classify-error.js';
+import { InvalidModelAnswerError } from './errors/invalid-model-answer-error.js';
 
 const openaiError = (status: number, headers: Record<string, string> = {}, body: object = {}) =>
   OpenAI.APIError.generate(
@@ -156,6 +157,17 @@ describe('classifyError', () => {
 
   it('retries a malformed JSON body', () => {
     expect(classifyError(new SyntaxError('Unexpected token < in JSON'))).toEqual({
+      retryable: true,
+      reason: 'invalid-response',
+    });
+  });
+
+  it('retries an answer with nothing usable in it (InvalidModelAnswerError), also when wrapped', () => {
+    const error = new InvalidModelAnswerError('it has no output items');
+    expect(error.message).toBe("The model's answer is not usable: it has no output items");
+    expect(InvalidModelAnswerError.isInstance(error)).toBe(true);
+    expect(classifyError(error)).toEqual({ retryable: true, reason: 'invalid-response' });
+    expect(classifyError(new Error('model call failed', { cause: error }))).toEqual({
       retryable: true,
       reason: 'invalid-response',
     });

@@ -160,7 +160,15 @@ export function classifyError(error: unknown): ErrorClassification {
   if (messages.some((m) => /fetch failed|socket hang up|network error|terminated/i.test(m))) {
     return withDetails({ retryable: true, reason: 'network' });
   }
-  if (hasName(error, ['SyntaxError', 'AI_JSONParseError', 'JSONParseError'])) {
+  // A body that is not JSON, or an answer with nothing in it (InvalidModelAnswerError): a new request may do.
+  if (
+    hasName(error, [
+      'SyntaxError',
+      'AI_JSONParseError',
+      'JSONParseError',
+      'InvalidModelAnswerError',
+    ])
+  ) {
     return withDetails({ retryable: true, reason: 'invalid-response' });
   }
   return withDetails({ retryable: true, reason: 'unknown' });

@@ -46,6 +46,7 @@ export {
 export type { RepeatingFailureErrorOptions } from './errors/index.js';
 export {
   ApprovalDecisionError,
+  InvalidModelAnswerError,
   JournalValueTooLargeError,
   RepeatingFailureError,
   ToolGaveUpError,

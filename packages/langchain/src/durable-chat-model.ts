@@ -21,6 +21,7 @@ import {
   type DurableStepOptions,
   durableStep,
   findControlError,
+  InvalidModelAnswerError,
   isDurable,
   markDurable,
   nextModelStepName,
@@ -231,7 +232,9 @@ export class DurableChatModel extends BaseChatModel {
           } else {
             answer = await this.inner.invoke(messages, config);
           }
-          if (answer === undefined) throw new Error('The chat model streamed no chunks');
+          // Nothing to journal: retried like a provider error, failing the step at the cap.
+          if (answer === undefined)
+            throw new InvalidModelAnswerError('the chat model streamed no chunks');
           return toJournal(answer);
         },
         this.#options.step,

@@ -15,6 +15,7 @@ import {
 import {
   type DurableStepOptions,
   durableStep,
+  InvalidModelAnswerError,
   isDurable,
   markDurable,
   nextModelStepName,
@@ -118,18 +119,10 @@ export function durableModel(ctx: Context, model: Model, options: DurableModelOp
 }
 
 /**
- * A provider answer the SDK could not read: an HTML error page with status 200, an empty `choices` array,
- * a Responses answer with an empty `output`. The SDK turns each into an answer with no output, which the
- * runner treats as "no final output yet" and asks again, turn after turn. Thrown inside the step, it is
- * retried like any provider error and fails the step once the retry cap is reached, never journaled.
+ * The SDK turns an unreadable answer (an HTML page with status 200, no choices, an empty Responses output)
+ * into one with no output, which the runner would ask again for turn after turn: core's
+ * `InvalidModelAnswerError` makes it a retried failure of the step instead.
  */
-class InvalidModelAnswerError extends Error {
-  override readonly name = 'InvalidModelAnswerError';
-  constructor(what: string) {
-    super(`The model's answer is not usable: ${what}`);
-  }
-}
-
 function checked(response: ModelResponse): ModelResponse {
   if (!Array.isArray(response.output) || response.output.length === 0) {
     throw new InvalidModelAnswerError(
