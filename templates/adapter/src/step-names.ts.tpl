@@ -4,7 +4,7 @@
  */
 /**
  * The `<sdk>` part of core's step-name scheme: model calls are `__SLUG__:model:<n>` (core's
- * `modelStepName(SDK, n)`), durable tool executions `__SLUG__:tool:<name>:<toolCallId>` (core's
+ * `nextModelStepName(ctx, SDK)` numbers them per invocation), durable tool executions `__SLUG__:tool:<name>:<toolCallId>` (core's
  * `toolStepName(SDK, name, toolCallId)`).
  */
 export const SDK = '__SLUG__';
