@@ -1,0 +1,1 @@
+export { SDK, STEP_NAMES } from './step-names.js';
