@@ -145,7 +145,17 @@ export async function sendReply(
   }
   if (request.stream) {
     response.writeHead(200, streamHeaders(request));
-    response.end(render());
+    if (!reply.chunkDelayMs) {
+      response.end(render());
+      return;
+    }
+    // One event at a time, `chunkDelayMs` apart: the client sees tokens arrive over time.
+    const events = dialect.renderStream(turn, context, includeUsage);
+    for (const [index, event] of events.entries()) {
+      if (index > 0 && !(await waitWhileOpen(response, reply.chunkDelayMs))) return;
+      response.write(event);
+    }
+    response.end();
     return;
   }
   sendJson(response, 200, dialect.renderJson(turn, context), requestIdHeaders(request));

@@ -25,6 +25,11 @@ export interface MockTurn {
   usage?: { inputTokens: number; outputTokens: number };
   /** Wait this long before answering (every attempt, unlike a `delay` fault). */
   delayMs?: number;
+  /**
+   * Streamed answers only: wait this long between two SSE events, so a stream takes real time (a test can
+   * kill or read a client mid-stream). Default 0: the whole stream is written at once.
+   */
+  chunkDelayMs?: number;
 }
 
 /**
