@@ -9,6 +9,7 @@ export type { DurableKind } from './brand.js';
 export { brand, hasBrand, isDurable, markDurable } from './brand.js';
 export type { ErrorClassification, ErrorReason } from './classify-error.js';
 export { classifyError, readRetryAfterMs } from './classify-error.js';
+export { classifyMcpError } from './classify-mcp-error.js';
 export { assertConcurrency } from './concurrency.js';
 export type { ControlErrorKind, RestateControlError } from './control-errors.js';
 export {
