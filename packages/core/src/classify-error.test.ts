@@ -1,4 +1,5 @@
 import Anthropic from '@anthropic-ai/sdk';
+import { ApiError } from '@google/genai';
 import { CancelledError, RestateError, TerminalError } from '@restatedev/restate-sdk';
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
@@ -68,6 +69,40 @@ describe('classifyError', () => {
     expect(classifyError(aiSdkApiCallError(429, true, { 'Retry-After': '3' })).retryAfterMs).toBe(
       3000,
     );
+  });
+
+  it("reads the retry delay of a Gemini RetryInfo detail from @google/genai's ApiError body", () => {
+    // @google/genai keeps the status and the JSON body (as the message), not the headers.
+    const body = (details: unknown[]) =>
+      JSON.stringify({
+        error: { code: 429, message: 'quota', status: 'RESOURCE_EXHAUSTED', details },
+      });
+    const retryInfo = (retryDelay: unknown) => ({
+      '@type': 'type.googleapis.com/google.rpc.RetryInfo',
+      retryDelay,
+    });
+    const quotaFailure = { '@type': 'type.googleapis.com/google.rpc.QuotaFailure', violations: [] };
+    expect(
+      classifyError(new ApiError({ status: 429, message: body([quotaFailure, retryInfo('7s')]) })),
+    ).toEqual({ retryable: true, reason: 'rate-limit', status: 429, retryAfterMs: 7000 });
+    expect(
+      classifyError(new ApiError({ status: 503, message: body([retryInfo('0.25s')]) }))
+        .retryAfterMs,
+    ).toBe(250);
+    // Wrapped by an agent SDK: still found through the cause.
+    const wrapped = new Error('model failed', {
+      cause: new ApiError({ status: 429, message: body([retryInfo({ seconds: 2 })]) }),
+    });
+    expect(classifyError(wrapped).retryAfterMs).toBe(2000);
+    expect(
+      classifyError(new ApiError({ status: 429, message: body([retryInfo('soon')]) })),
+    ).toEqual({ retryable: true, reason: 'rate-limit', status: 429 });
+    // A terminal status keeps no delay.
+    expect(classifyError(new ApiError({ status: 400, message: body([retryInfo('7s')]) }))).toEqual({
+      retryable: false,
+      reason: 'bad-request',
+      status: 400,
+    });
   });
 
   it('reads an HTTP-date retry-after', () => {

@@ -3,7 +3,8 @@
  * retry (bad request, auth, not found, too large, context length, content filter) are terminal at once;
  * overload, rate limits, server errors, timeouts and broken connections are retried, honouring the
  * provider's `retry-after`, `retry-after-ms` and `x-should-retry`. Errors are read by shape, not class:
- * `openai` and `@anthropic-ai/sdk` `APIError`s, AI SDK `APICallError`, LangChain/axios-style errors,
+ * `openai` and `@anthropic-ai/sdk` `APIError`s, `@google/genai` `ApiError` (its retry delay read from the body's
+ * `RetryInfo`), AI SDK `APICallError`, LangChain/axios-style errors,
  * fetch/undici network errors (codes in `cause`), abort and timeout errors.
  */
 import { controlErrorKind, findControlError } from './control-errors.js';
@@ -102,7 +103,8 @@ export function classifyError(error: unknown): ErrorClassification {
 
   const status = findStatus(error);
   const headers = findHeaders(error);
-  const retryAfterMs = headers ? readRetryAfterMs(headers) : undefined;
+  // Gemini (`@google/genai`'s ApiError) drops the response headers and puts the delay in the body instead.
+  const retryAfterMs = (headers ? readRetryAfterMs(headers) : undefined) ?? readRetryInfoMs(error);
   const withDetails = (verdict: ErrorClassification): ErrorClassification => ({
     ...verdict,
     ...(status !== undefined && { status }),
@@ -251,6 +253,53 @@ function readHeader(headers: HeaderBag, name: string): string | undefined {
       if (typeof value === 'string') return value;
       if (Array.isArray(value) && typeof value[0] === 'string') return value[0];
     }
+  }
+  return undefined;
+}
+
+const RETRY_INFO_TYPE = 'type.googleapis.com/google.rpc.RetryInfo';
+
+/**
+ * The delay of a Google API error's `RetryInfo` detail (`{ error: { details: [{ '@type': '…RetryInfo',
+ * retryDelay: '7s' }] } }`), read from the error's `details`/`error.details`, or from its message when
+ * that is the JSON body (`@google/genai`'s `ApiError` keeps only the status and the body as its message).
+ */
+function readRetryInfoMs(error: unknown): number | undefined {
+  for (const record of walk(error)) {
+    const bodies: unknown[] = [record, record.error];
+    if (typeof record.message === 'string' && record.message.trimStart().startsWith('{')) {
+      try {
+        const parsed = JSON.parse(record.message) as { error?: unknown };
+        bodies.push(parsed, parsed?.error);
+      } catch {
+        // Not a JSON body: nothing to read.
+      }
+    }
+    for (const body of bodies) {
+      const details = (body as { details?: unknown } | null | undefined)?.details;
+      if (!Array.isArray(details)) continue;
+      for (const detail of details) {
+        const { '@type': type, retryDelay } = (detail ?? {}) as Record<string, unknown>;
+        if (type !== RETRY_INFO_TYPE) continue;
+        const ms = protobufDurationMs(retryDelay);
+        if (ms !== undefined) return ms;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** A protobuf `Duration` as JSON (`"7s"`, `"0.5s"`) or object (`{ seconds, nanos }`) in milliseconds. */
+function protobufDurationMs(value: unknown): number | undefined {
+  if (typeof value === 'string') {
+    const match = /^\s*(\d+(?:\.\d+)?)s\s*$/.exec(value);
+    return match ? Math.ceil(Number.parseFloat(match[1] as string) * 1000) : undefined;
+  }
+  if (typeof value === 'object' && value !== null) {
+    const { seconds, nanos } = value as { seconds?: unknown; nanos?: unknown };
+    const s = typeof seconds === 'string' ? Number(seconds) : seconds;
+    if (typeof s !== 'number' || !Number.isFinite(s) || s < 0) return undefined;
+    return Math.ceil(s * 1000 + (typeof nanos === 'number' ? nanos / 1e6 : 0));
   }
   return undefined;
 }
