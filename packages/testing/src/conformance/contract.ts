@@ -16,6 +16,8 @@ export const CONFORMANCE_ENV = {
   openaiBaseUrl: 'CONFORMANCE_OPENAI_BASE_URL',
   /** Anthropic-compatible base URL of the scripted model server. */
   anthropicBaseUrl: 'CONFORMANCE_ANTHROPIC_BASE_URL',
+  /** Gemini API base URL of the scripted model server (`httpOptions.baseUrl` of `@google/genai`). */
+  geminiBaseUrl: 'CONFORMANCE_GEMINI_BASE_URL',
   /** Base URL of the ledger that counts side effects outside the service. */
   ledgerUrl: 'CONFORMANCE_LEDGER_URL',
 } as const;

@@ -71,6 +71,7 @@ export async function startConformanceHarness(
       env: {
         [CONFORMANCE_ENV.openaiBaseUrl]: model.openaiBaseUrl,
         [CONFORMANCE_ENV.anthropicBaseUrl]: model.anthropicBaseUrl,
+        [CONFORMANCE_ENV.geminiBaseUrl]: model.geminiBaseUrl,
         [CONFORMANCE_ENV.ledgerUrl]: ledger.url,
         ...driver.env,
       },

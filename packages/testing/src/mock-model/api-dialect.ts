@@ -29,8 +29,16 @@ export interface ApiDialect {
   renderJson(turn: ResolvedTurn, context: RenderContext): unknown;
   /** The complete stream as SSE frames, already encoded. */
   renderStream(turn: ResolvedTurn, context: RenderContext, includeUsage: boolean): string[];
-  /** The API's error JSON for a status. */
-  errorBody(status: number, message: string, code?: string): unknown;
+  /**
+   * The API's error JSON for a status; `headers` are the fault's response headers (Gemini copies a
+   * `retry-after` into the body).
+   */
+  errorBody(
+    status: number,
+    message: string,
+    code?: string,
+    headers?: Record<string, string>,
+  ): unknown;
 }
 
 /** Fixed `created` timestamps: a retried request must get byte-identical answers. */

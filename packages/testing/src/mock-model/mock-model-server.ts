@@ -3,6 +3,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { anthropicMessagesDialect } from './anthropic-messages.js';
 import { type ApiDialect, isRecord } from './api-dialect.js';
 import { chatCompletionsDialect } from './chat-completions.js';
+import { geminiRoute } from './gemini.js';
 import { responsesDialect } from './responses.js';
 import { AttemptCounter, faultForAttempt, selectReply } from './script.js';
 import { sendJson, sendReply } from './send-reply.js';
@@ -26,6 +27,8 @@ export interface MockModelServer {
   readonly openaiBaseUrl: string;
   /** `${url}`, the `baseURL` for `@anthropic-ai/sdk`, which appends `/v1/messages` itself. */
   readonly anthropicBaseUrl: string;
+  /** `${url}`, the `httpOptions.baseUrl` for `@google/genai` (and ADK's `Gemini`), which appends `/v1beta/models/…`. */
+  readonly geminiBaseUrl: string;
   /** Registers or replaces the script of a conversation. */
   conversation(id: string, script: MockScript): void;
   /** Every request served, in the order they were routed. */
@@ -218,11 +221,12 @@ async function handleRequest(
     });
     return;
   }
-  const dialect = request.method === 'POST' ? dialects.get(path) : undefined;
+  const dialect = request.method === 'POST' ? (dialects.get(path) ?? geminiRoute(path)) : undefined;
   if (dialect === undefined) {
     const message =
       `mock model: no route for ${request.method} ${path}; it serves POST /v1/chat/completions, ` +
-      'POST /v1/responses, POST /v1/messages and GET /v1/models';
+      'POST /v1/responses, POST /v1/messages, POST /v1beta/models/{model}:generateContent, ' +
+      '…:streamGenerateContent and GET /v1/models';
     sendJson(response, 404, chatCompletionsDialect.errorBody(404, message, 'unknown_route'));
     return;
   }
@@ -230,7 +234,8 @@ async function handleRequest(
 }
 
 /**
- * Starts a scripted, OpenAI- and Anthropic-compatible model server on loopback.
+ * Starts a scripted model server on loopback that speaks the OpenAI (Chat Completions, Responses), Anthropic
+ * Messages and Gemini (`generateContent`) APIs.
  *
  * Real SDK clients reach it by base URL only. A request is routed to a conversation by its
  * `x-mock-conversation` header, else by its `model`, so give each conversation its own model name.
@@ -297,6 +302,7 @@ export async function startMockModel(
     url,
     openaiBaseUrl: `${url}/v1`,
     anthropicBaseUrl: url,
+    geminiBaseUrl: url,
     conversation(id, script) {
       state.scripts.set(id, script);
     },

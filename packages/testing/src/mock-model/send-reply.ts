@@ -117,7 +117,8 @@ export async function sendReply(
       const message =
         `mock fault: HTTP ${fault.status} for conversation "${request.conversation}" ` +
         `at turn ${request.turnIndex}, attempt ${request.attempt}`;
-      sendJson(response, fault.status, fault.body ?? dialect.errorBody(fault.status, message), {
+      const body = fault.body ?? dialect.errorBody(fault.status, message, undefined, fault.headers);
+      sendJson(response, fault.status, body, {
         ...requestIdHeaders(request),
         ...fault.headers,
       });

@@ -1,5 +1,5 @@
 /** Which provider API a request came in through. */
-export type MockApiName = 'chat' | 'responses' | 'anthropic';
+export type MockApiName = 'chat' | 'responses' | 'anthropic' | 'gemini';
 
 /** A tool call requested by the scripted model. */
 export interface MockToolCall {
