@@ -1,0 +1,421 @@
+/**
+ * The driver of `pnpm bench:load`: a real restate-server, the scripted model answering after a simulated
+ * latency, and one service process (load-service.ts) holding every adapter's durable agent and the same
+ * agents with no Restate. For each N, all N invocations are sent at once, to the durable agent through
+ * Restate's ingress and to the no-Restate agent over plain HTTP; the two alternate, so both meet the same
+ * machine. Measured per run: wall time (first send → last answer), throughput, the service process's CPU
+ * (`process.cpuUsage`) and heap (sampled every 20 ms; the peak over the post-GC heap before the run), and
+ * restate-server's CPU (`/proc/<pid>/stat`).
+ *
+ * The suspension part starts N agents that wait on an approval after one model call, once with the
+ * server's default inactivity timeout (they hold the service's memory while waiting) and once with a short
+ * `inactivityTimeout` (Restate suspends them and the service's memory goes back to its baseline).
+ */
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  freePort,
+  type MockModelServer,
+  type RestateEnvironment,
+  type ServiceProcess,
+  startMockModel,
+  startRestate,
+  startServiceProcess,
+} from '@restate-agents/testing';
+import { type LoadAdapter, loadServiceName } from './load-agents.ts';
+import { median, ratio, round } from './stats.ts';
+import { benchScript, conversationName } from './workload.ts';
+
+export interface LoadOptions {
+  ns: number[];
+  adapters: LoadAdapter[];
+  /** Simulated model latency per call, ms. */
+  latencyMs: number;
+  /** Agent turns with a tool call (K+1 model calls, K tool calls). */
+  k: number;
+  /** Timed repetitions of each (adapter, N, mode); the median is reported. */
+  reps: number;
+  /** N of the suspension part; empty to skip it. */
+  suspendNs: number[];
+  /** `inactivityTimeout` of the prompt-suspending waiting service. */
+  inactivityMs: number;
+  /** Write CPU profiles of the largest N's runs to this folder. */
+  profileDir?: string;
+  log?: (line: string) => void;
+}
+
+export interface LoadRun {
+  wallMs: number;
+  /** Per invocation, client-measured. */
+  latencyP50Ms: number;
+  latencyP95Ms: number;
+  throughputPerS: number;
+  serviceCpuMsPerAgent: number;
+  serverCpuMsPerAgent: number;
+  /** (peak heap during the run − post-GC heap before it) / N. */
+  peakHeapKbPerAgent: number;
+  peakRssMb: number;
+  failures: number;
+}
+
+export interface LoadCase {
+  adapter: LoadAdapter;
+  n: number;
+  floor: LoadRun;
+  durable: LoadRun;
+  /** durable wall / floor wall (target ≤ 1.2 at N = 1,000). */
+  wallRatio: number;
+  /** durable service CPU per agent / floor's (target ≤ 1.15). */
+  serviceCpuRatio: number;
+  /** Every repetition, for the record. */
+  runs: { floor: LoadRun[]; durable: LoadRun[] };
+}
+
+export interface SuspendCase {
+  /** `default`: the server's 1-minute inactivity timeout; `prompt`: `inactivityTimeout` = inactivityMs. */
+  variant: 'default' | 'prompt';
+  n: number;
+  /** Invocations the server reported suspended when the heap was read. */
+  suspended: number;
+  /** Post-GC service heap with the N agents waiting, minus the post-GC heap before they started. */
+  heapGrowthKb: number;
+  heapKbPerAgent: number;
+  /** Time from the first send until every agent was waiting (and, for `prompt`, suspended). */
+  settleMs: number;
+}
+
+export interface LoadResults {
+  generatedAt: string;
+  machine: { cpus: number; node: string; platform: string };
+  options: Omit<LoadOptions, 'log' | 'profileDir'>;
+  cases: LoadCase[];
+  suspension: SuspendCase[];
+  /** Service heap growth from the smallest to the largest N of suspended (`prompt`) agents. */
+  suspendedHeapGrowthKb: number | undefined;
+  profiles: string[];
+}
+
+const serviceEntry = fileURLToPath(new URL('./load-service.ts', import.meta.url));
+
+interface Environment {
+  restate: RestateEnvironment;
+  model: MockModelServer;
+  service: ServiceProcess;
+  controlUrl: string;
+  serverPid: number;
+}
+
+/** restate-server's pid: the process running the native binary on this environment's data folder. */
+function findServerPid(baseDir: string): number {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (argv[0]?.endsWith('restate-server') && argv.some((arg) => arg.startsWith(baseDir))) {
+        return Number(entry);
+      }
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  throw new Error(`no restate-server process on ${baseDir}`);
+}
+
+/** CPU time (user + system) of a process, ms; /proc ticks are 10 ms. */
+function processCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+interface ServiceStats {
+  cpuMs: number;
+  heapUsed: number;
+  rss: number;
+  peakHeapUsed: number;
+  peakRss: number;
+  waiting: number;
+}
+
+async function control<T>(environment: Environment, path: string): Promise<T> {
+  const response = await fetch(`${environment.controlUrl}${path}`, { method: 'POST' });
+  const body = (await response.json()) as T;
+  if (!response.ok) throw new Error(`${path}: ${JSON.stringify(body)}`);
+  return body;
+}
+
+async function startEnvironment(options: LoadOptions): Promise<Environment> {
+  const restate = await startRestate();
+  const model = await startMockModel({
+    defaultScript: (request) => ({ ...benchScript(request), delayMs: options.latencyMs }),
+  });
+  const controlPort = await freePort();
+  const service = await startServiceProcess({
+    entry: serviceEntry,
+    env: {
+      BENCH_MODEL_URL: model.openaiBaseUrl,
+      LOAD_CONTROL_PORT: String(controlPort),
+      LOAD_ADAPTERS: options.adapters.join(','),
+      LOAD_INACTIVITY_MS: String(options.inactivityMs),
+      ...(options.profileDir !== undefined && { LOAD_PROFILE_DIR: options.profileDir }),
+      RESTATE_LOGGING: 'WARN',
+    },
+  });
+  await restate.register({ url: service.url });
+  return {
+    restate,
+    model,
+    service,
+    controlUrl: `http://127.0.0.1:${controlPort}`,
+    serverPid: findServerPid(restate.baseDir),
+  };
+}
+
+let tagCounter = 0;
+
+async function invokeOnce(url: string, conversation: string): Promise<number> {
+  const started = performance.now();
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ conversation }),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${url} answered ${response.status}: ${text.slice(0, 300)}`);
+  return performance.now() - started;
+}
+
+function percentile(values: number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
+}
+
+async function measureRun(
+  environment: Environment,
+  adapter: LoadAdapter,
+  mode: 'floor' | 'durable',
+  n: number,
+  options: LoadOptions,
+  profileName: string | undefined,
+): Promise<LoadRun> {
+  const url =
+    mode === 'floor'
+      ? `${environment.controlUrl}/floor/${adapter}`
+      : `${environment.restate.ingressUrl}/${loadServiceName(adapter)}/run`;
+  const before = await control<ServiceStats>(environment, '/stats?gc=1');
+  await control(environment, '/stats/reset');
+  if (profileName !== undefined) await control(environment, '/profile/start');
+  const serverBefore = processCpuMs(environment.serverPid);
+  const started = performance.now();
+  const settled = await Promise.allSettled(
+    Array.from({ length: n }, () =>
+      invokeOnce(url, conversationName('short', options.k, `load-${process.pid}-${++tagCounter}`)),
+    ),
+  );
+  const wallMs = performance.now() - started;
+  const serverAfter = processCpuMs(environment.serverPid);
+  const after = await control<ServiceStats>(environment, '/stats');
+  if (profileName !== undefined) {
+    await control(environment, `/profile/stop?name=${encodeURIComponent(profileName)}`);
+  }
+  environment.model.reset();
+  const latencies = settled.flatMap((item) => (item.status === 'fulfilled' ? [item.value] : []));
+  const failures = settled.filter((item) => item.status === 'rejected');
+  if (failures.length > 0) {
+    options.log?.(
+      `${adapter} ${mode} N=${n}: ${failures.length} failed, first: ${String((failures[0] as PromiseRejectedResult).reason)}`,
+    );
+  }
+  return {
+    wallMs: round(wallMs),
+    latencyP50Ms: round(percentile(latencies, 50)),
+    latencyP95Ms: round(percentile(latencies, 95)),
+    throughputPerS: round((n / wallMs) * 1000),
+    serviceCpuMsPerAgent: round((after.cpuMs - before.cpuMs) / n, 2),
+    serverCpuMsPerAgent: round((serverAfter - serverBefore) / n, 2),
+    peakHeapKbPerAgent: round((after.peakHeapUsed - before.heapUsed) / 1024 / n, 1),
+    peakRssMb: round(after.peakRss / 1024 / 1024),
+    failures: failures.length,
+  };
+}
+
+function medianRun(runs: LoadRun[]): LoadRun {
+  const pick = (key: keyof LoadRun) => round(median(runs.map((run) => run[key])), 2);
+  return {
+    wallMs: pick('wallMs'),
+    latencyP50Ms: pick('latencyP50Ms'),
+    latencyP95Ms: pick('latencyP95Ms'),
+    throughputPerS: pick('throughputPerS'),
+    serviceCpuMsPerAgent: pick('serviceCpuMsPerAgent'),
+    serverCpuMsPerAgent: pick('serverCpuMsPerAgent'),
+    peakHeapKbPerAgent: pick('peakHeapKbPerAgent'),
+    peakRssMb: pick('peakRssMb'),
+    failures: runs.reduce((sum, run) => sum + run.failures, 0),
+  };
+}
+
+async function pollUntil(
+  check: () => Promise<boolean>,
+  what: string,
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!(await check())) {
+    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+async function countStatus(environment: Environment, service: string, status: string) {
+  const rows = await environment.restate.query<{ n: number }>(
+    `SELECT COUNT(*) AS n FROM sys_invocation WHERE target_service_name = '${service}' AND status = '${status}'`,
+  );
+  return Number(rows[0]?.n ?? 0);
+}
+
+async function inChunks<T>(items: T[], size: number, each: (item: T) => Promise<unknown>) {
+  for (let index = 0; index < items.length; index += size) {
+    await Promise.all(items.slice(index, index + size).map(each));
+  }
+}
+
+async function measureSuspension(
+  environment: Environment,
+  variant: 'default' | 'prompt',
+  n: number,
+  options: LoadOptions,
+): Promise<SuspendCase> {
+  const service = `LoadWait_${variant}`;
+  const before = await control<ServiceStats>(environment, '/stats?gc=1');
+  const started = performance.now();
+  const ids: string[] = [];
+  await inChunks(
+    Array.from({ length: n }, (_, index) => index),
+    100,
+    async () => {
+      const conversation = conversationName('short', options.k, `wait-${++tagCounter}`);
+      const { invocationId } = await environment.restate.send(
+        { service, handler: 'run' },
+        {
+          conversation,
+        },
+      );
+      ids.push(invocationId);
+    },
+  );
+  await pollUntil(
+    async () => (await control<ServiceStats>(environment, '/stats')).waiting - before.waiting >= n,
+    `${n} agents waiting on ${service}`,
+    120_000,
+  );
+  if (variant === 'prompt') {
+    await pollUntil(
+      async () => (await countStatus(environment, service, 'suspended')) >= n,
+      `${n} suspended agents of ${service}`,
+      120_000,
+    );
+  }
+  const settleMs = performance.now() - started;
+  const suspended = await countStatus(environment, service, 'suspended');
+  const after = await control<ServiceStats>(environment, '/stats?gc=1');
+  await inChunks(ids, 50, (id) => environment.restate.kill(id));
+  environment.model.reset();
+  const growth = (after.heapUsed - before.heapUsed) / 1024;
+  return {
+    variant,
+    n,
+    suspended,
+    heapGrowthKb: round(growth),
+    heapKbPerAgent: round(growth / n, 2),
+    settleMs: round(settleMs),
+  };
+}
+
+export async function runLoad(options: LoadOptions): Promise<LoadResults> {
+  const log = options.log ?? (() => undefined);
+  if (options.profileDir !== undefined) mkdirSync(options.profileDir, { recursive: true });
+  const environment = await startEnvironment(options);
+  const profiles: string[] = [];
+  try {
+    // Warm-up: JIT, connection pools and the service's lazy imports, for both forms of every agent.
+    for (const adapter of options.adapters) {
+      for (const mode of ['floor', 'durable'] as const) {
+        await measureRun(environment, adapter, mode, 10, options, undefined);
+      }
+    }
+    log('warm-up done');
+    const cases: LoadCase[] = [];
+    const largest = Math.max(...options.ns);
+    for (const n of options.ns) {
+      for (const adapter of options.adapters) {
+        const runs = { floor: [] as LoadRun[], durable: [] as LoadRun[] };
+        for (let rep = 0; rep < options.reps; rep++) {
+          // Alternate which form goes first, so neither always meets a warmer (or more tired) machine.
+          const order =
+            rep % 2 === 0 ? (['floor', 'durable'] as const) : (['durable', 'floor'] as const);
+          for (const mode of order) {
+            const profileName =
+              options.profileDir !== undefined && n === largest && rep === 0
+                ? `${adapter}-${mode}-n${n}`
+                : undefined;
+            runs[mode].push(await measureRun(environment, adapter, mode, n, options, profileName));
+            if (profileName !== undefined) {
+              profiles.push(join(options.profileDir as string, `${profileName}.cpuprofile`));
+            }
+          }
+        }
+        const floor = medianRun(runs.floor);
+        const durable = medianRun(runs.durable);
+        const item: LoadCase = {
+          adapter,
+          n,
+          floor,
+          durable,
+          wallRatio: ratio(durable.wallMs, floor.wallMs),
+          serviceCpuRatio: ratio(durable.serviceCpuMsPerAgent, floor.serviceCpuMsPerAgent),
+          runs,
+        };
+        cases.push(item);
+        log(
+          `${adapter} N=${n}: wall ${floor.wallMs} → ${durable.wallMs} ms (×${item.wallRatio}), ` +
+            `service CPU/agent ${floor.serviceCpuMsPerAgent} → ${durable.serviceCpuMsPerAgent} ms (×${item.serviceCpuRatio}), ` +
+            `server CPU/agent ${durable.serverCpuMsPerAgent} ms, heap/agent ${durable.peakHeapKbPerAgent} KB`,
+        );
+      }
+    }
+    const suspension: SuspendCase[] = [];
+    for (const variant of ['prompt', 'default'] as const) {
+      for (const n of options.suspendNs) {
+        const item = await measureSuspension(environment, variant, n, options);
+        suspension.push(item);
+        log(
+          `waiting (${variant}) N=${n}: ${item.suspended} suspended, heap +${item.heapGrowthKb} KB (${item.heapKbPerAgent} KB/agent), settled in ${item.settleMs} ms`,
+        );
+      }
+    }
+    const prompt = suspension.filter((item) => item.variant === 'prompt');
+    const { log: _log, profileDir: _dir, ...recorded } = options;
+    return {
+      generatedAt: new Date().toISOString(),
+      machine: {
+        cpus: (await import('node:os')).cpus().length,
+        node: process.version,
+        platform: `${process.platform}-${process.arch}`,
+      },
+      options: recorded,
+      cases,
+      suspension,
+      suspendedHeapGrowthKb:
+        prompt.length >= 2
+          ? round((prompt.at(-1)?.heapGrowthKb ?? 0) - (prompt[0]?.heapGrowthKb ?? 0))
+          : undefined,
+      profiles,
+    };
+  } finally {
+    await environment.service.stop();
+    await environment.model.close();
+    await environment.restate.stop();
+  }
+}

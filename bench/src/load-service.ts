@@ -1,0 +1,167 @@
+/**
+ * The service process of `pnpm bench:load`: per adapter a Restate service `Load_<adapter>` running the
+ * durable agent, and a plain HTTP control server that runs the same agents with no Restate
+ * (`POST /floor/<adapter>`) and reports this process's CPU and memory. Both live in this one process, so
+ * the floor pays the same process, JIT and HTTP as the durable runs and the difference is durability.
+ *
+ * Two more services wait on a human approval after one model call: `LoadWait_default` with the server's
+ * inactivity timeout (1 min) and `LoadWait_prompt` with `inactivityTimeout` = LOAD_INACTIVITY_MS, to show
+ * what a waiting agent holds before and after Restate suspends it.
+ *
+ * Env: PORT (Restate endpoint), LOAD_CONTROL_PORT, BENCH_MODEL_URL, LOAD_ADAPTERS (comma list),
+ * LOAD_INACTIVITY_MS, LOAD_PROFILE_DIR (where `POST /profile/stop` writes .cpuprofile files).
+ */
+import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { Session } from 'node:inspector/promises';
+import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { durableStep, requestApproval } from '@restate-agents/core';
+import * as restate from '@restatedev/restate-sdk';
+import { type LoadAdapter, loadAgent, loadServiceName } from './load-agents.ts';
+import { callModel, openaiClient } from './loops/openai-loop.ts';
+import { SYSTEM_PROMPT, USER_PROMPT } from './workload.ts';
+
+const modelUrl = process.env.BENCH_MODEL_URL ?? '';
+const adapters = (process.env.LOAD_ADAPTERS ?? '').split(',').filter(Boolean) as LoadAdapter[];
+const inactivityMs = Number(process.env.LOAD_INACTIVITY_MS ?? 1000);
+const profileDir = process.env.LOAD_PROFILE_DIR ?? '.';
+
+// A full collection before each memory reading, so heap figures are live objects, not garbage.
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+interface LoadInput {
+  conversation: string;
+}
+
+const agents = new Map(
+  await Promise.all(
+    adapters.map(async (adapter) => [adapter, await loadAgent(adapter, modelUrl)] as const),
+  ),
+);
+
+const services: restate.ServiceDefinition<string, unknown>[] = [...agents].map(([adapter, agent]) =>
+  restate.service({
+    name: loadServiceName(adapter),
+    handlers: {
+      run: (ctx: restate.Context, input: LoadInput) => agent.durable(ctx, input.conversation),
+    },
+  }),
+);
+
+/** Agents whose approval request went out in this process (the notify step runs live once). */
+let waiting = 0;
+const client = openaiClient(modelUrl);
+const waitHandler = async (ctx: restate.Context, input: LoadInput) => {
+  const answer = await durableStep(ctx, 'openai:model:1', () =>
+    callModel(client, input.conversation, [
+      { role: 'system', content: SYSTEM_PROMPT },
+      { role: 'user', content: USER_PROMPT },
+    ]),
+  );
+  const decision = await requestApproval(
+    ctx,
+    { tool: answer.toolCalls[0]?.name ?? 'none' },
+    {
+      onRequest: () => {
+        waiting++;
+      },
+    },
+  );
+  return decision.approved;
+};
+services.push(
+  restate.service({ name: 'LoadWait_default', handlers: { run: waitHandler } }),
+  restate.service({
+    name: 'LoadWait_prompt',
+    handlers: { run: waitHandler },
+    // What docs/deploy.md recommends: a waiting agent suspends (frees its server slot and this process's
+    // memory) soon after it starts waiting, instead of after the server's 1-minute default.
+    options: { inactivityTimeout: inactivityMs },
+  }),
+);
+
+/** Highest heap and RSS seen since the last reset, sampled every 20 ms. */
+const peak = { heapUsed: 0, rss: 0 };
+const sample = () => {
+  const memory = process.memoryUsage();
+  peak.heapUsed = Math.max(peak.heapUsed, memory.heapUsed);
+  peak.rss = Math.max(peak.rss, memory.rss);
+};
+setInterval(sample, 20).unref();
+
+let profiler: Session | undefined;
+
+async function control(url: URL): Promise<unknown> {
+  switch (url.pathname) {
+    case '/stats': {
+      if (url.searchParams.get('gc') === '1') {
+        gc();
+        gc();
+      }
+      const memory = process.memoryUsage();
+      const cpu = process.cpuUsage();
+      return {
+        cpuMs: (cpu.user + cpu.system) / 1000,
+        heapUsed: memory.heapUsed,
+        rss: memory.rss,
+        peakHeapUsed: peak.heapUsed,
+        peakRss: peak.rss,
+        waiting,
+      };
+    }
+    case '/stats/reset': {
+      peak.heapUsed = 0;
+      peak.rss = 0;
+      sample();
+      return { ok: true };
+    }
+    case '/profile/start': {
+      profiler = new Session();
+      profiler.connect();
+      await profiler.post('Profiler.enable');
+      await profiler.post('Profiler.setSamplingInterval', { interval: 200 });
+      await profiler.post('Profiler.start');
+      return { ok: true };
+    }
+    case '/profile/stop': {
+      if (profiler === undefined) throw new Error('no profile running');
+      const { profile } = await profiler.post('Profiler.stop');
+      profiler.disconnect();
+      profiler = undefined;
+      const file = join(profileDir, `${url.searchParams.get('name') ?? 'load'}.cpuprofile`);
+      writeFileSync(file, JSON.stringify(profile));
+      return { file };
+    }
+    default:
+      throw new Error(`unknown path ${url.pathname}`);
+  }
+}
+
+const controlServer = createServer((request, response) => {
+  const chunks: Buffer[] = [];
+  request.on('data', (chunk: Buffer) => chunks.push(chunk));
+  request.on('end', () => {
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    const reply = (status: number, body: unknown) =>
+      response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    const agent = url.pathname.startsWith('/floor/')
+      ? agents.get(url.pathname.slice('/floor/'.length) as LoadAdapter)
+      : undefined;
+    const work =
+      agent === undefined
+        ? control(url)
+        : agent.floor(
+            (JSON.parse(Buffer.concat(chunks).toString('utf8')) as LoadInput).conversation,
+          );
+    work.then(
+      (result) => reply(200, result ?? null),
+      (error: unknown) => reply(500, { error: String(error) }),
+    );
+  });
+});
+controlServer.listen(Number(process.env.LOAD_CONTROL_PORT), '127.0.0.1');
+
+await restate.serve({ services, port: Number(process.env.PORT) });
