@@ -25,6 +25,7 @@ import {
 } from '@restate-agents/core';
 import type { Context } from '@restatedev/restate-sdk';
 import { wrapLanguageModel } from 'ai';
+import { type AnswerCheck, generatedAnswer, streamedAnswer } from './answer-check.js';
 import { SDK } from './step-names.js';
 
 /** The options of each model step: retry cap, `attemptTimeout`, classification override, size cap. */
@@ -75,6 +76,15 @@ export function durableModelMiddleware(
   ctx: Context,
   options: DurableModelOptions = {},
 ): LanguageModelV4Middleware {
+  return modelMiddleware(ctx, options);
+}
+
+/** {@link durableModelMiddleware}, with `check` run on each answer inside the step (see answer-check.ts). */
+function modelMiddleware(
+  ctx: Context,
+  options: DurableModelOptions,
+  check?: AnswerCheck,
+): LanguageModelV4Middleware {
   const { keepResponseHeaders = false, coalesceDeltas = true, step = {}, sdk = SDK } = options;
   refuseFlatStepOptions(options);
   if (typeof sdk !== 'string' || !/^[a-z0-9-]+$/.test(sdk)) {
@@ -88,11 +98,14 @@ export function durableModelMiddleware(
       durableStep(
         ctx,
         nextModelStepName(ctx, sdk),
-        async (attemptSignal) =>
-          toJournaledGenerate(
-            await model.doGenerate({ ...params, abortSignal: withAttempt(params, attemptSignal) }),
-            keepResponseHeaders,
-          ),
+        async (attemptSignal) => {
+          const result = await model.doGenerate({
+            ...params,
+            abortSignal: withAttempt(params, attemptSignal),
+          });
+          await check?.(generatedAnswer(result));
+          return toJournaledGenerate(result, keepResponseHeaders);
+        },
         step as DurableStepOptions<JournaledGenerateResult>,
       ),
     wrapStream: async ({ params, model }) => {
@@ -105,6 +118,7 @@ export function durableModelMiddleware(
             abortSignal: withAttempt(params, attemptSignal),
           });
           const parts = await collectStream(stream, coalesceDeltas);
+          await check?.(streamedAnswer(parts));
           return {
             parts,
             ...(keepResponseHeaders && response?.headers && { headers: response.headers }),
@@ -166,8 +180,35 @@ export function durableModel(
 ): LanguageModelV4 {
   // A model that is durable already (from durableModel or withRestate) would nest one step inside another.
   if (isDurable(model, 'model')) return model;
-  return markDurable(
+  const durable = markDurable(
     wrapLanguageModel({ model, middleware: durableModelMiddleware(ctx, options) }),
+    'model',
+  );
+  UNWRAPPED.set(durable, { model, options });
+  return durable;
+}
+
+/** Each durable model's provider model and options, so {@link checkedDurableModel} can rebuild it. */
+const UNWRAPPED = new WeakMap<object, { model: LanguageModelV4; options: DurableModelOptions }>();
+
+/**
+ * A durable model whose steps also run `check` on each answer (withRestate's structured output). A model
+ * made durable by {@link durableModel} is rebuilt from its provider model and options, so the check runs
+ * inside its steps too; one made durable any other way is returned as it is.
+ */
+export function checkedDurableModel(
+  ctx: Context,
+  model: LanguageModelV4,
+  options: DurableModelOptions,
+  check: AnswerCheck,
+): LanguageModelV4 {
+  const unwrapped = isDurable(model, 'model') ? UNWRAPPED.get(model) : { model, options };
+  if (!unwrapped) return model;
+  return markDurable(
+    wrapLanguageModel({
+      model: unwrapped.model,
+      middleware: modelMiddleware(ctx, unwrapped.options, check),
+    }),
     'model',
   );
 }

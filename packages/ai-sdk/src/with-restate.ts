@@ -36,7 +36,13 @@ import {
   type ToolApprovalStatus,
   type ToolSet,
 } from 'ai';
-import { type DurableModelOptions, durableModel, refuseFlatStepOptions } from './durable-model.js';
+import { type AnswerCheck, type ObjectSettings, objectCheck, outputCheck } from './answer-check.js';
+import {
+  checkedDurableModel,
+  type DurableModelOptions,
+  durableModel,
+  refuseFlatStepOptions,
+} from './durable-model.js';
 import { isDurableTool, withJsonModelOutput } from './durable-tool.js';
 
 /** What an approver is shown for one tool call that needs a human decision. */
@@ -229,11 +235,19 @@ function makeDurable(settings: DurableCallSettings, loop: Loop): DurableCallSett
     maxRetries: 0,
     toolCallConcurrency: toolConcurrency,
   } as DurableCallSettings;
-  if (settings.model !== undefined) {
-    durable.model = asDurable(ctx, settings.model, options);
-  }
   const output = settings.output as OutputSpecification | undefined;
-  if (output && typeof output.parseCompleteOutput === 'function' && !hasBrand(output, WRAPPED)) {
+  const isOutputSpecification = typeof output?.parseCompleteOutput === 'function';
+  // Structured output is parsed inside the model step, so an answer that does not parse is retried there.
+  const check =
+    isOutputSpecification && output
+      ? outputCheck(output as Parameters<typeof outputCheck>[0])
+      : 'schema' in settings || typeof settings.output === 'string'
+        ? objectCheck(settings as ObjectSettings)
+        : undefined;
+  if (settings.model !== undefined) {
+    durable.model = asDurable(ctx, settings.model, options, check);
+  }
+  if (output && isOutputSpecification && !hasBrand(output, WRAPPED)) {
     durable.output = repeatingParseFailures(output);
   }
   if (settings.stopWhen !== undefined) {
@@ -250,7 +264,7 @@ function makeDurable(settings: DurableCallSettings, loop: Loop): DurableCallSett
         | { model?: LanguageModel }
         | undefined;
       if (prepared?.model === undefined) return prepared;
-      return { ...prepared, model: asDurable(ctx, prepared.model, options) };
+      return { ...prepared, model: asDurable(ctx, prepared.model, options, check) };
     });
   }
   if (settings.tools) durable.tools = guardTools(settings.tools, latch, capture);
@@ -277,8 +291,10 @@ interface OutputSpecification {
 }
 
 /**
- * The output specification, its parse failures made terminal: the journaled answer is parsed again on every
- * replay, so a `NoObjectGeneratedError` would repeat on every retry until Restate pauses the invocation.
+ * The output specification, its parse failures made terminal. The answer check inside the model step keeps
+ * an answer that does not parse out of the journal; this is the backstop for an answer journaled without
+ * that check (a model made durable some other way): parsed again on every replay, its
+ * `NoObjectGeneratedError` would repeat on every retry until Restate gives up on the invocation.
  */
 function repeatingParseFailures(output: OutputSpecification): OutputSpecification {
   const wrapped = Object.create(output) as OutputSpecification;
@@ -313,19 +329,22 @@ function asDurable(
   ctx: Context,
   model: LanguageModel,
   options: DurableModelOptions,
+  check: AnswerCheck | undefined,
 ): LanguageModelV4 {
   if (typeof model === 'string') {
     throw invalidOption(
       `withRestate needs a model instance, got the id "${model}": pass e.g. gateway("${model}") or openai("...").`,
     );
   }
-  if (isDurable(model, 'model')) return model as LanguageModelV4;
   const { keepResponseHeaders, coalesceDeltas, step } = options;
-  return durableModel(ctx, model as LanguageModelV4, {
+  const modelOptions: DurableModelOptions = {
     ...(keepResponseHeaders !== undefined && { keepResponseHeaders }),
     ...(coalesceDeltas !== undefined && { coalesceDeltas }),
     ...(step !== undefined && { step }),
-  });
+  };
+  if (check) return checkedDurableModel(ctx, model as LanguageModelV4, modelOptions, check);
+  if (isDurable(model, 'model')) return model as LanguageModelV4;
+  return durableModel(ctx, model as LanguageModelV4, modelOptions);
 }
 
 /**

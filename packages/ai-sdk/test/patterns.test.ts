@@ -19,6 +19,7 @@ import {
   dynamicTool,
   embedMany,
   generateImage,
+  generateObject,
   experimental_generateSpeech as generateSpeech,
   generateText,
   experimental_generateVideo as generateVideo,
@@ -50,6 +51,7 @@ import {
 } from '../src/index.js';
 
 let mock: MockModelServer;
+type StructuredApi = 'generateObject' | 'generateText' | 'streamText';
 const openai = () => createOpenAI({ baseURL: mock.openaiBaseUrl, apiKey: 'scripted' });
 
 /** Executions of tool bodies, model calls and approval requests outside Restate, by key. */
@@ -226,15 +228,29 @@ const agent = restate.object({
     },
 
     /** Structured output the journaled answer cannot satisfy: it would fail the same way on every retry. */
-    async noObject(ctx: restate.ObjectContext) {
-      const { output } = await generateText(
-        withRestate(ctx, {
-          model: openai().chat(ctx.key),
-          output: Output.object({ schema: z.object({ city: z.string() }) }),
-          prompt: 'plan a trip',
-        }),
-      );
-      return output;
+    /** Structured output through `generateObject`, or `Output.object` with `generateText` / `streamText`. */
+    async structured(ctx: restate.ObjectContext, input: { api: StructuredApi }) {
+      const schema = z.object({ city: z.string() });
+      const model = openai().chat(ctx.key);
+      const step = { initialRetryInterval: 20 };
+      let value: unknown;
+      if (input.api === 'generateObject') {
+        value = (
+          await generateObject(withRestate(ctx, { model, schema, prompt: 'plan a trip' }, { step }))
+        ).object;
+      } else {
+        const settings = withRestate(
+          ctx,
+          { model, output: Output.object({ schema }), prompt: 'plan a trip' },
+          { step },
+        );
+        value =
+          input.api === 'generateText'
+            ? (await generateText(settings)).output
+            : await streamText(settings).output;
+      }
+      await ctx.sleep(1);
+      return value;
     },
 
     /** An option the adapter cannot honour (`timeout`), as a user may pass it. */
@@ -622,12 +638,34 @@ for (const alwaysReplay of [false, true]) {
       });
     }
 
-    it('structured output the answer cannot satisfy ends the invocation as a repeating failure', async () => {
-      const { key, result } = run<unknown>('noObject', null, [
-        { text: 'not json at all', delayMs: 30 },
-      ]);
-      await expect(result).rejects.toThrow(/would repeat identically on every retry/);
-      expect(mock.requestsFor(key)).toHaveLength(1);
+    describe('structured output the answer does not satisfy (an invalid model answer)', () => {
+      for (const api of ['generateObject', 'generateText', 'streamText'] as const) {
+        it(`${api}: retried inside the model step, only the answer that parses is journaled`, async () => {
+          const { key, result } = run<unknown>('structured', { api }, (request) =>
+            request.attempt === 1
+              ? { text: 'not json at all', delayMs: 30 }
+              : { text: JSON.stringify({ city: 'Porto' }), delayMs: 30 },
+          );
+          const { invocationId, output } = await result;
+          expect(output).toEqual({ city: 'Porto' });
+          expect(mock.requestsFor(key)).toHaveLength(2);
+          const steps = await stepNames(invocationId);
+          expect(steps.filter((name) => name.startsWith('ai-sdk:model:'))).toEqual([
+            'ai-sdk:model:1',
+          ]);
+        });
+
+        it(`${api}: an answer that never parses ends the invocation at the step's retry cap`, async () => {
+          const { key, result } = run<unknown>('structured', { api }, () => ({
+            text: '{"town": 1}',
+            delayMs: 30,
+          }));
+          await expect(result).rejects.toThrow(
+            /ai-sdk:model:1.{0,4} gave up after 3 attempts; last error: invalid-response: The model's answer is not usable: the structured output cannot be read from it/,
+          );
+          expect(mock.requestsFor(key)).toHaveLength(3);
+        });
+      }
     });
 
     it('an option the adapter cannot honour ends the invocation at once, naming it', async () => {
