@@ -1,5 +1,16 @@
 export type { DurableAgent, DurableAgentOptions } from './durable-agent.js';
 export { durableAgent } from './durable-agent.js';
+export type {
+  DurableMcpToolsOptions,
+  MastraMcpToolSource,
+  McpToolCatalog,
+} from './durable-mcp-tools.js';
+export {
+  classifyMastraMcpError,
+  durableMcpTools,
+  durableMcpToolsets,
+  McpServerListError,
+} from './durable-mcp-tools.js';
 export type { DurableLanguageModel, DurableModelOptions, RestateModel } from './durable-model.js';
 export { durableModel, restateModel } from './durable-model.js';
 export type { DurableToolOptions, MastraTool } from './durable-tool.js';

@@ -12,4 +12,6 @@ export const SDK = 'mastra';
 export const STEP_NAMES = {
   /** A write of Mastra's memory domain to Virtual Object state (`saveThread`, `saveMessages`, …). */
   memory: (operation: string): string => `mastra:memory:${operation}`,
+  /** The tool catalog of an `@mastra/mcp` `MCPClient`, listed once per invocation (`durableMcpTools`). */
+  mcpListTools: 'mastra:mcp:list-tools',
 } as const;
