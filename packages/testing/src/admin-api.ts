@@ -244,16 +244,20 @@ export async function readState(
   return state;
 }
 
-/** Registers (or re-registers, `force: true`) the service deployment at `uri`. */
-export async function registerDeployment(adminUrl: string, uri: string): Promise<void> {
+/**
+ * Registers (or re-registers, `force: true`) the service deployment at `uri`; returns the names of
+ * the services it serves.
+ */
+export async function registerDeployment(adminUrl: string, uri: string): Promise<string[]> {
   const response = await fetch(`${adminUrl}/deployments`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ uri, force: true }),
   });
-  if (!response.ok) {
-    throw new Error(`Registering ${uri} failed (${response.status}): ${await response.text()}`);
-  }
+  const text = await response.text();
+  if (!response.ok) throw new Error(`Registering ${uri} failed (${response.status}): ${text}`);
+  const services = (JSON.parse(text) as { services?: Array<{ name?: unknown }> }).services ?? [];
+  return services.map((service) => String(service.name));
 }
 
 /** Sends `PATCH /invocations/{id}/{action}` (`cancel`, `kill`, `pause`, `resume`, `purge`). */

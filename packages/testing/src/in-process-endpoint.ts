@@ -14,8 +14,9 @@ export interface InProcessEndpoint {
  */
 export async function serveInProcess(
   services: NodeEndpointOptions['services'],
+  options: Omit<NodeEndpointOptions, 'services'> = {},
 ): Promise<InProcessEndpoint> {
-  const server = createServer(createEndpointHandler({ services }));
+  const server = createServer(createEndpointHandler({ ...options, services }));
   // restate-server keeps its HTTP/2 sessions open; close() would wait for them forever.
   const sessions = new Set<Http2Session>();
   server.on('session', (session) => {

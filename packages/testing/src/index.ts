@@ -35,6 +35,7 @@ export type {
   NormalisedMessage,
   NormalisedToolCall,
 } from './mock-model/types.js';
+export type { RestateCluster, RestateNode } from './restate-cluster.js';
 export type { RegisterTarget, RestateEnvironment, StartRestateOptions } from './restate-server.js';
 export { startRestate } from './restate-server.js';
 export type { CrashReport, ServiceProcess, StartServiceProcessOptions } from './service-process.js';

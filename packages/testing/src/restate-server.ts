@@ -26,6 +26,8 @@ import {
   sendInvocation,
 } from './ingress-api.js';
 import { pollUntil } from './poll-until.js';
+import { type RestateCluster, startRestateCluster } from './restate-cluster.js';
+import { expectOk, serverEnvironment } from './server-env.js';
 import { type RestateServerProcess, spawnRestateServer } from './spawn-restate-server.js';
 
 /** Options for {@link startRestate}. */
@@ -43,8 +45,13 @@ export interface StartRestateOptions {
   disableRetries?: boolean;
   /** Extra `RESTATE_*` variables (config keys, `__` for nesting); applied last. */
   env?: Record<string, string>;
-  /** `RESTATE_LOG_FILTER`; default `warn`. */
+  /** `RESTATE_LOG_FILTER`; default `warn,octocrab=off`. */
   logFilter?: string;
+  /**
+   * Start a cluster of this many restate-server nodes on loopback instead of one server (replicated
+   * metadata and log, replication `min(2, nodes)`): `startRestate` then returns a {@link RestateCluster}.
+   */
+  nodes?: number;
   /** How long to wait for the server to become healthy; default 30 s. */
   startTimeoutMs?: number;
 }
@@ -128,7 +135,14 @@ export interface RestateEnvironment {
  * await restate.attach(invocationId);
  * await restate.stop();
  */
-export async function startRestate(options: StartRestateOptions = {}): Promise<RestateEnvironment> {
+export function startRestate(
+  options: StartRestateOptions & { nodes: number },
+): Promise<RestateCluster>;
+export function startRestate(options?: StartRestateOptions): Promise<RestateEnvironment>;
+export async function startRestate(
+  options: StartRestateOptions = {},
+): Promise<RestateEnvironment | RestateCluster> {
+  if (options.nodes !== undefined) return startRestateCluster({ ...options, nodes: options.nodes });
   // Ports are free when chosen but may be taken before restate-server binds them: try again.
   for (let attempt = 1; ; attempt++) {
     try {
@@ -145,27 +159,12 @@ async function startOnce(options: StartRestateOptions): Promise<RestateEnvironme
   const serverTempDir = join(baseDir, 'tmp');
   await mkdir(serverTempDir);
   const [ingressPort, adminPort, nodePort] = await freePorts(3);
-  const env: Record<string, string> = {
-    ...inheritedEnvironment(),
+  const env = serverEnvironment(options, {
     TMPDIR: serverTempDir,
     RESTATE_INGRESS__BIND_PORT: String(ingressPort),
     RESTATE_ADMIN__BIND_PORT: String(adminPort),
     RESTATE_BIND_PORT: String(nodePort),
-    RESTATE_DEFAULT_NUM_PARTITIONS: '1',
-    RESTATE_ROCKSDB_TOTAL_MEMORY_SIZE: '32 MB',
-    RESTATE_SHUTDOWN_TIMEOUT: '1s',
-    RESTATE_LOG_FILTER: options.logFilter ?? 'warn',
-    RESTATE_LOG_DISABLE_ANSI_CODES: 'true',
-    RESTATE_DISABLE_TELEMETRY: 'true',
-    ...(options.alwaysReplay ? { RESTATE_WORKER__INVOKER__INACTIVITY_TIMEOUT: '0s' } : {}),
-    ...(options.disableRetries
-      ? {
-          RESTATE_DEFAULT_RETRY_POLICY__MAX_ATTEMPTS: '1',
-          RESTATE_DEFAULT_RETRY_POLICY__ON_MAX_ATTEMPTS: 'kill',
-        }
-      : {}),
-    ...options.env,
-  };
+  });
   const server = await spawnRestateServer({
     args: ['--base-dir', join(baseDir, 'data'), '--no-logo', '--listen-mode', 'tcp'],
     env,
@@ -291,20 +290,4 @@ function createEnvironment(parts: {
       return stopping;
     },
   };
-}
-
-async function expectOk(url: string): Promise<void> {
-  const response = await fetch(url);
-  await response.arrayBuffer();
-  if (!response.ok) throw new Error(`${url} answered ${response.status}`);
-}
-
-// The caller's own RESTATE_* variables (say, a developer's RESTATE_LOG_FILTER) would change the
-// server under test; everything else (PATH, HOME, locale) passes through.
-function inheritedEnvironment(): Record<string, string> {
-  const environment: Record<string, string> = {};
-  for (const [name, value] of Object.entries(process.env)) {
-    if (value !== undefined && !name.startsWith('RESTATE_')) environment[name] = value;
-  }
-  return environment;
 }
