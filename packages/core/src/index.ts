@@ -55,6 +55,32 @@ export {
 } from './errors/index.js';
 export type { JournalSerdeOptions } from './journal-serde.js';
 export { createJournalSerde, journalSerde, toJsonValue } from './journal-serde.js';
+export { AGENT_STREAM_OBJECT } from './live/agent-stream-constants.js';
+export type {
+  AgentStreamHandlers,
+  AgentStreamObject,
+  AgentStreamObjectOptions,
+} from './live/agent-stream-object.js';
+export { agentStreamObject } from './live/agent-stream-object.js';
+export type {
+  LiveAttempt,
+  LiveSegment,
+  LiveStream,
+  LiveStreamOptions,
+} from './live/live-stream.js';
+export { liveStream } from './live/live-stream.js';
+export type { LogMeta, SegState, TurnState } from './live/log-rules.js';
+export { applyRecords, emptyMeta, isPreviewChunk, planRead } from './live/log-rules.js';
+export type { StreamClient, StreamClientOptions, StreamFrame } from './live/stream-client.js';
+export { streamClient } from './live/stream-client.js';
+export type {
+  LiveReceipt,
+  ReadRequest,
+  ReadResult,
+  StreamChunk,
+  StreamRecord,
+  TurnInfo,
+} from './live/stream-records.js';
 export { isLive, liveOnly } from './live-callbacks.js';
 export type {
   CallOutcome,
