@@ -13,6 +13,10 @@ describe('parseApprovalDecision', () => {
       { approved: false, reason: 'too expensive' },
       { approved: false, reason: 'too expensive' },
     ],
+    [
+      { approved: true, editedArgs: { amount: 50 } },
+      { approved: true, editedArgs: { amount: 50 } },
+    ],
   ])('reads %j', (payload, decision) => {
     expect(parseApprovalDecision('sign_1', payload)).toEqual(decision);
   });
@@ -22,6 +26,9 @@ describe('parseApprovalDecision', () => {
     ['maybe'],
     [{ approved: 'yes' }],
     [{ approved: true, reason: 42 }],
+    [{ approved: false, editedArgs: { amount: 50 } }],
+    [{ approved: true, editedArgs: [50] }],
+    [{ approved: true, editedArgs: 'amount=50' }],
     [[true]],
     [1],
   ])('refuses %j with an error naming the approval and the payload', (payload) => {

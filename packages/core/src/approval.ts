@@ -8,9 +8,12 @@ import { durableStep } from './durable-step.js';
 import { ApprovalDecisionError } from './errors/approval-decision-error.js';
 import { STEP_NAMES } from './step-names.js';
 
-/** The decision a human made. */
+/**
+ * The decision a human made. `editedArgs`: approved, but run the tool with these arguments instead of the
+ * model's (LangChain's "edit" decision); the adapter runs the call with them.
+ */
 export type ApprovalDecision =
-  | { approved: true; reason?: string }
+  | { approved: true; reason?: string; editedArgs?: Record<string, unknown> }
   | { approved: false; reason?: string };
 
 /** What the approver needs to see and the id to resolve. */
@@ -63,8 +66,8 @@ export function rejectionMessage<D>(
 /**
  * Asks a human to approve and waits durably for the answer.
  *
- * The awakeable accepts `true`/`false`, `"approve"`/`"reject"`, or `{ approved: boolean, reason?: string }`;
- * anything else fails the invocation with an {@link ApprovalDecisionError} naming the payload.
+ * The awakeable accepts `true`/`false`, `"approve"`/`"reject"`, or `{ approved: boolean, reason?: string }`
+ * (with `editedArgs?: object` when approved: run the tool with these arguments); anything else fails the invocation with an {@link ApprovalDecisionError} naming the payload.
  *
  * @example
  * const decision = await requestApproval(ctx, { tool: 'refund', args }, {
@@ -102,9 +105,27 @@ export function parseApprovalDecision(id: string, payload: unknown): ApprovalDec
   if (payload === false || payload === 'reject' || payload === 'rejected')
     return { approved: false };
   if (typeof payload === 'object' && payload !== null && !Array.isArray(payload)) {
-    const { approved, reason } = payload as { approved?: unknown; reason?: unknown };
-    if (typeof approved === 'boolean' && (reason === undefined || typeof reason === 'string')) {
-      return reason === undefined ? { approved } : { approved, reason };
+    const { approved, reason, editedArgs } = payload as {
+      approved?: unknown;
+      reason?: unknown;
+      editedArgs?: unknown;
+    };
+    const editedOk =
+      editedArgs === undefined ||
+      (approved === true &&
+        typeof editedArgs === 'object' &&
+        editedArgs !== null &&
+        !Array.isArray(editedArgs));
+    if (
+      typeof approved === 'boolean' &&
+      (reason === undefined || typeof reason === 'string') &&
+      editedOk
+    ) {
+      return {
+        approved,
+        ...(reason !== undefined && { reason }),
+        ...(editedArgs !== undefined && { editedArgs: editedArgs as Record<string, unknown> }),
+      } as ApprovalDecision;
     }
   }
   throw new ApprovalDecisionError(id, payload);

@@ -19,7 +19,8 @@ export class ApprovalDecisionError extends TerminalError {
     }
     super(
       `Approval ${approvalId} was resolved with ${shown.slice(0, 200)}, which is not a decision. ` +
-        'Resolve it with true/false, "approve"/"reject", or { "approved": boolean, "reason"?: string }.',
+        'Resolve it with true/false, "approve"/"reject", or { "approved": boolean, "reason"?: string } ' +
+        '(plus "editedArgs"?: object when approved).',
       { metadata: { 'restate-agents.reason': 'invalid-approval-decision', approvalId } },
     );
     // Branded, so copies of this package recognise it (see isInstance).
