@@ -370,3 +370,96 @@ export function formatInvocation(report: InvocationReport): string {
   }
   return lines.join('\n');
 }
+
+/** Something that can end an attempt in flight: a kill of the service, or the server cluster changing. */
+export interface Disruption {
+  /** `Date.now()` when it happened. */
+  at: number;
+  /** `service-kill`; or, on a cluster, `node-kill`, `node-restart`, `leader-change`. */
+  kind: 'service-kill' | 'node-kill' | 'node-restart' | 'leader-change';
+}
+
+/**
+ * How long before a re-run a server event may lie and still explain it: a node kill stalls log appends,
+ * and the attempt running then is aborted by the invoker's inactivity timeout (3 s in chaos) or moved at
+ * the next leadership change (1.4–3.9 s measured after a leader kill), well after the event itself.
+ */
+export const SERVER_EVENT_REACH_MS = 10_000;
+
+/** The in-flight re-runs of one invocation, by what ended the attempt that ran the step first. */
+export interface RerunAttribution {
+  /** A service kill lies between the two executions. */
+  byServiceKill: number;
+  /** No service kill between them, but a server node kill, restart or leadership change before. */
+  byServer: number;
+  /** Neither: nothing known ended the first attempt. Must be 0. */
+  unexplained: number;
+  /** Server events (node kills and restarts, leadership changes) during the invocation. */
+  serverEvents: number;
+  /** Steps of this invocation that can be in flight at once (its largest number of calls in one turn, ≥ 1). */
+  parallelSteps: number;
+}
+
+/**
+ * Attributes every re-run before journaling of one invocation (each execution after the first of a
+ * side effect or answered model turn) to what ended the attempt that ran it before: Restate's
+ * at-least-once for the step in flight holds only if each re-run follows a service kill, or, on a cluster,
+ * a server event (the partition's leader moved, so the new leader replayed the journal and ran the
+ * step in flight again). On a cluster, each server event re-runs at most the steps in flight then, so
+ * `byServer ≤ serverEvents × parallelSteps`.
+ */
+export function attributeReruns(
+  report: InvocationReport,
+  disruptions: readonly Disruption[],
+): RerunAttribution {
+  const serviceKills = disruptions.filter((event) => event.kind === 'service-kill');
+  const serverEvents = disruptions.filter((event) => event.kind !== 'service-kill');
+  const result: RerunAttribution = {
+    byServiceKill: 0,
+    byServer: 0,
+    unexplained: 0,
+    serverEvents: 0,
+    parallelSteps: 1,
+  };
+  const series: number[][] = [
+    ...report.sideEffects
+      .filter((effect) => effect.verdict === 'rerun-before-journaled')
+      .map((effect) => effect.ledgerHits.map((hit) => Date.parse(hit))),
+    ...report.modelTurns
+      .filter((turn) => turn.verdict === 'retried-before-journaled')
+      .map((turn) => turn.answeredAt.map((hit) => Date.parse(hit))),
+  ];
+  for (const arrivals of series) {
+    const sorted = [...arrivals].sort((a, b) => a - b);
+    for (let index = 1; index < sorted.length; index++) {
+      const first = (sorted[index - 1] as number) - CLOCK_SLACK_MS;
+      const again = (sorted[index] as number) + CLOCK_SLACK_MS;
+      if (serviceKills.some((event) => event.at >= first && event.at <= again)) {
+        result.byServiceKill++;
+      } else if (
+        serverEvents.some((event) => event.at >= first - SERVER_EVENT_REACH_MS && event.at <= again)
+      ) {
+        result.byServer++;
+      } else {
+        result.unexplained++;
+      }
+    }
+  }
+  const times = [
+    ...report.sideEffects.flatMap((effect) => effect.ledgerHits),
+    ...report.modelTurns.flatMap((turn) => turn.answeredAt),
+  ].map((text) => Date.parse(text));
+  if (times.length > 0) {
+    const start = Math.min(...times) - SERVER_EVENT_REACH_MS;
+    const end = Math.max(...times) + CLOCK_SLACK_MS;
+    result.serverEvents = serverEvents.filter(
+      (event) => event.at >= start && event.at <= end,
+    ).length;
+  }
+  const perTurn = new Map<number, number>();
+  for (const effect of report.sideEffects) {
+    perTurn.set(effect.turn, (perTurn.get(effect.turn) ?? 0) + 1);
+  }
+  result.parallelSteps = Math.max(1, ...perTurn.values());
+  return result;
+}

@@ -6,6 +6,11 @@
  * (status, side effects and model turns with journal positions and times). Writes
  * results/chaos-latest.json and exits 1 when anything was duplicated, lost, repeated or mismatched, or an
  * invocation neither completed nor gave up with an error naming why (e.g. it was left paused).
+ *
+ * `--cluster 3` runs it on a 3-node restate-server cluster and SIGKILLs server nodes too (`--server-kills`,
+ * default kills / 5, at least 2; every other one the partition's leader), and writes
+ * results/chaos-cluster-latest.json with the server kills, leadership changes, failover times and the
+ * in-flight re-runs, each explained by a service kill or a server event.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -23,6 +28,8 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '1' },
     runs: { type: 'string', default: '1' },
     burn: { type: 'string', default: '0' },
+    cluster: { type: 'string' },
+    'server-kills': { type: 'string' },
   },
 });
 
@@ -59,6 +66,10 @@ try {
           turns: Number(values.turns),
           killEveryMs: [100, 600],
           seed: Number(values.seed) + run - 1,
+          ...(values.cluster !== undefined && { cluster: Number(values.cluster) }),
+          ...(values['server-kills'] !== undefined && {
+            serverKills: Number(values['server-kills']),
+          }),
           log: (line) => console.error(`[chaos] ${line}`),
         });
       } catch (error) {
@@ -82,6 +93,25 @@ const rows = results.map(
   (result) =>
     `| ${result.adapter} | ${result.run} | ${result.kills} | ${result.invocationsCompleted}/${result.invocationsStarted} | ${result.invocationsGaveUp} | ${result.invocationsFailed + result.invocationsUnfinished} (${result.invocationsPaused} paused) | ${result.sideEffectsDuplicated} | ${result.sideEffectsLost} | ${result.modelRequestsRepeated} | ${result.journalMismatches} | ${result.sideEffectsRerunBeforeJournaled} | ${result.modelRequestsRetriedBeforeJournaled} | ${result.faultsInjected} | ${result.clockInversionMaxMs} | ${(result.durationMs / 1000).toFixed(0)} s |`,
 );
+const clusterRows = results.flatMap((result) =>
+  result.cluster === undefined
+    ? []
+    : [
+        `| ${result.adapter} | ${result.run} | ${result.cluster.serverKills} (${result.cluster.leaderKills} leader) | ${result.kills} | ${result.cluster.leadershipChanges} | ${result.cluster.failoverMs.map((ms) => (ms / 1000).toFixed(1)).join(', ') || '-'} | ${result.invocationsCompleted}/${result.invocationsStarted} | ${result.invocationsGaveUp} | ${result.sideEffectsDuplicated} | ${result.sideEffectsLost} | ${result.modelRequestsRepeated} | ${result.journalMismatches} | ${result.cluster.inFlightReruns} | ${result.cluster.inFlightRerunsAtServerEvents} | ${result.cluster.inFlightRerunsUnexplained} | ${result.cluster.invocationsOverRerunBound} | ${(result.durationMs / 1000).toFixed(0)} s |`,
+      ],
+);
+if (clusterRows.length > 0) {
+  console.log(
+    [
+      `On a ${values.cluster}-node restate-server cluster`,
+      '',
+      '| adapter | run | server kills | service kills | leadership changes | failover after leader kill (s) | invocations completed | gave up | side effects duplicated | lost | model requests repeated | journal mismatches | in-flight re-runs | of them at server events | unexplained | invocations over the re-run bound | duration |',
+      '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+      ...clusterRows,
+      '',
+    ].join('\n'),
+  );
+}
 console.log(
   [
     `${values.kills} kills per run${burners.length > 0 ? `, beside ${burners.length} CPU-burning processes` : ''}`,
@@ -98,7 +128,8 @@ const recorded = results.map(({ invocations, ...summary }) => ({
   ...summary,
   invocations: invocations.filter(isTroubled),
 }));
-writeFileSync(`${outDir}chaos-latest.json`, `${JSON.stringify(recorded, null, 2)}\n`);
+const outFile = values.cluster === undefined ? 'chaos-latest.json' : 'chaos-cluster-latest.json';
+writeFileSync(`${outDir}${outFile}`, `${JSON.stringify(recorded, null, 2)}\n`);
 const bad = results.filter((result) => chaosVerdict(result).length > 0);
 if (bad.length > 0 || errors.length > 0) {
   console.error(

@@ -14,6 +14,9 @@ import {
   CONFORMANCE_OBJECT,
   type MockFault,
   type MockReply,
+  type RestateCluster,
+  type RestateEnvironment,
+  type RestateNode,
   startLedger,
   startMockModel,
   startRestate,
@@ -21,6 +24,8 @@ import {
 } from '@restate-agents/testing';
 import {
   assessInvocation,
+  attributeReruns,
+  type Disruption,
   type InvocationReport,
   type ModelTurnReport,
   type SideEffectReport,
@@ -108,6 +113,18 @@ export interface ChaosOptions {
   seed: number;
   /** How long invocations may take to finish after the last kill; default {@link SETTLE_MS}. */
   settleMs?: number;
+  /**
+   * Run on a restate-server cluster of this many nodes (3 for the cluster run) and SIGKILL its nodes too:
+   * `serverKills` times, every other time the partition's leader, each node restarted after
+   * `nodeDownMs` and the cluster whole again before the next node kill.
+   */
+  cluster?: number;
+  /** Server node kills on a cluster; default `max(2, round(kills / 5))`. */
+  serverKills?: number;
+  /** Random pause between the cluster being whole again and the next node kill; default 2–5 s. */
+  serverKillEveryMs?: [number, number];
+  /** How long a killed node stays down; default 0.5–2 s. */
+  nodeDownMs?: [number, number];
   log?: (line: string) => void;
 }
 
@@ -185,8 +202,34 @@ export interface ChaosResult {
    */
   stepsUnmatched: number;
   durationMs: number;
+  /** Cluster runs only: what happened to the server nodes and what it cost. */
+  cluster?: ClusterChaosResult;
   /** Per invocation: outcome, server status, every side effect and model turn with its journal entry. */
   invocations: InvocationReport[];
+}
+
+/** The server side of a cluster chaos run. */
+export interface ClusterChaosResult {
+  nodes: number;
+  /** Server nodes SIGKILLed (and restarted). */
+  serverKills: number;
+  /** Of them, kills of the node leading the partition. */
+  leaderKills: number;
+  /** Times the partition's leader was seen to change (polled every 200 ms: quick double moves count once). */
+  leadershipChanges: number;
+  /** Per leader kill: ms from the kill until another node was seen leading. */
+  failoverMs: number[];
+  /** Steps run again before their result was journaled (side effects and answered model requests). */
+  inFlightReruns: number;
+  /** Of them, re-runs with no service kill in between: the step in flight at a server event. */
+  inFlightRerunsAtServerEvents: number;
+  /** Re-runs that neither a service kill nor a server event explains: must be 0. */
+  inFlightRerunsUnexplained: number;
+  /**
+   * Invocations with more server-caused re-runs than server events during them times the steps they can
+   * have in flight at once: must be 0 (at most one re-run per step in flight per leadership change).
+   */
+  invocationsOverRerunBound: number;
 }
 
 /**
@@ -206,6 +249,11 @@ export function chaosVerdict(result: ChaosResult): string[] {
     [
       result.stepsUnmatched,
       'steps of completed invocations not found in the journal (update the step patterns)',
+    ],
+    [result.cluster?.inFlightRerunsUnexplained ?? 0, 'in-flight re-runs nothing explains'],
+    [
+      result.cluster?.invocationsOverRerunBound ?? 0,
+      'invocations re-running more steps than leadership changes allow',
     ],
   ];
   return problems.filter(([value]) => value !== 0).map(([value, what]) => `${value} ${what}`);
@@ -266,22 +314,25 @@ export async function runChaos(adapter: ChaosAdapter, options: ChaosOptions): Pr
   const started = performance.now();
   // Hung model requests end at the next kill; after the last kill the server gives up on a silent
   // attempt after these timeouts and retries it.
-  const restate = await startRestate({
-    env: {
-      RESTATE_WORKER__INVOKER__INACTIVITY_TIMEOUT: '3s',
-      RESTATE_WORKER__INVOKER__ABORT_TIMEOUT: '3s',
-      // Every kill fails the attempts in flight; an exponential back-off growing to the default 60 s
-      // would leave the run waiting rather than working. Still exponential, capped lower.
-      RESTATE_DEFAULT_RETRY_POLICY__MAX_INTERVAL: '1s',
-      // The kills use up invocation attempts far faster than any deployment would: every kill fails each
-      // attempt in flight, and while the service restarts (seconds on a loaded machine) every retry is a
-      // refused connection. With the server's default budget (70 attempts, then pause) invocations ended
-      // `paused` with journal size 1, having never reached the service. The budget is not what chaos
-      // measures (packages/core's retry-policy test does); here an invocation retries until it finishes,
-      // and one that cannot shows up as unfinished, with its last failure, instead of waiting for a human.
-      RESTATE_DEFAULT_RETRY_POLICY__MAX_ATTEMPTS: 'unlimited',
-    },
-  });
+  const serverEnv = {
+    RESTATE_WORKER__INVOKER__INACTIVITY_TIMEOUT: '3s',
+    RESTATE_WORKER__INVOKER__ABORT_TIMEOUT: '3s',
+    // Every kill fails the attempts in flight; an exponential back-off growing to the default 60 s
+    // would leave the run waiting rather than working. Still exponential, capped lower.
+    RESTATE_DEFAULT_RETRY_POLICY__MAX_INTERVAL: '1s',
+    // The kills use up invocation attempts far faster than any deployment would: every kill fails each
+    // attempt in flight, and while the service restarts (seconds on a loaded machine) every retry is a
+    // refused connection. With the server's default budget (70 attempts, then pause) invocations ended
+    // `paused` with journal size 1, having never reached the service. The budget is not what chaos
+    // measures (packages/core's retry-policy test does); here an invocation retries until it finishes,
+    // and one that cannot shows up as unfinished, with its last failure, instead of waiting for a human.
+    RESTATE_DEFAULT_RETRY_POLICY__MAX_ATTEMPTS: 'unlimited',
+  };
+  const cluster: RestateCluster | undefined =
+    options.cluster === undefined
+      ? undefined
+      : await startRestate({ nodes: options.cluster, env: serverEnv });
+  const restate: RestateEnvironment = cluster ?? (await startRestate({ env: serverEnv }));
   // Whatever started is stopped again, also when a later start fails (a service too slow to come up).
   const model = await startMockModel().catch(async (error: unknown) => {
     await restate.stop();
@@ -306,6 +357,7 @@ export async function runChaos(adapter: ChaosAdapter, options: ChaosOptions): Pr
     await Promise.all([ledger.close(), model.close(), restate.stop()]);
     throw error;
   });
+  let stopServerChaos = (): void => undefined;
   try {
     await restate.register({ url: service.url });
     const planned: Array<Planned & { invocationId: string }> = [];
@@ -320,6 +372,8 @@ export async function runChaos(adapter: ChaosAdapter, options: ChaosOptions): Pr
       const { invocationId } = await restate.send(
         { service: CONFORMANCE_OBJECT, handler: CONFORMANCE_HANDLER, key: item.session },
         { model: item.session, prompt: `record the items of ${item.session}` },
+        // On a cluster a send cut off by a dying node is sent again through another: keyed, it runs once.
+        { idempotencyKey: item.session },
       );
       planned.push({ ...item, invocationId });
       const done = restate
@@ -332,24 +386,41 @@ export async function runChaos(adapter: ChaosAdapter, options: ChaosOptions): Pr
       inFlight.add(done);
     };
 
-    // Keep `concurrency` invocations running while the killer works through its budget.
-    let killing = true;
-    const killer = (async () => {
+    // Keep `concurrency` invocations running while the killers work through their budgets.
+    const disruptions: Disruption[] = [];
+    const pause = ([low, high]: [number, number]) =>
+      new Promise((resolve) => setTimeout(resolve, low + next() * (high - low)));
+    const serviceKiller = (async () => {
       while (kills < options.kills) {
-        const [low, high] = options.killEveryMs;
-        await new Promise((resolve) => setTimeout(resolve, low + next() * (high - low)));
+        await pause(options.killEveryMs);
+        disruptions.push({ at: Date.now(), kind: 'service-kill' });
         await service.kill();
         kills++;
         await service.restart();
         if (kills % 20 === 0) log(`${adapter.id}: ${kills} kills, ${counter} invocations started`);
       }
-      killing = false;
     })();
+    const serverChaos =
+      cluster === undefined
+        ? undefined
+        : startServerChaos(cluster, {
+            kills: options.serverKills ?? Math.max(2, Math.round(options.kills / 5)),
+            everyMs: options.serverKillEveryMs ?? [2_000, 5_000],
+            downMs: options.nodeDownMs ?? [500, 2_000],
+            pause,
+            disruptions,
+            log: (line) => log(`${adapter.id}: ${line}`),
+          });
+    if (serverChaos) stopServerChaos = serverChaos.stop;
+    let killing = true;
+    const killers = Promise.all([serviceKiller, serverChaos?.done]).finally(() => {
+      killing = false;
+    });
     while (killing) {
       while (killing && inFlight.size < options.concurrency) await launch();
-      await Promise.race([...inFlight, killer]);
+      await Promise.race([...inFlight, killers]);
     }
-    await killer;
+    await killers;
     await Promise.all([...inFlight]);
     // The time limit above counts from the launch, but on a loaded machine the kills alone can outlast it:
     // an invocation is given `settleMs` after the last kill before it counts as unfinished.
@@ -409,6 +480,7 @@ export async function runChaos(adapter: ChaosAdapter, options: ChaosOptions): Pr
     const count = <T>(items: T[], test: (item: T) => boolean): number => items.filter(test).length;
     const extraHits = (effect: SideEffectReport): number => effect.ledgerHits.length - 1;
     const extraAnswers = (turn: ModelTurnReport): number => Math.max(0, turn.answeredAt.length - 1);
+    const clusterResult = serverChaos?.finish(invocations, disruptions);
     const mismatchPattern = /journal mismatch|RT0016/gi;
     const journalMismatches =
       (restate.logs().match(mismatchPattern)?.length ?? 0) +
@@ -455,12 +527,116 @@ export async function runChaos(adapter: ChaosAdapter, options: ChaosOptions): Pr
           0,
         ),
       durationMs: Math.round(performance.now() - started),
+      ...(clusterResult && { cluster: clusterResult }),
       invocations,
     };
   } finally {
+    stopServerChaos();
     await service.stop();
     await ledger.close();
     await model.close();
     await restate.stop();
   }
+}
+
+/**
+ * Kills server nodes of `cluster` while the run goes on: every other kill the partition's leader, else
+ * another node; each node comes back after `downMs`, and the next kill waits until the cluster serves
+ * through every node again (a second node down would stall it: replication 2 of 3). A poller watches
+ * which node leads, for the leadership changes and failover times.
+ */
+function startServerChaos(
+  cluster: RestateCluster,
+  options: {
+    kills: number;
+    everyMs: [number, number];
+    downMs: [number, number];
+    pause: (range: [number, number]) => Promise<unknown>;
+    disruptions: Disruption[];
+    log: (line: string) => void;
+  },
+): {
+  done: Promise<void>;
+  /** Stops watching the leader (also when the run failed). */
+  stop: () => void;
+  finish: (invocations: InvocationReport[], disruptions: Disruption[]) => ClusterChaosResult;
+} {
+  let leader: string | undefined;
+  let leadershipChanges = 0;
+  let polling = true;
+  let killedLeaderAt: number | undefined;
+  let killedLeader: string | undefined;
+  const failoverMs: number[] = [];
+  void (async () => {
+    while (polling) {
+      const leading = await Promise.all(
+        cluster.nodes.map((node) => node.isLeader().catch(() => false)),
+      );
+      const names = cluster.nodes.filter((_, index) => leading[index]).map((node) => node.name);
+      const now = names.length === 1 ? names[0] : undefined;
+      if (now !== undefined && now !== leader) {
+        if (leader !== undefined) {
+          leadershipChanges++;
+          options.disruptions.push({ at: Date.now(), kind: 'leader-change' });
+        }
+        if (killedLeaderAt !== undefined && now !== killedLeader) {
+          failoverMs.push(Date.now() - killedLeaderAt);
+          killedLeaderAt = undefined;
+        }
+        leader = now;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  })();
+  let serverKills = 0;
+  let leaderKills = 0;
+  const done = (async () => {
+    while (serverKills < options.kills) {
+      await options.pause(options.everyMs);
+      const current = await cluster.leader({ timeoutMs: 60_000 });
+      const others = cluster.nodes.filter((node) => node !== current);
+      const victim: RestateNode =
+        serverKills % 2 === 0 ? current : (others[serverKills % others.length] as RestateNode);
+      if (victim === current) {
+        leaderKills++;
+        killedLeader = victim.name;
+        killedLeaderAt = Date.now();
+      }
+      options.disruptions.push({ at: Date.now(), kind: 'node-kill' });
+      await victim.kill();
+      serverKills++;
+      options.log(
+        `server kill ${serverKills}: ${victim.name}${victim === current ? ' (the leader)' : ''}`,
+      );
+      await options.pause(options.downMs);
+      await victim.restart();
+      options.disruptions.push({ at: Date.now(), kind: 'node-restart' });
+      await cluster.waitReady({ timeoutMs: 180_000 });
+    }
+  })();
+  return {
+    done,
+    stop: () => {
+      polling = false;
+    },
+    finish: (invocations, disruptions) => {
+      polling = false;
+      const attributions = invocations.map((report) => attributeReruns(report, disruptions));
+      const sum = (pick: (value: (typeof attributions)[number]) => number) =>
+        attributions.reduce((total, value) => total + pick(value), 0);
+      return {
+        nodes: cluster.nodes.length,
+        serverKills,
+        leaderKills,
+        leadershipChanges,
+        failoverMs,
+        inFlightReruns: sum((value) => value.byServiceKill + value.byServer + value.unexplained),
+        inFlightRerunsAtServerEvents: sum((value) => value.byServer),
+        inFlightRerunsUnexplained: sum((value) => value.unexplained),
+        invocationsOverRerunBound: attributions.filter(
+          (value) => value.byServer > value.serverEvents * value.parallelSteps,
+        ).length,
+      };
+    },
+  };
 }

@@ -7,8 +7,10 @@ import type { JournalEntry } from '@restate-agents/testing';
 import { describe, expect, it } from 'vitest';
 import {
   assessInvocation,
+  attributeReruns,
   CLOCK_SLACK_MS,
   type InvocationEvidence,
+  SERVER_EVENT_REACH_MS,
   splitArrivals,
 } from '../src/chaos-assess.ts';
 
@@ -218,5 +220,50 @@ describe('assessInvocation', () => {
       'unfinished',
     );
     expect(outcome(undefined)).toBe('unfinished');
+  });
+});
+
+describe('attributeReruns', () => {
+  // Side effect a ran twice before its step was journaled at 10 s; the model's turn 1 answered twice.
+  const report = assessInvocation(
+    evidence({
+      idsByTurn: [['a', 'b']],
+      journal: journal([
+        { name: 'agent:model', doneAt: 100 },
+        { name: 'agent:tool:record:call_a', doneAt: 10_000 },
+        { name: 'agent:tool:record:call_b', doneAt: 10_100 },
+        { name: 'agent:model', doneAt: 20_000 },
+      ]),
+      ledger: [
+        { id: 'a', receivedAt: T0 + 1_000 },
+        { id: 'a', receivedAt: T0 + 9_000 },
+        { id: 'b', receivedAt: T0 + 9_100 },
+      ],
+      requests: [
+        { turnIndex: 0, receivedAt: T0 + 50, outcome: 'answered' },
+        { turnIndex: 1, receivedAt: T0 + 12_000, outcome: 'answered' },
+        { turnIndex: 1, receivedAt: T0 + 19_000, outcome: 'answered' },
+      ],
+    }),
+    patterns,
+  );
+
+  it('puts a re-run after a service kill on the service, else on a server event before it', () => {
+    expect(
+      attributeReruns(report, [
+        { at: T0 + 5_000, kind: 'service-kill' },
+        { at: T0 + 14_000, kind: 'leader-change' },
+      ]),
+    ).toEqual({ byServiceKill: 1, byServer: 1, unexplained: 0, serverEvents: 1, parallelSteps: 2 });
+  });
+
+  it('leaves a re-run that nothing explains unexplained', () => {
+    // The leader changed long before turn 1's first request: it cannot have cut that attempt short.
+    const attribution = attributeReruns(report, [
+      { at: T0 + 5_000, kind: 'service-kill' },
+      { at: T0 + 12_000 - SERVER_EVENT_REACH_MS - CLOCK_SLACK_MS - 1, kind: 'node-kill' },
+    ]);
+    expect(attribution.byServiceKill).toBe(1);
+    expect(attribution.unexplained).toBe(1);
   });
 });
