@@ -1,1 +1,14 @@
-export { SDK, STEP_NAMES } from './step-names.js';
+export type { DurableModelOptions, ModelStepValue } from './durable-model.js';
+export { durableModel } from './durable-model.js';
+export type { DurableToolOptions } from './durable-tool.js';
+export { durableTool } from './durable-tool.js';
+export type { InvocationContextSource } from './restate-context.js';
+export { RESTATE_PLUGIN_NAME, restateContext } from './restate-context.js';
+export type { RestatePluginOptions, ToolApprovalDetails } from './restate-plugin.js';
+export { RestatePlugin } from './restate-plugin.js';
+export { RestateSessionService, SESSION_STATE_PREFIX } from './restate-session-service.js';
+export type { RunDurablyParams, RunDurablyResult } from './run-durably.js';
+export { runDurably } from './run-durably.js';
+export { ID_SCOPES, SDK, STEP_NAMES } from './step-names.js';
+export type { WithRestateOptions } from './with-restate.js';
+export { withRestate } from './with-restate.js';

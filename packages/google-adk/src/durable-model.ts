@@ -1,0 +1,163 @@
+/**
+ * The model hook (R1, R2, R6, R8, R11): a `BaseLlm` whose `generateContentAsync` runs the wrapped model as one
+ * journaled step (`google-adk:model:<n>`). Inside the step the whole answer is collected — the partial
+ * responses of an SSE stream and the final one — with the function-call ids the Gemini API does not send
+ * filled in, and journaled once (the responses only, never the request); on replay the same responses are
+ * yielded again, so streaming works and nothing is paid twice. `@google/genai`'s own retries are turned
+ * off, so Restate's retry cap is the only one; errors are classified by core (Gemini's `RetryInfo` delay
+ * included). The step receives the attempt's abort signal, so a request from an abandoned attempt is cancelled.
+ *
+ * A model wrapper rather than a plugin's `beforeModelCallback`: it keeps the agent's own model callbacks, and
+ * it also covers the nested runner of an `AgentTool` (which runs without plugins).
+ */
+import { BaseLlm, type BaseLlmConnection, type LlmRequest, type LlmResponse } from '@google/adk';
+import {
+  type DurableStepOptions,
+  durableStep,
+  idSource,
+  invalidOption,
+  isDurable,
+  markDurable,
+  nextModelStepName,
+} from '@restate-agents/core';
+import type { Context } from '@restatedev/restate-sdk';
+import { advanceTime, attemptState, capture } from './attempt-state.js';
+import { ID_SCOPES, SDK } from './step-names.js';
+
+/** Options of {@link durableModel}. */
+export interface DurableModelOptions {
+  /** The model step's retry cap, classification, `attemptTimeout` (core's `DurableStepOptions`). */
+  step?: Omit<DurableStepOptions<ModelStepValue>, 'serde'>;
+}
+
+/** What one model step journals: the responses in order, and the time the step ran (the events' clock). */
+export interface ModelStepValue {
+  responses: LlmResponse[];
+  at: number;
+}
+
+/** A copy of the request for one attempt: ADK's model classes mutate it, and the retries of `@google/genai` go off. */
+function attemptRequest(request: LlmRequest): LlmRequest {
+  const config = request.config ?? {};
+  return {
+    ...request,
+    contents: [...(request.contents ?? [])],
+    config: {
+      ...config,
+      // `attempts: 1` overrides retry options set on the agent's generateContentConfig or the client: the
+      // step's retry cap is the only one (R1).
+      httpOptions: { ...config.httpOptions, retryOptions: { attempts: 1 } },
+    },
+  };
+}
+
+/** The response without what ADK adds for its own bookkeeping and no replay needs. */
+function journalable(response: LlmResponse): LlmResponse {
+  const { liveSessionResumptionUpdate: _resumption, goAway: _goAway, ...kept } = response;
+  return kept;
+}
+
+class DurableLlm extends BaseLlm {
+  readonly #ctx: Context;
+  readonly #inner: BaseLlm;
+  readonly #options: DurableModelOptions;
+
+  constructor(ctx: Context, inner: BaseLlm, options: DurableModelOptions) {
+    super({ model: inner.model });
+    this.#ctx = ctx;
+    this.#inner = inner;
+    this.#options = options;
+  }
+
+  async *generateContentAsync(
+    llmRequest: LlmRequest,
+    stream = false,
+    abortSignal?: AbortSignal,
+  ): AsyncGenerator<LlmResponse, void> {
+    const ctx = this.#ctx;
+    // A dead invocation makes no more model calls (another agent of the tree may still be running).
+    attemptState(ctx).latch.rethrow();
+    const name = nextModelStepName(ctx, SDK);
+    const ids = idSource(ctx);
+    let value: ModelStepValue;
+    try {
+      value = await durableStep(
+        ctx,
+        name,
+        async (attemptSignal) => {
+          const signal = abortSignal
+            ? AbortSignal.any([abortSignal, attemptSignal])
+            : attemptSignal;
+          const responses: LlmResponse[] = [];
+          for await (const response of this.#inner.generateContentAsync(
+            attemptRequest(llmRequest),
+            stream,
+            signal,
+          )) {
+            responses.push(journalable(response));
+          }
+          fillFunctionCallIds(
+            responses,
+            (n) => `adk-${ids.uuid(`${ID_SCOPES.functionCall}:${name}:${n}`)}`,
+          );
+          return { responses, at: Date.now() };
+        },
+        this.#options.step,
+      );
+    } catch (error) {
+      // ADK turns a model error into an event and ends the run normally: remember it for runDurably.
+      capture(ctx, error);
+      throw error;
+    }
+    advanceTime(ctx, value.at);
+    for (const response of value.responses) yield response;
+  }
+
+  connect(_llmRequest: LlmRequest): Promise<BaseLlmConnection> {
+    return Promise.reject(
+      invalidOption(
+        'durableModel: live (bidi) connections (runLive, streamingMode "bidi") cannot be journaled; use ' +
+          'runAsync with streamingMode "sse" or none.',
+      ),
+    );
+  }
+}
+
+/**
+ * Gives every function call without an id one that is the same on replay (ADK would draw `adk-<uuid>` from
+ * `crypto.randomUUID` after the call, R8): the n-th call of the step gets the n-th id, in partial and final
+ * responses alike (a streamed call appears in both).
+ */
+function fillFunctionCallIds(responses: LlmResponse[], idFor: (n: number) => string): void {
+  for (const response of responses) {
+    let n = 0;
+    for (const part of response.content?.parts ?? []) {
+      if (part.functionCall) {
+        part.functionCall.id ||= idFor(n);
+        n += 1;
+      }
+    }
+  }
+}
+
+/**
+ * Makes an ADK model durable: `durableModel(ctx, new Gemini({ model: 'gemini-2.5-flash' }))`. Every call is a
+ * journaled step; a model that is durable already comes back unchanged. `withRestate(ctx, agent)` does this
+ * for every agent of a tree.
+ *
+ * @example
+ * const agent = new LlmAgent({ name: 'support', model: durableModel(ctx, new Gemini({ model: 'gemini-2.5-flash' })), tools });
+ */
+export function durableModel(
+  ctx: Context,
+  model: BaseLlm,
+  options: DurableModelOptions = {},
+): BaseLlm {
+  if (isDurable(model, 'model')) return model;
+  if (typeof model?.generateContentAsync !== 'function') {
+    throw invalidOption(
+      `durableModel(ctx, model) needs an ADK model (a BaseLlm such as Gemini), got ${typeof model}.`,
+    );
+  }
+  return markDurable(new DurableLlm(ctx, model, options), 'model');
+}
