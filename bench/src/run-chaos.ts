@@ -541,7 +541,7 @@ export async function runChaos(adapter: ChaosAdapter, options: ChaosOptions): Pr
 
 /**
  * Kills server nodes of `cluster` while the run goes on: every other kill the partition's leader, else
- * another node; each node comes back after `downMs`, and the next kill waits until the cluster serves
+ * the other nodes in turn; each node comes back after `downMs`, and the next kill waits until the cluster serves
  * through every node again (a second node down would stall it: replication 2 of 3). A poller watches
  * which node leads, for the leadership changes and failover times.
  */
@@ -596,7 +596,9 @@ function startServerChaos(
       const current = await cluster.leader({ timeoutMs: 60_000 });
       const others = cluster.nodes.filter((node) => node !== current);
       const victim: RestateNode =
-        serverKills % 2 === 0 ? current : (others[serverKills % others.length] as RestateNode);
+        serverKills % 2 === 0
+          ? current
+          : (others[((serverKills - 1) / 2) % others.length] as RestateNode);
       if (victim === current) {
         leaderKills++;
         killedLeader = victim.name;
