@@ -11,10 +11,10 @@
  */
 
 import type { Agent } from '@mastra/core/agent';
-import { hasBrand, invalidOption, isDurable } from '@restate-agents/core';
+import { brand, hasBrand, invalidOption, isDurable } from '@restate-agents/core';
 import type { Context } from '@restatedev/restate-sdk';
 import { RESTATE_MODEL } from './durable-model.js';
-import { withContext } from './restate-context.js';
+import { findContext, withContext } from './restate-context.js';
 import {
   type DurableCallOptions,
   type DurableToolHooks,
@@ -46,6 +46,7 @@ interface AgentInternals {
   listTools?: (args: {
     requestContext: unknown;
   }) => Promise<Record<string, { requireApproval?: unknown }>>;
+  listAgents?: (args: { requestContext: unknown }) => Promise<Record<string, AnyAgent>>;
 }
 
 /**
@@ -68,6 +69,7 @@ export function durableAgent<A extends AnyAgent>(
   const prepare = async (callOptions: DurableCallOptions | undefined) => {
     const requestContext = withContext(ctx, callOptions?.requestContext);
     await checkTools(internals, requestContext);
+    await prepareSubAgents(internals, requestContext, new Set([agent]));
     const defaults = (await internals.getDefaultOptions?.({ requestContext })) ?? {};
     return withRestate(ctx, { ...callOptions, requestContext }, options, {
       hooks: internals.getConfiguredToolHooks?.(),
@@ -106,8 +108,64 @@ export function durableAgent<A extends AnyAgent>(
   return { generate, stream } as unknown as DurableAgent<A>;
 }
 
-function checkAgent(agent: AgentInternals): void {
-  const name = agent.name ?? 'the agent';
+/** Marks a sub-agent whose `generate` / `stream` {@link makeSubAgentDurable} replaced. */
+const DURABLE_SUB_AGENT = 'mastra:durable-sub-agent';
+
+/**
+ * Sub-agents (`agents: { … }`): Mastra makes each one a tool `agent-<name>` whose execution calls the
+ * sub-agent's own `generate()` / `stream()` with Mastra's defaults (10 tools at once, eager tools, errors
+ * fed to its model), out of reach of the parent's call options. Every sub-agent in the tree is checked as
+ * the agent is (a durable model, no `maxRetries`, no native approval) and made durable itself: its
+ * `generate` / `stream` go through `durableAgent` whenever the request context carries a Restate context —
+ * which Mastra copies from the parent's run. Its model calls continue the invocation's numbering
+ * (`mastra:model:<n>`), its tools are steps keyed by their own call ids, one at a time in model order; a
+ * control error a sub-agent's tool throws ends the sub-agent, then the parent (its tool fails with it).
+ */
+async function prepareSubAgents(
+  agent: AgentInternals,
+  requestContext: unknown,
+  seen: Set<unknown>,
+): Promise<void> {
+  const agents = (await agent.listAgents?.({ requestContext })) ?? {};
+  for (const sub of Object.values(agents)) {
+    if (seen.has(sub)) continue;
+    seen.add(sub);
+    const internals = sub as unknown as AgentInternals;
+    checkAgent(internals, 'sub-agent ');
+    await checkTools(internals, requestContext);
+    makeSubAgentDurable(sub);
+    await prepareSubAgents(internals, requestContext, seen);
+  }
+}
+
+/**
+ * Replaces the sub-agent's `generate` / `stream` (own properties of this instance) by ones that run through
+ * `durableAgent` when the call's request context carries a Restate context; outside Restate, or called
+ * with options `withRestate` made already, they are the agent's own. Done once per instance: an agent
+ * declared at module level is shared by every invocation, each finds its own `ctx` in its request context.
+ */
+function makeSubAgentDurable(sub: AnyAgent): void {
+  if (hasBrand(sub, DURABLE_SUB_AGENT)) return;
+  for (const method of ['generate', 'stream'] as const) {
+    const own = (sub[method] as (m: unknown, o?: DurableCallOptions) => unknown).bind(sub);
+    Object.defineProperty(sub, method, {
+      configurable: true,
+      writable: true,
+      value: (messages: unknown, callOptions?: DurableCallOptions) => {
+        const ctx = findContext(callOptions?.requestContext);
+        if (ctx === undefined || (callOptions && latchOf(callOptions))) {
+          return own(messages, callOptions);
+        }
+        // No approval options: Mastra does not pass `requireToolApproval` on to a sub-agent.
+        return durableAgent(ctx, sub)[method](messages as never, callOptions as never);
+      },
+    });
+  }
+  brand(sub, DURABLE_SUB_AGENT);
+}
+
+function checkAgent(agent: AgentInternals, role = ''): void {
+  const name = `${role}${agent.name ?? 'the agent'}`;
   if (agent.durable !== undefined && agent.durable !== false) {
     throw invalidOption(
       `durableAgent: ${name} has \`durable\` set: that is Mastra's own durable loop (timers, pub/sub, its ` +
