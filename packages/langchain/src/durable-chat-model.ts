@@ -28,6 +28,7 @@ import {
   stepFailureReason,
 } from '@restate-agents/core';
 import type { Context } from '@restatedev/restate-sdk';
+import { inGraphTask } from './graph-task.js';
 import { modelWatch } from './model-watch.js';
 import { SDK } from './step-names.js';
 
@@ -210,34 +211,36 @@ export class DurableChatModel extends BaseChatModel {
     // A control error seen by an earlier call (a cancellation) ends every later one, without a step: a
     // retry middleware between restateMiddleware and the model must not go on calling it.
     watch.latch.rethrow();
-    const stepName = nextModelStepName(this.#ctx, SDK);
     // The agent's signal, callbacks and prompt index stay outside: callbacks fire once, from this model,
     // with the journaled answer; the attempt's own signal goes in, so a request of an attempt Restate has
     // given up on is cancelled instead of being paid beside the retry.
     const { signal: _signal, callbacks: _callbacks, promptIndex: _index, ...callOptions } = options;
     try {
-      return await durableStep(
-        this.#ctx,
-        stepName,
-        async (attemptSignal) => {
-          const config = { ...callOptions, callbacks: [], signal: attemptSignal };
-          let answer: BaseMessage | undefined;
-          if (stream) {
-            for await (const chunk of await this.inner.stream(messages, config)) {
-              answer =
-                answer === undefined
-                  ? chunk
-                  : (answer as BaseMessageChunk).concat(chunk as BaseMessageChunk);
+      // In a durableGraph node resumed after interrupt(), the answer it got before comes back unpaid.
+      return await inGraphTask(SDK_MODEL_KIND, () =>
+        durableStep(
+          this.#ctx,
+          nextModelStepName(this.#ctx, SDK),
+          async (attemptSignal) => {
+            const config = { ...callOptions, callbacks: [], signal: attemptSignal };
+            let answer: BaseMessage | undefined;
+            if (stream) {
+              for await (const chunk of await this.inner.stream(messages, config)) {
+                answer =
+                  answer === undefined
+                    ? chunk
+                    : (answer as BaseMessageChunk).concat(chunk as BaseMessageChunk);
+              }
+            } else {
+              answer = await this.inner.invoke(messages, config);
             }
-          } else {
-            answer = await this.inner.invoke(messages, config);
-          }
-          // Nothing to journal: retried like a provider error, failing the step at the cap.
-          if (answer === undefined)
-            throw new InvalidModelAnswerError('the chat model streamed no chunks');
-          return toJournal(answer);
-        },
-        this.#options.step,
+            // Nothing to journal: retried like a provider error, failing the step at the cap.
+            if (answer === undefined)
+              throw new InvalidModelAnswerError('the chat model streamed no chunks');
+            return toJournal(answer);
+          },
+          this.#options.step,
+        ),
       );
     } catch (error) {
       const reason = stepFailureReason(error);
@@ -253,6 +256,9 @@ export class DurableChatModel extends BaseChatModel {
     }
   }
 }
+
+/** The memo kind of model steps inside a `durableGraph` task. */
+const SDK_MODEL_KIND = `${SDK}:model`;
 
 /** The name `createAgent` gives its structured-output tools (`extract-<process-wide counter>`). */
 const EXTRACT_TOOL = /^extract-\d+$/;

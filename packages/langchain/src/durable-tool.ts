@@ -28,8 +28,9 @@ import {
   toJsonValue,
 } from '@restate-agents/core';
 import { type Context, TerminalError } from '@restatedev/restate-sdk';
+import { inGraphTask } from './graph-task.js';
 import { modelWatch } from './model-watch.js';
-import { STEP_NAMES } from './step-names.js';
+import { SDK, STEP_NAMES } from './step-names.js';
 
 /**
  * Options of {@link durableTool}: core's `durableToolStep` knobs (default 3 attempts; `onGiveUp: 'fail'`
@@ -69,14 +70,21 @@ export function durableTool(
       config.toolCall?.id || idSource(ctx).id({ scope: `langchain:tool:${tool.name}` });
     let outcome: ToolStepOutcome<JournaledToolOutput>;
     try {
-      outcome = await durableToolStep(
-        ctx,
-        STEP_NAMES.tool(tool.name, callId),
-        tool.name,
-        async (attemptSignal) =>
-          toJournal(await callInner(tool, input, { ...config, signal: attemptSignal })),
-        options as DurableToolStepOptions<JournaledToolOutput>,
-      );
+      const step = () =>
+        durableToolStep(
+          ctx,
+          STEP_NAMES.tool(tool.name, callId),
+          tool.name,
+          async (attemptSignal) =>
+            toJournal(await callInner(tool, input, { ...config, signal: attemptSignal })),
+          options as DurableToolStepOptions<JournaledToolOutput>,
+        );
+      // In a durableGraph node resumed after interrupt(), a call that succeeded before is not made again.
+      // Keyed by the model's tool call id, or by the tool's name and place for a call without one.
+      const kind = config.toolCall?.id
+        ? STEP_NAMES.tool(tool.name, callId)
+        : `${SDK}:tool:${tool.name}`;
+      outcome = await inGraphTask(kind, step, (done) => done.ok, config);
     } catch (error) {
       // A cancellation reaching a retry middleware must still end the run (restateMiddleware rethrows it).
       if (modelWatch(ctx).latch.capture(error)) stampRetryable(error, false);
