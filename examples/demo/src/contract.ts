@@ -16,6 +16,8 @@ export const DEMO_ENV = {
   /** Anthropic-compatible base URL (the scripted model, or https://api.anthropic.com). */
   anthropicBaseUrl: 'DEMO_ANTHROPIC_BASE_URL',
   anthropicApiKey: 'DEMO_ANTHROPIC_API_KEY',
+  /** Gemini API base URL (the scripted model); unset, `@google/genai` uses Google's. */
+  geminiBaseUrl: 'DEMO_GEMINI_BASE_URL',
   model: 'DEMO_MODEL',
   /** Where side effects and timeline events are posted. */
   ledgerUrl: 'DEMO_LEDGER_URL',

@@ -130,6 +130,8 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoSummary> {
         [DEMO_ENV.openaiApiKey]: options.openaiApiKey ?? 'scripted',
         // The plain Anthropic example runs on the scripted model only (its Messages API endpoint).
         ...(model && { [DEMO_ENV.anthropicBaseUrl]: model.anthropicBaseUrl }),
+        // Google's ADK speaks the Gemini API: the scripted model serves it too.
+        ...(model && { [DEMO_ENV.geminiBaseUrl]: model.geminiBaseUrl }),
         [DEMO_ENV.model]: modelName,
         [DEMO_ENV.ledgerUrl]: ledger.url,
       },

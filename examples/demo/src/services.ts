@@ -10,4 +10,5 @@ export const DEMO_SERVICES: Readonly<Record<string, string>> = {
   langchain: '../../langchain/src/service.ts',
   langgraph: '../../langgraph/src/service.ts',
   mastra: '../../mastra/src/service.ts',
+  'google-adk': '../../google-adk/src/service.ts',
 };
