@@ -1,3 +1,4 @@
+import { RealtimeAgent } from '@openai/agents/realtime';
 import {
   Agent,
   applyPatchTool,
@@ -5,6 +6,7 @@ import {
   getGlobalTraceProvider,
   shellTool,
 } from '@openai/agents-core';
+import { SandboxAgent } from '@openai/agents-core/sandbox';
 import type { Context } from '@restatedev/restate-sdk';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -79,6 +81,49 @@ describe('DurableRunner configuration', () => {
         ),
       });
     }
+  });
+
+  it('refuses voice and sandbox agents, the sandbox option, the Codex tool and conversationId, naming them', async () => {
+    const run = (agent: Agent, options: object = {}, runnerOptions: object = {}) =>
+      new DurableRunner(noContext, runnerOptions).run(agent, 'hi', options);
+    const plain = new Agent({ name: 'plain', model: 'm' });
+    await expect(run(new RealtimeAgent({ name: 'voice' }) as never)).rejects.toThrow(
+      /agent "voice" is a RealtimeAgent/,
+    );
+    await expect(run(new SandboxAgent({ name: 'box', model: 'm' }) as never)).rejects.toThrow(
+      /agent "box" is a SandboxAgent/,
+    );
+    // A handoff target is checked too.
+    await expect(
+      run(
+        new Agent({
+          name: 'triage',
+          model: 'm',
+          handoffs: [new RealtimeAgent({ name: 'v' }) as never],
+        }),
+      ),
+    ).rejects.toThrow(/agent "v" is a RealtimeAgent/);
+    await expect(run(plain, { sandbox: {} })).rejects.toThrow(
+      /run options.sandbox is not supported/,
+    );
+    expect(() => new DurableRunner(noContext, { sandbox: {} as never })).toThrow(
+      /RunConfig.sandbox is not supported/,
+    );
+    await expect(run(plain, { conversationId: 'conv_1' })).rejects.toThrow(
+      /conversationId is not supported by DurableRunner/,
+    );
+    // The shape codexTool (@openai/agents-extensions) gives its tool: named codex or codex_…, taking inputs.
+    const codex = tool({
+      name: 'codex_engineer',
+      description: 'Runs Codex',
+      parameters: z.object({
+        inputs: z.array(z.object({ type: z.literal('text'), text: z.string() })),
+      }),
+      execute: () => 'edited',
+    });
+    await expect(run(new Agent({ name: 'lead', model: 'm', tools: [codex] }))).rejects.toThrow(
+      /Tool "codex_engineer" of agent "lead" is the Codex tool/,
+    );
   });
 
   it('refuses durableAgentTool options it cannot honour, naming them', () => {

@@ -28,6 +28,7 @@ import {
   type ApprovalOptions,
   assertConcurrency,
   assertInput,
+  invalidOption,
   rejectionMessage,
   requestApproval,
   rethrowIfControl,
@@ -54,9 +55,9 @@ export interface ToolApprovalRequest {
   /** The agent whose tool needs approval. */
   agent: string;
   toolName: string;
-  /** The model's call id. */
+  /** The model's call id (for a hosted MCP tool: the id of its approval request). */
   callId?: string;
-  /** The arguments as the model sent them (JSON text). */
+  /** The arguments as the model sent them (JSON text), also for a hosted MCP tool. */
   arguments?: string;
 }
 
@@ -135,6 +136,7 @@ export class DurableRunner {
     const { approval, step, keepProviderData, toolConcurrency, ...config } = options;
     const modelOptions: DurableModelOptions = { step, keepProviderData };
     rejectWallClock('RunConfig.modelSettings', config.modelSettings);
+    refuseSandbox('RunConfig', config);
     if (toolConcurrency !== undefined) {
       assertConcurrency(toolConcurrency, 'DurableRunner: toolConcurrency');
       if (config.toolExecution?.maxFunctionToolConcurrency !== undefined) {
@@ -188,6 +190,15 @@ export class DurableRunner {
       'a string, an array of input items or a RunState',
       'agent input',
     );
+    refuseSandbox('run options', options);
+    if (options.conversationId !== undefined) {
+      throw invalidOption(
+        'DurableRunner.run: conversationId is not supported by DurableRunner: the Conversations API adds ' +
+          "each model call's input and output to the conversation at OpenAI, so a model call retried after a " +
+          'crash or an attemptTimeout would add its turn twice. Use previousResponseId (each request ' +
+          'continues the journaled response) or a RestateSession instead.',
+      );
+    }
     const durableAgent = this.#convert(agent) as TAgent;
     const binding: RunBinding = {
       ctx: this.#ctx,
@@ -283,11 +294,19 @@ export class DurableRunner {
   }): Promise<void> {
     const options = typeof this.#options.approval === 'object' ? this.#options.approval : undefined;
     for (const item of result.interruptions) {
+      // A hosted MCP approval request keeps its id and arguments in the provider data.
+      const raw = item.rawItem as {
+        callId?: string;
+        id?: string;
+        providerData?: { arguments?: string };
+      };
+      const callId = raw.callId ?? raw.id;
+      const args = item.arguments ?? raw.providerData?.arguments;
       const request: ToolApprovalRequest = {
         agent: item.agent.name,
         toolName: item.name ?? item.toolName ?? 'unknown',
-        ...('callId' in item.rawItem && { callId: item.rawItem.callId }),
-        ...(item.arguments !== undefined && { arguments: item.arguments }),
+        ...(callId !== undefined && { callId }),
+        ...(args !== undefined && { arguments: args }),
       };
       const decision = await requestApproval(this.#ctx, request, options);
       if (decision.approved) {
@@ -309,8 +328,10 @@ export class DurableRunner {
     const known = this.#agents.get(agent);
     if (known) return known;
     rejectWallClock(`agent "${agent.name}" modelSettings`, agent.modelSettings);
+    refuseAgentKind(agent);
     for (const candidate of agent.tools) {
       rejectLocalAction(agent.name, candidate);
+      refuseCodex(agent.name, candidate);
       if (candidate.type === 'function' && candidate.timeoutMs !== undefined) {
         throw new TerminalError(
           `Tool "${candidate.name}" of agent "${agent.name}" sets timeoutMs: a wall-clock timeout races ` +
@@ -394,6 +415,55 @@ function rejectLocalAction(agentName: string, candidate: AnyAgent['tools'][numbe
       'the SDK runs its actions on this machine outside any journaled step (computer actions beside ' +
       'function tools, under Promise.all), so a replay would repeat them. Wrap the action in a function ' +
       'tool made with durableTool (one journaled step per call), or use a hosted tool.',
+  );
+}
+
+/**
+ * Voice agents run over a `RealtimeSession` (a websocket), not through `Runner`; sandbox agents run a
+ * workspace of files and commands on this machine. Neither can be journaled: refused by class name, so a
+ * second copy of the SDK is recognised too.
+ */
+function refuseAgentKind(agent: AnyAgent): void {
+  for (let proto = Object.getPrototypeOf(agent); proto; proto = Object.getPrototypeOf(proto)) {
+    const kind = (proto.constructor as { name?: string } | undefined)?.name;
+    if (kind === 'RealtimeAgent') {
+      throw invalidOption(
+        `DurableRunner: agent "${agent.name}" is a RealtimeAgent (a voice agent): it runs over a ` +
+          'RealtimeSession, not through Runner, so its audio turns cannot be journaled. Run voice agents ' +
+          'outside DurableRunner; give DurableRunner an Agent.',
+      );
+    }
+    if (kind === 'SandboxAgent') {
+      throw invalidOption(
+        `DurableRunner: agent "${agent.name}" is a SandboxAgent: its workspace, files and commands live on ` +
+          'this machine outside any journaled step, so a replay would run them again. Use an Agent with ' +
+          'durableTool tools for each side effect.',
+      );
+    }
+  }
+}
+
+function refuseSandbox(where: string, options: { sandbox?: unknown }): void {
+  if (options.sandbox !== undefined) {
+    throw invalidOption(
+      `DurableRunner: ${where}.sandbox is not supported: sandbox agents run files and commands on this ` +
+        'machine outside any journaled step, so a replay would run them again. Remove the option.',
+    );
+  }
+}
+
+/**
+ * The Codex tool (`codexTool` of `@openai/agents-extensions`, named `codex` or `codex_…`, taking `inputs`)
+ * runs a Codex agent on this machine that edits files and runs commands for minutes, outside any step.
+ */
+function refuseCodex(agentName: string, candidate: AnyAgent['tools'][number]): void {
+  if (candidate.type !== 'function' || !/^codex($|_)/.test(candidate.name)) return;
+  const properties = (candidate.parameters as { properties?: Record<string, unknown> }).properties;
+  if (!properties || !('inputs' in properties)) return;
+  throw invalidOption(
+    `Tool "${candidate.name}" of agent "${agentName}" is the Codex tool (codexTool): it runs a Codex agent ` +
+      'on this machine (file edits, commands) outside any journaled step, so a replay would run it again. ' +
+      'It is not supported by DurableRunner; call Codex from a durableTool whose step does one task.',
   );
 }
 

@@ -1,4 +1,5 @@
 export type { ApprovalOptions } from '@restate-agents/core';
+export { isLive, liveOnly } from '@restate-agents/core';
 export type { DurableAgentToolOptions } from './durable-agent-tool.js';
 export { durableAgentTool } from './durable-agent-tool.js';
 export type { DurableModelOptions } from './durable-model.js';
@@ -7,6 +8,7 @@ export type { DurableRunnerOptions, ToolApprovalRequest } from './durable-runner
 export { DurableRunner } from './durable-runner.js';
 export type { DurableToolOptions } from './durable-tool.js';
 export { durableTool } from './durable-tool.js';
+export { liveTraceProcessor } from './replay-stable-tracing.js';
 export { restateContext } from './restate-context.js';
 export type { RestateSessionOptions } from './restate-session.js';
 export { RestateSession } from './restate-session.js';

@@ -8,8 +8,8 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
-import { setTracingIdGenerator } from '@openai/agents-core';
-import { idSource } from '@restate-agents/core';
+import { setTracingIdGenerator, type TracingProcessor } from '@openai/agents-core';
+import { idSource, isLive } from '@restate-agents/core';
 import type { Context } from '@restatedev/restate-sdk';
 
 const current = new AsyncLocalStorage<Context>();
@@ -37,4 +37,32 @@ export function withReplayStableTracing<T>(ctx: Context, action: () => T): T {
     });
   }
   return current.run(ctx, action);
+}
+
+/**
+ * A trace processor (an exporter's `BatchTraceProcessor`, your own) that hears traces and spans only while
+ * the invocation running them is live. Every replay runs the agent loop again and ends its spans again (with
+ * the same replay-stable ids); wrapped, each span reaches the processor once — at least once: a crash after a
+ * step and before its span ended delivers it on the next attempt. Spans outside a `DurableRunner` pass
+ * through. Register it as usual: `setTraceProcessors([liveTraceProcessor(processor)])`.
+ */
+export function liveTraceProcessor(processor: TracingProcessor): TracingProcessor {
+  const live = () => {
+    const ctx = current.getStore();
+    return ctx === undefined || isLive(ctx);
+  };
+  const forward =
+    <T>(event: (item: T) => Promise<void>) =>
+    async (item: T): Promise<void> => {
+      if (live()) await event.call(processor, item);
+    };
+  return {
+    ...(processor.start && { start: () => processor.start?.() }),
+    onTraceStart: forward(processor.onTraceStart),
+    onTraceEnd: forward(processor.onTraceEnd),
+    onSpanStart: forward(processor.onSpanStart),
+    onSpanEnd: forward(processor.onSpanEnd),
+    shutdown: (timeout) => processor.shutdown(timeout),
+    forceFlush: () => processor.forceFlush(),
+  };
 }

@@ -9,6 +9,7 @@ import {
   defineToolInputGuardrail,
   defineToolOutputGuardrail,
   handoff,
+  hostedMcpTool,
   type InputGuardrail,
   type MCPServer,
   type OutputGuardrail,
@@ -17,6 +18,7 @@ import {
   setTraceProcessors,
   setTracingDisabled,
   ToolGuardrailFunctionOutputFactory,
+  type TracingProcessor,
 } from '@openai/agents-core';
 import { OpenAIProvider, webSearchTool } from '@openai/agents-openai';
 import {
@@ -33,6 +35,7 @@ import {
   durableAgentTool,
   durableModel,
   durableTool,
+  liveTraceProcessor,
   RestateSession,
   restateContext,
   STEP_NAMES,
@@ -46,7 +49,8 @@ let chat: OpenAIProvider;
 beforeAll(async () => {
   // The SDK turns tracing off under NODE_ENV=test; on, with no exporter, so trace ids are generated.
   setTracingDisabled(false);
-  setTraceProcessors([]);
+  // Every span end, and those the live-only wrapper lets through, by trace id.
+  setTraceProcessors([recorder('ended'), liveTraceProcessor(recorder('live-ended'))]);
   mock = await startMockModel();
   responses = new OpenAIProvider({ baseURL: mock.openaiBaseUrl, apiKey: 'scripted' });
   chat = new OpenAIProvider({
@@ -62,6 +66,18 @@ afterAll(async () => {
 /** Observations made outside Restate, per key: what ran, how often, in which order. */
 const seen = new Map<string, string[]>();
 const observe = (key: string, value: string) => seen.set(key, [...(seen.get(key) ?? []), value]);
+
+/** A trace processor observing each span end as `<what>:<traceId>` → span id. */
+function recorder(what: string): TracingProcessor {
+  return {
+    onTraceStart: async () => {},
+    onTraceEnd: async () => {},
+    onSpanStart: async () => {},
+    onSpanEnd: async (span) => void observe(`${what}:${span.traceId}`, span.spanId),
+    shutdown: async () => {},
+    forceFlush: async () => {},
+  };
+}
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Input {
@@ -201,6 +217,57 @@ const probe = restate.object({
         await result.completed;
       }
       return { text: result.finalOutput };
+    },
+    /** Server-managed conversation state: each request continues the last journaled response by id. */
+    async chained(ctx: restate.ObjectContext, input: Input & { prompt: string }) {
+      const lookup = tool({
+        name: 'lookup',
+        description: 'Looks a thing up',
+        parameters: z.object({ thing: z.string() }),
+        execute: async ({ thing }, runContext) => {
+          return restateContext(runContext).run('lookup', () => {
+            observe(ctx.key, `lookup:${thing}`);
+            return `found ${thing}`;
+          });
+        },
+      });
+      const agent = new Agent({ name: 'chained', model: input.model, tools: [lookup] });
+      const previousResponseId = (await ctx.get<string>('last-response')) ?? undefined;
+      const result = await new DurableRunner(ctx, { modelProvider: responses }).run(
+        agent,
+        input.prompt,
+        previousResponseId === undefined ? {} : { previousResponseId },
+      );
+      ctx.set('last-response', result.lastResponseId ?? '');
+      return result.finalOutput;
+    },
+    /** A hosted MCP tool whose calls need approval: the model asks, the runner waits on an awakeable. */
+    async hostedMcp(ctx: restate.ObjectContext, input: Input) {
+      const docs = hostedMcpTool({
+        serverLabel: 'docs',
+        serverUrl: 'https://mcp.example/docs',
+        requireApproval: 'always',
+      });
+      const agent = new Agent({ name: 'researcher', model: input.model, tools: [docs] });
+      const runner = new DurableRunner(ctx, {
+        modelProvider: responses,
+        approval: {
+          onRequest: ({ id, details }) => {
+            observe(`${ctx.key}:awakeable`, id);
+            observe(`${ctx.key}:asked`, `${details.toolName} ${details.arguments ?? ''}`);
+          },
+        },
+      });
+      const result = await runner.run(agent, 'search the docs');
+      await ctx.run('after-answer', () => 'ok');
+      return result.finalOutput;
+    },
+    async conversation(ctx: restate.ObjectContext, input: Input) {
+      const agent = new Agent({ name: 'conversing', model: input.model });
+      const result = await new DurableRunner(ctx, { modelProvider: responses }).run(agent, 'hi', {
+        conversationId: 'conv_123',
+      });
+      return result.finalOutput;
     },
     async hosted(ctx: restate.ObjectContext, input: Input) {
       const agent = new Agent({ name: 'searcher', model: input.model, tools: [webSearchTool()] });
@@ -600,6 +667,17 @@ for (const mode of modes) {
       expect(ids[1]).not.toBe(ids[0]);
       // Every execution of the handler (one per replay) saw the same ids.
       expect(new Set(seen.get(`${id}:traces`)).size).toBe(1);
+      // liveTraceProcessor: each span ends once for it; the raw processor hears replayed spans again.
+      for (const traceId of ids) {
+        const live = seen.get(`live-ended:${traceId}`) ?? [];
+        expect(live.length).toBeGreaterThan(0);
+        expect(new Set(live).size).toBe(live.length);
+        const raw = seen.get(`ended:${traceId}`) ?? [];
+        expect(new Set(raw)).toEqual(new Set(live));
+        // The first run ended before the second run's model step: each replay ends its spans again.
+        if (mode.alwaysReplay && traceId === ids[0])
+          expect(raw.length).toBeGreaterThan(live.length);
+      }
     });
 
     it('RestateSession.getSessionId names the invocation asking, under concurrent invocations', async () => {
@@ -720,6 +798,90 @@ for (const mode of modes) {
       expect(mock.requestsFor(id)).toHaveLength(1);
       // The hosted tool is offered to the model, never executed here.
       expect(mock.requestsFor(id)[0]?.tools).toEqual(['web_search']);
+    });
+
+    it('previousResponseId: each request continues the journaled response, sending only the new items', async () => {
+      const id = key('chained');
+      mock.conversation(id, (request) =>
+        request.turnIndex === 0
+          ? { text: 'hello', delayMs: 30 }
+          : request.turnIndex === 1
+            ? { toolCalls: [{ name: 'lookup', arguments: { thing: 'x' } }], delayMs: 30 }
+            : { text: `done: ${request.lastToolResult ?? ''}`, delayMs: 30 },
+      );
+      expect(await call('chained', id, { prompt: 'hi' })).toBe('hello');
+      expect(await call('chained', id, { prompt: 'look x up' })).toBe('done: found x');
+      const requests = mock.requestsFor(id);
+      // One request per turn: no model call repeated on replay.
+      expect(requests.map((request) => request.turnIndex)).toEqual([0, 1, 2]);
+      const bodies = requests.map((request) => request.body as Record<string, unknown>);
+      expect(bodies[0]?.previous_response_id).toBeUndefined();
+      expect(bodies[1]?.previous_response_id).toMatch(/^resp_.*_0$/);
+      expect(bodies[2]?.previous_response_id).toMatch(/^resp_.*_1$/);
+      // Only the delta is sent: the last request holds the tool result, not the first prompt.
+      expect(JSON.stringify(bodies[2]?.input)).not.toContain('hi');
+      expect(JSON.stringify(bodies[2]?.input)).toContain('function_call_output');
+      expect(seen.get(id)).toEqual(['lookup:x']);
+    });
+
+    it('conversationId (the Conversations API) is refused, naming the option', async () => {
+      const failure = await call('conversation', key('conversation')).catch(
+        (error: unknown) => error,
+      );
+      expect((failure as Error).message).toMatch(
+        /conversationId is not supported by DurableRunner/,
+      );
+      expect(mock.requestsFor(key('conversation'))).toHaveLength(0);
+    });
+
+    it('a hosted MCP tool with requireApproval: the request waits on an awakeable, the answer goes back', async () => {
+      const id = key('hosted-mcp');
+      const approvalRequest = {
+        id: 'resp_mcp',
+        object: 'response',
+        created_at: 0,
+        status: 'completed',
+        model: id,
+        output: [
+          {
+            type: 'mcp_approval_request',
+            id: 'mcpr_1',
+            server_label: 'docs',
+            name: 'search_docs',
+            arguments: '{"query":"restate"}',
+          },
+        ],
+        usage: {
+          input_tokens: 5,
+          output_tokens: 5,
+          total_tokens: 10,
+          input_tokens_details: { cached_tokens: 0 },
+          output_tokens_details: { reasoning_tokens: 0 },
+        },
+      };
+      mock.conversation(id, (request) => {
+        const response = (request.body as { input?: unknown[] }).input?.find(
+          (item) => (item as { type?: string }).type === 'mcp_approval_response',
+        ) as { approve?: boolean; approval_request_id?: string } | undefined;
+        return response
+          ? { text: `approve=${response.approve} for ${response.approval_request_id}`, delayMs: 30 }
+          : {
+              text: 'not this',
+              faults: [{ kind: 'status', status: 200, body: approvalRequest }],
+              delayMs: 30,
+            };
+      });
+      const { invocationId } = await env.send(
+        { service: 'OpenAIAgentsPatterns', handler: 'hostedMcp', key: id },
+        { model: id },
+      );
+      const deadline = Date.now() + 20_000;
+      while (seen.get(`${id}:awakeable`) === undefined && Date.now() < deadline) await pause(50);
+      const [awakeableId] = seen.get(`${id}:awakeable`) ?? [];
+      await env.resolveAwakeable(String(awakeableId), true);
+      expect(await env.attach(invocationId)).toBe('approve=true for mcpr_1');
+      expect(seen.get(`${id}:asked`)).toEqual(['search_docs {"query":"restate"}']);
+      expect(mock.requestsFor(id)).toHaveLength(2);
     });
 
     it('approvals of a streamed run, resolved with resolveInterruptions', async () => {
