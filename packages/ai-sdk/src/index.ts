@@ -33,6 +33,7 @@ export type {
 export { durableModel, durableModelMiddleware } from './durable-model.js';
 export type { DurableToolOptions } from './durable-tool.js';
 export { durableTool, durableTools } from './durable-tool.js';
+export { liveTelemetry } from './live-telemetry.js';
 export { STEP_NAMES } from './step-names.js';
 export type {
   DurableCallSettings,

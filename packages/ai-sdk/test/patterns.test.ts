@@ -47,6 +47,7 @@ import {
   durableTranscriptionModel,
   durableVideoModel,
   liveOnly,
+  liveTelemetry,
   withRestate,
 } from '../src/index.js';
 
@@ -162,6 +163,20 @@ const agent = restate.object({
           return liveOnly(ctx, () => count(`${ctx.key}:live-step-${step.stepNumber}`))();
         },
         onEnd: liveOnly(ctx, () => count(`${ctx.key}:live-end`)),
+        // A telemetry integration: every event on each replay, or once per step through liveTelemetry.
+        telemetry: {
+          integrations: [
+            {
+              onStepEnd: (step: { stepNumber: number }) =>
+                void count(`${ctx.key}:telemetry-step-${step.stepNumber}`),
+            },
+            liveTelemetry(ctx, {
+              onStepEnd: (step: { stepNumber: number }) =>
+                void count(`${ctx.key}:live-telemetry-step-${step.stepNumber}`),
+              onEnd: () => void count(`${ctx.key}:live-telemetry-end`),
+            }),
+          ],
+        },
       };
       if (input.stream) return streamText({ ...settings, ...callbacks }).text;
       return (await generateText({ ...settings, ...callbacks })).text;
@@ -581,6 +596,13 @@ for (const alwaysReplay of [false, true]) {
             else expect(raw).toBeGreaterThanOrEqual(1);
           }
           expect(executions.get(`${key}:live-end`)).toBe(1);
+          for (const step of [0, 1, 2]) {
+            expect(executions.get(`${key}:live-telemetry-step-${step}`)).toBe(1);
+            const raw = executions.get(`${key}:telemetry-step-${step}`) ?? 0;
+            if (alwaysReplay && step < 2) expect(raw).toBeGreaterThan(1);
+            else expect(raw).toBeGreaterThanOrEqual(1);
+          }
+          expect(executions.get(`${key}:live-telemetry-end`)).toBe(1);
         });
       }
     });
