@@ -18,6 +18,7 @@ import {
   Command,
   type GetStateOptions,
   isCommand,
+  isGraphInterrupt,
   MemorySaver,
   type Pregel,
   type RetryPolicy,
@@ -44,6 +45,7 @@ import { type Context, type ObjectContext, RestatePromise } from '@restatedev/re
 import { RestateCheckpointSaver } from './restate-checkpoint-saver.js';
 import type { RestateStore } from './restate-store.js';
 import { STEP_NAMES } from './step-names.js';
+import { TASK_MEMO_KEY, TaskMemo } from './task-memo.js';
 import { compareKeys, type TaskOrderKey } from './task-order.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: a graph of any state shape is accepted.
@@ -196,6 +198,8 @@ function makeDurable<G extends AnyGraph>(
   const threadId = key ?? ctx.request().id;
   // Message ids come from core's id source, seeded by the invocation id: one scope per place they are given.
   const ids = idSource(ctx);
+  // Results of the steps nodes made before an interrupt(), so a resumed node does not make them again.
+  const memo = new TaskMemo();
 
   const threadConfig = (config: RunnableConfig | undefined): RunnableConfig => ({
     ...config,
@@ -206,10 +210,12 @@ function makeDurable<G extends AnyGraph>(
     refuseUnsupported(graph, config);
     // One gate per graph level and run: a subgraph's tasks run while its parent task holds a slot.
     const makeGate = () => new OrderedGate<TaskOrderKey>({ concurrency, compare: compareKeys });
-    const copy = wrapGraph(graph, saver, makeGate, ids);
+    const copy = wrapGraph(graph, saver, makeGate, ids, memo);
     if (options.store) copy.store = options.store;
+    const base = threadConfig(config);
     const runConfig = {
-      ...threadConfig(config),
+      ...base,
+      configurable: { ...base.configurable, [TASK_MEMO_KEY]: memo },
       // Checkpoints go to state once, when the run ends (the saver holds them until then). By default
       // LangGraph makes one checkpoint per run; `durability: 'sync'` keeps one per superstep (time travel).
       // 'async' would run the saver beside the nodes, so it is taken as 'sync'.
@@ -260,23 +266,46 @@ function makeDurable<G extends AnyGraph>(
    * last checkpoint — unless the invocation itself is ending (suspended, cancelled, closed): then no
    * more journal entries may be written, and the retry runs the graph again anyway.
    */
-  const commit = async (failure: { error: unknown } | undefined) => {
+  const commit = async (runConfig: RunnableConfig, failure: { error: unknown } | undefined) => {
     if (!checkpointer) return;
     const kind = failure ? controlErrorKind(findControlError(failure.error)) : undefined;
     if (kind !== undefined && kind !== 'terminal') return;
+    // The steps of tasks left at an interrupt() go with the checkpoint their task ids derive from.
+    const kept = memo.snapshot();
+    if (kept !== undefined || memo.restoredAny) {
+      checkpointer.writeTaskMemo(String(runConfig.configurable?.thread_id), kept);
+    }
     await checkpointer.commitWrites();
   };
+
+  /**
+   * What both `invoke` and `stream` do before the graph runs: refuse what cannot be honoured, refuse a
+   * thread too large to commit (before any model is paid), hold the saver's writes, and read back what a
+   * resumed node's steps returned before its interrupt().
+   */
+  const start = async (input: unknown, config: RunnableConfig | undefined) => {
+    const { copy, runConfig } = prepare(config);
+    await checkpointer?.assertFits(runConfig);
+    checkpointer?.deferWrites();
+    if (checkpointer && isCommand(input) && input.resume !== undefined) {
+      memo.restore(await checkpointer.readTaskMemo(String(runConfig.configurable?.thread_id)));
+    }
+    const first: unknown = stampMessageIds(input, () => ids.uuid('langgraph:input'));
+    return { copy, runConfig, first };
+  };
+
+  /** A run's error as the caller sees it: LangGraph errors that would repeat end the invocation. */
+  const failed = (error: unknown) => ({
+    error: asRepeatingFailure(error, REPEATING_GRAPH_ERRORS) ?? error,
+  });
 
   return {
     checkpointer,
     invoke: (async (input: unknown, config?: RunnableConfig) => {
-      const { copy, runConfig } = prepare(config as RunnableConfig | undefined);
-      // Before any node runs (and any model is paid): a thread too large to commit fails here.
-      await checkpointer?.assertFits(runConfig);
-      checkpointer?.deferWrites();
+      const { copy, runConfig, first } = await start(input, config);
       let failure: { error: unknown } | undefined;
       try {
-        let next: unknown = stampMessageIds(input, () => ids.uuid('langgraph:input'));
+        let next = first;
         for (;;) {
           const output = await copy.invoke(next, runConfig);
           const resume = await awaitInterrupts(copy, runConfig);
@@ -284,20 +313,17 @@ function makeDurable<G extends AnyGraph>(
           next = resume;
         }
       } catch (error) {
-        failure = { error: asRepeatingFailure(error, REPEATING_GRAPH_ERRORS) ?? error };
+        failure = failed(error);
         throw failure.error;
       } finally {
-        await commit(failure);
+        await commit(runConfig, failure);
       }
     }) as DurableGraph<G>['invoke'],
     async *stream(input, config) {
-      const { copy, runConfig } = prepare(config as RunnableConfig | undefined);
-      // Before any node runs (and any model is paid): a thread too large to commit fails here.
-      await checkpointer?.assertFits(runConfig);
-      checkpointer?.deferWrites();
+      const { copy, runConfig, first } = await start(input, config as RunnableConfig | undefined);
       let failure: { error: unknown } | undefined;
       try {
-        let next: unknown = stampMessageIds(input, () => ids.uuid('langgraph:input'));
+        let next = first;
         for (;;) {
           for await (const chunk of await copy.stream(next, runConfig)) yield chunk;
           const resume = await awaitInterrupts(copy, runConfig);
@@ -305,10 +331,10 @@ function makeDurable<G extends AnyGraph>(
           next = resume;
         }
       } catch (error) {
-        failure = { error: asRepeatingFailure(error, REPEATING_GRAPH_ERRORS) ?? error };
+        failure = failed(error);
         throw failure.error;
       } finally {
-        await commit(failure);
+        await commit(runConfig, failure);
       }
     },
     getState: (config, getOptions) => stateCopy().getState(threadConfig(config), getOptions),
@@ -391,6 +417,7 @@ function wrapGraph(
   checkpointer: BaseCheckpointSaver | undefined,
   makeGate: () => OrderedGate<TaskOrderKey>,
   ids: IdSource,
+  memo: TaskMemo,
 ): AnyGraph {
   const gate = makeGate();
   const copy = graph.withConfig({}) as AnyGraph;
@@ -404,13 +431,13 @@ function wrapGraph(
     // slot is held by the subgraph's task meanwhile) and its nodes stamp their own messages. It stays a
     // graph, so LangGraph still sees it as a subgraph (namespaces, `getState({ subgraphs })`, streaming).
     wrapped.bound = isGraph(node.bound)
-      ? wrapGraph(node.bound, undefined, makeGate, ids)
-      : stampingRunnable(guardToolNode(node.bound), ids);
+      ? wrapGraph(node.bound, undefined, makeGate, ids, memo)
+      : stampingRunnable(node.bound, ids);
     if (node.retryPolicy) wrapped.retryPolicy = guardRetryPolicy(node.retryPolicy, gate);
     const getNode = Object.getPrototypeOf(node).getNode as AnyNode['getNode'];
     wrapped.getNode = () => {
       const inner = getNode.call(wrapped);
-      return inner === undefined ? undefined : gatedRunnable(inner, gate);
+      return inner === undefined ? undefined : gatedRunnable(inner, gate, memo);
     };
     nodes[name] = wrapped;
   }
@@ -434,7 +461,7 @@ interface AnyNode {
  * The task's whole node (the user's function and LangGraph's channel writers) behind the gate. An object
  * with its own `invoke`, not a Runnable chain, so LangGraph's runner reaches the gate synchronously.
  */
-function gatedRunnable(inner: Runnable, gate: OrderedGate<TaskOrderKey>): Runnable {
+function gatedRunnable(inner: Runnable, gate: OrderedGate<TaskOrderKey>, memo: TaskMemo): Runnable {
   const gated = Object.create(inner) as Runnable;
   gated.invoke = (input: unknown, config?: RunnableConfig) => {
     const taskId = String(config?.configurable?.__pregel_task_id ?? '');
@@ -443,14 +470,20 @@ function gatedRunnable(inner: Runnable, gate: OrderedGate<TaskOrderKey>): Runnab
       String(metadata.langgraph_node ?? ''),
       (metadata.langgraph_path as unknown[] | undefined) ?? [],
     ];
-    return gate.run(taskId, key, () => inner.invoke(input, config));
+    return gate.run(taskId, key, async () => {
+      // Each execution of the task (first run, retry, resume) counts its steps from the start.
+      memo.begin(taskId);
+      try {
+        const output = await inner.invoke(input, config);
+        memo.end(taskId, false);
+        return output;
+      } catch (error) {
+        memo.end(taskId, isGraphInterrupt(error));
+        throw error;
+      }
+    });
   };
   return gated;
-}
-
-interface ToolNodeLike {
-  bound: Runnable;
-  latch: ControlErrorLatch | undefined;
 }
 
 /** Where the guarded `ToolNode.run` hands its turn's {@link Turnstile} to the tools (a config property). */
@@ -460,65 +493,76 @@ interface ToolTurn {
   turnstile: Turnstile;
   /** How many tools of this turn have started: a tool's place in the turn is its arrival index. */
   started: number;
+  /** Restate's control errors a tool threw, which `ToolNode` would turn into a `ToolMessage`. */
+  latch: ControlErrorLatch;
 }
 
 type ToolNodeInstance = Runnable & {
   tools?: unknown[];
   handleToolErrors?: unknown;
-  func?: unknown;
   run?: (input: unknown, config?: RunnableConfig) => Promise<unknown>;
 };
 
+/** ToolNodes already guarded (the guard is on the instance, shared by every run of the graph). */
+const guardedToolNodes = new WeakSet<object>();
+
 /**
- * LangGraph's prebuilt `ToolNode` runs the tool calls of one AI message under `Promise.all` (R7): their
- * durable steps would race and reach the journal in completion order ("awaitNext already pending", then
- * 570 on replay). Its tools are wrapped so they run one after the other in model order (core's
- * `Turnstile`; `ToolNode` starts them synchronously in the message's order, so arrival order is model
- * order).
+ * LangGraph's prebuilt `ToolNode` (and `createAgent`'s) runs the tool calls of one AI message under
+ * `Promise.all` (R7): their durable steps would race and reach the journal in completion order ("awaitNext
+ * already pending", then 570 on replay). Under `durableGraph` its tools run one after the other in model
+ * order (core's `Turnstile`; `ToolNode` starts them synchronously in the message's order, so arrival order
+ * is model order).
  *
  * `ToolNode` also turns every error a tool throws into a `ToolMessage` for the model, Restate's terminal,
  * cancellation and suspension errors included (R4, R5): such an error is caught in a latch on the way out
- * and rethrown once the node returns.
+ * and rethrown once the tools are done.
+ *
+ * The guard is put on the instance itself, not a copy (`createAgent`'s `ToolNode` keeps private fields a
+ * copy cannot write), and acts only when the run is a `durableGraph` one (its task memo is in the config):
+ * the same graph run elsewhere behaves as before.
  */
-function guardToolNode(bound: Runnable): ToolNodeLike {
+function guardToolNode(bound: Runnable): void {
   const candidate = bound as ToolNodeInstance;
+  const run = candidate.run;
   if (
     !Array.isArray(candidate.tools) ||
     candidate.handleToolErrors === undefined ||
-    typeof candidate.run !== 'function'
+    typeof run !== 'function' ||
+    guardedToolNodes.has(candidate)
   ) {
-    return { bound, latch: undefined };
+    return;
   }
-  const latch = new ControlErrorLatch();
-  const run = candidate.run;
-  const guarded = Object.create(candidate) as ToolNodeInstance;
-  guarded.tools = candidate.tools.map((tool) => {
+  guardedToolNodes.add(candidate);
+  candidate.tools = candidate.tools.map((tool) => {
     const original = tool as Runnable;
     const wrapped = Object.create(original) as Runnable;
     wrapped.invoke = async (input: unknown, config?: RunnableConfig) => {
       const turn = (config as { [TOOL_TURN]?: ToolTurn } | undefined)?.[TOOL_TURN];
-      const invoke = () => original.invoke(input, config);
+      if (!turn) return original.invoke(input, config);
       try {
-        return await (turn ? turn.turnstile.run(String(turn.started++), invoke) : invoke());
+        return await turn.turnstile.run(String(turn.started++), () =>
+          original.invoke(input, config),
+        );
       } catch (error) {
-        latch.capture(error);
+        turn.latch.capture(error);
         throw error;
       }
     };
     return wrapped;
   });
-  guarded.run = (input: unknown, config?: RunnableConfig) => {
+  candidate.run = async function (this: unknown, input: unknown, config?: RunnableConfig) {
+    if (config?.configurable?.[TASK_MEMO_KEY] === undefined) return run.call(this, input, config);
     const count = pendingToolCalls(input);
     const turn: ToolTurn = {
       turnstile: new Turnstile(Array.from({ length: count }, (_, index) => String(index))),
       started: 0,
+      latch: new ControlErrorLatch(),
     };
     // ToolNode spreads the config into each tool's runtime: the turn reaches the wrapped tools with it.
-    return run.call(guarded, input, { ...config, [TOOL_TURN]: turn } as RunnableConfig);
+    const output = await run.call(this, input, { ...config, [TOOL_TURN]: turn } as RunnableConfig);
+    turn.latch.rethrow();
+    return output;
   };
-  // ToolNode's `func` is an arrow bound to the original instance; point it at the copy.
-  guarded.func = (input: unknown, config?: RunnableConfig) => guarded.run?.(input, config);
-  return { bound: guarded, latch };
 }
 
 /**
@@ -544,10 +588,10 @@ function pendingToolCalls(input: unknown): number {
 }
 
 /** The user's node function, followed by deterministic ids for the messages it returns without one. */
-function stampingRunnable({ bound, latch }: ToolNodeLike, ids: IdSource): Runnable {
+function stampingRunnable(bound: Runnable, ids: IdSource): Runnable {
+  guardToolNode(bound);
   return RunnableLambda.from(async (input: unknown, config?: RunnableConfig) => {
     const output = await bound.invoke(input, config);
-    latch?.rethrow();
     const metadata = config?.metadata ?? {};
     const attempt = (config as { executionInfo?: { nodeAttempt?: number } } | undefined)
       ?.executionInfo?.nodeAttempt;

@@ -5,3 +5,4 @@ export { RestateCheckpointSaver } from './restate-checkpoint-saver.js';
 export type { RestateStoreOptions } from './restate-store.js';
 export { RestateStore } from './restate-store.js';
 export { STEP_NAMES } from './step-names.js';
+export { durableNodeStep } from './task-memo.js';

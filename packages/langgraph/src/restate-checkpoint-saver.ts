@@ -218,6 +218,24 @@ export class RestateCheckpointSaver extends BaseCheckpointSaver {
     return result;
   }
 
+  /**
+   * What the steps of a thread's interrupted tasks returned before their `interrupt()` (see
+   * `durableGraph`): task id → step → result; `undefined` when none are kept.
+   */
+  async readTaskMemo(
+    threadId: string,
+  ): Promise<Record<string, Record<string, unknown>> | undefined> {
+    return this.#read(this.#key('memo', threadId));
+  }
+
+  /**
+   * Replaces what {@link readTaskMemo} reads (`undefined` clears it). Deferred like every write: it goes to
+   * state in the same journaled commit as the checkpoint the task ids derive from.
+   */
+  writeTaskMemo(threadId: string, memo: Record<string, Record<string, unknown>> | undefined): void {
+    this.#write(this.#key('memo', threadId), memo);
+  }
+
   override async getTuple(config: RunnableConfig): Promise<CheckpointTuple | undefined> {
     const threadId = config.configurable?.thread_id as string | undefined;
     const namespace = (config.configurable?.checkpoint_ns as string | undefined) ?? '';
