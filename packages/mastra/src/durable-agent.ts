@@ -33,7 +33,16 @@ type AnyAgent = Agent<any, any, any, any>;
 export interface DurableAgent<A extends AnyAgent> {
   generate: A['generate'];
   stream: A['stream'];
+  /** Refused: Mastra's agent network is not durable (see {@link NETWORK_REFUSAL}); it always rejects. */
+  network: (...args: unknown[]) => Promise<never>;
 }
+
+/** Why `durableAgent(ctx, agent).network()` is refused. */
+export const NETWORK_REFUSAL: string =
+  "durableAgent: agent.network() is not supported: Mastra's network loop routes between agents, workflows " +
+  'and tools on its workflow engine, keeps its state in Mastra storage and makes routing and completion-check ' +
+  'model calls of its own, outside the journal. Give the supervisor its agents as sub-agents (`agents: { … }`) ' +
+  "and call durableAgent(ctx, agent).generate() or .stream(): each sub-agent's model calls and tools are journaled.";
 
 /** The agent fields and methods {@link durableAgent} reads (some are marked internal in Mastra's types). */
 interface AgentInternals {
@@ -47,6 +56,8 @@ interface AgentInternals {
     requestContext: unknown;
   }) => Promise<Record<string, { requireApproval?: unknown }>>;
   listAgents?: (args: { requestContext: unknown }) => Promise<Record<string, AnyAgent>>;
+  listWorkflows?: (args: { requestContext: unknown }) => Promise<Record<string, unknown>>;
+  listScorers?: (args: { requestContext: unknown }) => Promise<Record<string, unknown>>;
 }
 
 /**
@@ -105,7 +116,10 @@ export function durableAgent<A extends AnyAgent>(
       if (error !== undefined) throw error;
     });
   };
-  return { generate, stream } as unknown as DurableAgent<A>;
+  const network = async (): Promise<never> => {
+    throw invalidOption(NETWORK_REFUSAL);
+  };
+  return { generate, stream, network } as unknown as DurableAgent<A>;
 }
 
 /** Marks a sub-agent whose `generate` / `stream` {@link makeSubAgentDurable} replaced. */
@@ -205,6 +219,24 @@ function checkModel(name: string, model: unknown): void {
 }
 
 async function checkTools(agent: AgentInternals, requestContext: unknown): Promise<void> {
+  const name = agent.name ?? 'the agent';
+  const workflows = Object.keys((await agent.listWorkflows?.({ requestContext })) ?? {});
+  if (workflows.length > 0) {
+    throw invalidOption(
+      `durableAgent: ${name} has workflows (${workflows.join(', ')}), which Mastra runs as tools on its ` +
+        'workflow engine: parallel branches, timers and snapshots in its storage, outside the journal. Remove ' +
+        "them from the agent; give it durable tools instead, or run the workflow's steps as steps of a Restate " +
+        'handler (docs/adapters/mastra.md#workflows).',
+    );
+  }
+  const scorers = Object.keys((await agent.listScorers?.({ requestContext })) ?? {});
+  if (scorers.length > 0) {
+    throw invalidOption(
+      `durableAgent: ${name} has scorers (${scorers.join(', ')}), which Mastra starts after the run without ` +
+        'awaiting them: their judge-model calls would run outside the journal, again on every replay. Remove ' +
+        "them from the agent used in durable runs and score recorded runs offline (Mastra's runEvals).",
+    );
+  }
   const tools = (await agent.listTools?.({ requestContext })) ?? {};
   const native = Object.entries(tools)
     .filter(([, tool]) => Boolean(tool?.requireApproval))

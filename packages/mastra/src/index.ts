@@ -1,5 +1,5 @@
 export type { DurableAgent, DurableAgentOptions } from './durable-agent.js';
-export { durableAgent } from './durable-agent.js';
+export { durableAgent, NETWORK_REFUSAL } from './durable-agent.js';
 export type {
   DurableMcpToolsOptions,
   MastraMcpToolSource,

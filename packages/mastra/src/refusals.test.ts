@@ -4,7 +4,9 @@
  */
 import { createOpenAI } from '@ai-sdk/openai';
 import { Agent } from '@mastra/core/agent';
+import { createScorer } from '@mastra/core/evals';
 import { createTool } from '@mastra/core/tools';
+import { createStep, createWorkflow } from '@mastra/core/workflows';
 import { RepeatingFailureError } from '@restate-agents/core';
 import { type Context, TerminalError } from '@restatedev/restate-sdk';
 import { describe, expect, it } from 'vitest';
@@ -36,6 +38,7 @@ describe('withRestate', () => {
     [{ disableBackgroundTasks: false }, /background tasks/],
     [{ durable: true }, /`durable` is Mastra's own durable loop/],
     [{ memory: { thread: 't', options: { generateTitle: true } } }, /generateTitle/],
+    [{ scorers: { relevance: { scorer: 'relevance' } } }, /scorers are started after the run/],
   ])('refuses %j', (callOptions, message) => {
     expect(() => withRestate(ctx, callOptions as never)).toThrow(message);
   });
@@ -88,6 +91,43 @@ describe('durableAgent', () => {
     await expect(durableAgent(ctx, agent).generate('hi')).rejects.toThrow(
       /refund has requireApproval.*requireToolApproval/,
     );
+  });
+  it('refuses agent.network(), pointing at sub-agents', async () => {
+    await expect(durableAgent(ctx, agentWith({})).network('route this')).rejects.toThrow(
+      /agent\.network\(\) is not supported.*as sub-agents \(`agents: \{ … \}`\)/,
+    );
+  });
+  it('refuses an agent with workflows (Mastra runs them as tools on its workflow engine)', async () => {
+    const step = createStep({
+      id: 'noop',
+      inputSchema: z.object({}),
+      outputSchema: z.object({}),
+      execute: async () => ({}),
+    });
+    const flow = createWorkflow({
+      id: 'flow',
+      inputSchema: z.object({}),
+      outputSchema: z.object({}),
+    })
+      .then(step)
+      .commit();
+    await expect(
+      durableAgent(ctx, agentWith({ workflows: { flow } })).generate('hi'),
+    ).rejects.toThrow(/a has workflows \(flow\).*outside the journal/);
+  });
+  it('refuses an agent with scorers (fire-and-forget judge calls)', async () => {
+    const relevance = createScorer({ id: 'relevance', description: 'x' }).generateScore(() => 1);
+    await expect(
+      durableAgent(ctx, agentWith({ scorers: { relevance: { scorer: relevance } } })).generate(
+        'hi',
+      ),
+    ).rejects.toThrow(/a has scorers \(relevance\).*outside the journal/);
+  });
+  it('checks sub-agents as the agent: a sub-agent with maxRetries is refused when the run starts', async () => {
+    const helper = agentWith({ id: 'helper', name: 'helper', maxRetries: 3 });
+    await expect(
+      durableAgent(ctx, agentWith({ agents: { helper } })).generate('hi'),
+    ).rejects.toThrow(/sub-agent helper has maxRetries 3/);
   });
 });
 

@@ -92,6 +92,7 @@ export interface DurableCallOptions {
   maxSteps?: number;
   requireToolApproval?: RequireToolApproval;
   abortSignal?: AbortSignal;
+  scorers?: unknown;
   memory?: {
     thread: unknown;
     resource?: string;
@@ -244,6 +245,17 @@ function refuse(callOptions: DurableCallOptions): void {
   if ('durable' in callOptions) {
     throw invalidOption(
       "withRestate: `durable` is Mastra's own durable loop (timers, pub/sub); Restate makes the regular loop durable, leave it out.",
+    );
+  }
+  if (
+    callOptions.scorers !== undefined &&
+    (typeof callOptions.scorers !== 'object' ||
+      callOptions.scorers === null ||
+      Object.keys(callOptions.scorers).length > 0)
+  ) {
+    throw invalidOption(
+      'withRestate: scorers are started after the run without being awaited: their judge-model calls would run ' +
+        "outside the journal, again on every replay. Leave the call option out and score recorded runs offline (Mastra's runEvals).",
     );
   }
   if (callOptions.memory?.options?.generateTitle) {

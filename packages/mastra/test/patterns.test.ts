@@ -91,6 +91,22 @@ const service = restate.object({
       });
       return { text: result.text };
     },
+    /** Mastra memory configured to generate thread titles (a model call nobody awaits): turned off. */
+    async titled(ctx: restate.ObjectContext) {
+      const agent = makeAgent(ctx.key, {
+        tools: {},
+        memory: new Memory({
+          storage: new RestateMemoryStorage(ctx),
+          options: { lastMessages: 5, generateTitle: true },
+        }),
+      });
+      const result = await durableAgent(ctx, agent).generate('Hello there', {
+        memory: { thread: ctx.key, resource: 'user' },
+      });
+      // Give a title call Mastra started without awaiting it the time to reach the model.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      return { text: result.text };
+    },
     /** A plain tool whose own `durableStep` gives up: the model is told, the run goes on (core's asToolGaveUp). */
     async plainGivesUp(ctx: restate.ObjectContext) {
       const flaky = createTool({
@@ -219,6 +235,19 @@ for (const alwaysReplay of [false, true]) {
       expect(prompt).toContain('I am Ada.');
       expect(prompt).toContain('Hello Ada.');
       expect(await stepNames(first.invocationId)).toContain('mastra:memory:saveMessages');
+    });
+
+    it("Mastra memory's generateTitle is turned off: no title call reaches the model, nothing outside the journal", async () => {
+      const { key, result } = run<{ text: string }>('titled', null, [
+        { text: 'Hi.' },
+        { text: 'A title nobody awaited' },
+      ]);
+      const { invocationId, output } = await result;
+      expect(output.text).toBe('Hi.');
+      expect(mock.requestsFor(key)).toHaveLength(1);
+      expect((await stepNames(invocationId)).filter((name) => name.includes(':model:'))).toEqual([
+        'mastra:model:1',
+      ]);
     });
 
     it("a step that gives up inside a plain tool reaches the model as the tool's error; the run goes on", async () => {
