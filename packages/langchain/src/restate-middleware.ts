@@ -45,7 +45,7 @@ export interface RestateMiddlewareOptions {
    * Tool calls that wait for a human first, and how they are asked for: `tools` is a tool name → `true`
    * map or a predicate; the rest is core's `ApprovalOptions` (`onRequest`, `timeout`, `rejectionMessage`).
    * The run suspends on an awakeable until its id is resolved (no process waits); a rejection reaches the
-   * model as the tool result.
+   * model as the tool result; `{ approved: true, editedArgs }` runs the tool with the edited arguments.
    */
   approval?: ApprovalOptions<ToolApprovalDetails> & {
     tools: Readonly<Record<string, boolean>> | ((toolCall: ToolCall) => boolean);
@@ -106,6 +106,10 @@ export function restateMiddleware(
           tool_call_id: toolCall.id ?? '',
           status: 'error',
         });
+      }
+      // Approved with edited arguments (LangChain's "edit" decision): the tool runs with those.
+      if (decision.editedArgs !== undefined) {
+        request = { ...request, toolCall: { ...toolCall, args: decision.editedArgs } };
       }
     }
     try {
