@@ -20,12 +20,16 @@ import {
   durableStep,
   invalidOption,
   isDurable,
+  isRestateControlError,
+  type LiveReceipt,
+  type LiveStream,
   markDurable,
   nextModelStepName,
 } from '@restate-agents/core';
 import type { Context } from '@restatedev/restate-sdk';
 import { wrapLanguageModel } from 'ai';
 import { type AnswerCheck, generatedAnswer, streamedAnswer } from './answer-check.js';
+import { previewChunk } from './live/preview-chunks.js';
 import { SDK } from './step-names.js';
 
 /** The options of each model step: retry cap, `attemptTimeout`, classification override, size cap. */
@@ -49,6 +53,13 @@ export interface DurableModelOptions {
    * counts its calls on its own. Step names are persisted: do not change it for running invocations.
    */
   sdk?: string;
+  /**
+   * Live streaming (docs/live-streaming.md): each streamed step's text and reasoning go to this stream log
+   * while the step runs; the journal keeps only a small receipt beside the answer. Pair it with
+   * `pipeUIMessageStream(live, result)` (and `withRestate(..., { live })`) so the client gets the whole
+   * message, each journaled answer exactly once.
+   */
+  live?: LiveStream;
 }
 
 /** What a durable `doGenerate` journals: the result without the raw request and response bodies. */
@@ -63,6 +74,8 @@ export type JournaledGenerateResult = Omit<
 export interface JournaledStream {
   parts: LanguageModelV4StreamPart[];
   headers?: SharedV4Headers;
+  /** With `live`: what the step's live preview sent (its commit is built from it, on every replay). */
+  live?: LiveReceipt;
 }
 
 /**
@@ -85,7 +98,13 @@ function modelMiddleware(
   options: DurableModelOptions,
   check?: AnswerCheck,
 ): LanguageModelV4Middleware {
-  const { keepResponseHeaders = false, coalesceDeltas = true, step = {}, sdk = SDK } = options;
+  const {
+    keepResponseHeaders = false,
+    coalesceDeltas = true,
+    step = {},
+    sdk = SDK,
+    live,
+  } = options;
   refuseFlatStepOptions(options);
   if (typeof sdk !== 'string' || !/^[a-z0-9-]+$/.test(sdk)) {
     throw invalidOption(
@@ -109,23 +128,44 @@ function modelMiddleware(
         step as DurableStepOptions<JournaledGenerateResult>,
       ),
     wrapStream: async ({ params, model }) => {
-      const journaled = await durableStep(
-        ctx,
-        nextModelStepName(ctx, sdk),
-        async (attemptSignal) => {
-          const { stream, response } = await model.doStream({
-            ...params,
-            abortSignal: withAttempt(params, attemptSignal),
-          });
-          const parts = await collectStream(stream, coalesceDeltas);
-          await check?.(streamedAnswer(parts));
-          return {
-            parts,
-            ...(keepResponseHeaders && response?.headers && { headers: response.headers }),
-          };
-        },
-        step as DurableStepOptions<JournaledStream>,
-      );
+      const name = nextModelStepName(ctx, sdk);
+      const segment = live?.segment();
+      let journaled: JournaledStream;
+      try {
+        journaled = await durableStep(
+          ctx,
+          name,
+          async (attemptSignal) => {
+            const attempt = segment?.attempt(attemptSignal);
+            const { stream, response } = await model.doStream({
+              ...params,
+              abortSignal: withAttempt(params, attemptSignal),
+            });
+            const parts = await collectStream(
+              stream,
+              coalesceDeltas,
+              attempt &&
+                ((part) => {
+                  const chunk = previewChunk(part);
+                  if (chunk) attempt.push(chunk);
+                }),
+            );
+            await check?.(streamedAnswer(parts));
+            return {
+              parts,
+              ...(keepResponseHeaders && response?.headers && { headers: response.headers }),
+              ...(attempt && { live: await attempt.end() }),
+            };
+          },
+          step as DurableStepOptions<JournaledStream>,
+        );
+      } catch (error) {
+        // A step that failed for good has no preview to keep; a suspension is not a failure (the replay commits).
+        if (!isRestateControlError(error)) segment?.commit(undefined);
+        throw error;
+      }
+      // On the first run and on every replay: the log seals the preview or retracts it.
+      segment?.commit(journaled.live);
       return {
         stream: replayStream(journaled.parts),
         ...(journaled.headers && { response: { headers: journaled.headers } }),
@@ -237,9 +277,11 @@ export function toJournaledGenerate(
 export async function collectStream(
   stream: ReadableStream<LanguageModelV4StreamPart>,
   coalesceDeltas: boolean,
+  onPart?: (part: LanguageModelV4StreamPart) => void,
 ): Promise<LanguageModelV4StreamPart[]> {
   const parts: LanguageModelV4StreamPart[] = [];
   for await (const part of stream) {
+    onPart?.(part);
     if (part.type === 'raw' || part.type === 'ping') continue;
     if (part.type === 'error') throw streamError(part.error);
     const previous = parts.at(-1);

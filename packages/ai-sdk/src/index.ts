@@ -33,6 +33,13 @@ export type {
 export { durableModel, durableModelMiddleware } from './durable-model.js';
 export type { DurableToolOptions } from './durable-tool.js';
 export { durableTool, durableTools } from './durable-tool.js';
+export type { ChatHandlers, ChatHandlersOptions } from './live/chat-handlers.js';
+export { createChatHandlers } from './live/chat-handlers.js';
+export type {
+  PipeUIMessageStreamOptions,
+  UIMessageStreamSource,
+} from './live/pipe-ui-message-stream.js';
+export { orderPreviewsBehindPipe, pipeUIMessageStream } from './live/pipe-ui-message-stream.js';
 export { liveTelemetry } from './live-telemetry.js';
 export { STEP_NAMES } from './step-names.js';
 export type {

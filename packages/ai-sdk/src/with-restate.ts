@@ -44,6 +44,7 @@ import {
   refuseFlatStepOptions,
 } from './durable-model.js';
 import { isDurableTool, withJsonModelOutput } from './durable-tool.js';
+import { orderPreviewsBehindPipe } from './live/pipe-ui-message-stream.js';
 
 /** What an approver is shown for one tool call that needs a human decision. */
 export interface ToolApprovalDetails {
@@ -121,6 +122,8 @@ export function withRestate<P extends DurableCallSettings>(
     );
   }
   refuseFlatStepOptions(options, 'withRestate');
+  // Live previews wait for the piped UI message stream, so each lands after the previous step's events.
+  if (options.live) orderPreviewsBehindPipe(options.live);
   // A malformed prompt would fail inside the SDK the same way on every retry: end the invocation now.
   if ('prompt' in params && params.prompt !== undefined) {
     assertInput(
@@ -336,11 +339,12 @@ function asDurable(
       `withRestate needs a model instance, got the id "${model}": pass e.g. gateway("${model}") or openai("...").`,
     );
   }
-  const { keepResponseHeaders, coalesceDeltas, step } = options;
+  const { keepResponseHeaders, coalesceDeltas, step, live } = options;
   const modelOptions: DurableModelOptions = {
     ...(keepResponseHeaders !== undefined && { keepResponseHeaders }),
     ...(coalesceDeltas !== undefined && { coalesceDeltas }),
     ...(step !== undefined && { step }),
+    ...(live !== undefined && { live }),
   };
   if (check) return checkedDurableModel(ctx, model as LanguageModelV4, modelOptions, check);
   if (isDurable(model, 'model')) return model as LanguageModelV4;

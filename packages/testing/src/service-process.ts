@@ -37,6 +37,8 @@ export interface ServiceProcess {
   port: number;
   /** Whether the process is alive. */
   running: boolean;
+  /** The current process's id (e.g. to SIGSTOP it and make a "zombie" attempt); undefined before the first start. */
+  readonly pid: number | undefined;
   /** SIGKILLs the process; resolves once it exited. */
   kill(): Promise<void>;
   /** Kills the process if running and starts it again on the same port. */
@@ -108,6 +110,9 @@ export async function startServiceProcess(
     port,
     get running() {
       return run?.alive ?? false;
+    },
+    get pid() {
+      return run?.child.pid;
     },
     kill,
     restart: async () => {

@@ -1,0 +1,244 @@
+/**
+ * Live streaming through the stream log on a real restate-server, normal mode: SIGKILL mid-stream, a kill
+ * right after a step, a SIGSTOPped "zombie" attempt, reconnects by offset, stop. The chat agent runs in a
+ * child process; the stream log and the web handlers in the test process.
+ */
+import type { UIMessageChunk } from 'ai';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { RestateChatTransport } from '../src/client/index.js';
+import {
+  chatRequest,
+  deltas,
+  type Frame,
+  finalMessage,
+  type LiveHarness,
+  readFrames,
+  reply,
+  resets,
+  startLiveHarness,
+  texts,
+  userMessage,
+} from './live-helpers.js';
+
+let h: LiveHarness;
+
+beforeAll(async () => {
+  h = await startLiveHarness(false);
+});
+afterAll(async () => {
+  await h?.stop();
+});
+
+it('live: SIGKILL mid-stream → one reset-step, and the final message equals the journaled answer', async () => {
+  const chatId = 'live-kill-mid-stream';
+  h.mock.conversation(chatId, (request) => ({ text: reply(request.attempt), chunkDelayMs: 50 }));
+  const handlers = h.handlers('LiveChat');
+  const response = await handlers.POST(chatRequest(chatId, 'hello'));
+  expect(response.status).toBe(200);
+  const invocationId = response.headers.get('x-restate-invocation-id') ?? '';
+  let killed = false;
+  const { frames, done } = await readFrames(response, async (_frame, all) => {
+    if (!killed && deltas(all) >= 5) {
+      killed = true;
+      await h.service.kill();
+      void h.service.restart();
+    }
+    return undefined;
+  });
+  expect(done).toBe(true);
+  const journaled = await h.restate.attach<string[]>(invocationId);
+  expect(journaled).toEqual([reply(2)]);
+  expect(resets(frames)).toBe(1);
+  // Before the reset: a prefix of attempt 1's reply; after it: attempt 2's only.
+  const at = frames.findIndex((frame) => frame.chunk.type === 'reset-step');
+  expect(JSON.stringify(frames.slice(0, at))).toContain('alpha0');
+  expect(JSON.stringify(frames.slice(at))).not.toContain('alpha');
+  expect(texts(await finalMessage(frames.map((frame) => frame.chunk)))).toEqual(journaled);
+  // The crashed step was served twice, nothing else.
+  expect(h.mock.requestsFor(chatId).map((r) => r.attempt)).toEqual([1, 2]);
+});
+
+it('live: a kill right after the step → no reset, no duplicate', async () => {
+  const chatId = 'live-kill-after-step';
+  h.mock.conversation(chatId, [
+    {
+      text: 'Let me look that up.',
+      toolCalls: [{ name: 'lookup', arguments: { text: 'o7' } }],
+      chunkDelayMs: 20,
+    },
+    { text: 'It is found: o7.', chunkDelayMs: 20 },
+  ]);
+  await h.service.armCrash('live-in-tool');
+  const crashed = h.service.crashed();
+  const response = await h.handlers('LiveChat').POST(chatRequest(chatId, 'look up o7'));
+  const invocationId = response.headers.get('x-restate-invocation-id') ?? '';
+  const reading = readFrames(response);
+  await crashed;
+  await h.service.restart();
+  const { frames, done } = await reading;
+  expect(done).toBe(true);
+  const journaled = await h.restate.attach<string[]>(invocationId);
+  expect(resets(frames)).toBe(0);
+  const message = await finalMessage(frames.map((frame) => frame.chunk));
+  expect(texts(message)).toEqual(journaled.filter((text) => text.length > 0));
+  expect(message?.parts.filter((part) => part.type === 'tool-lookup')).toHaveLength(1);
+  // Every text delta was shown once: the sealed previews were not repeated by the replay.
+  const shown = frames
+    .filter((f) => f.chunk.type === 'text-delta')
+    .map((f) => (f.chunk as { delta: string }).delta);
+  expect(shown.join('')).toBe(journaled.join(''));
+});
+
+it('live: a SIGSTOPped zombie attempt that wakes after the retry started never reaches the client', async () => {
+  const chatId = 'live-zombie';
+  h.mock.conversation(chatId, (request) => ({
+    text: reply(request.attempt, 16),
+    chunkDelayMs: request.attempt === 1 ? 80 : 15,
+  }));
+  const response = await h.handlers('LiveZombieChat').POST(chatRequest(chatId, 'hi'));
+  const invocationId = response.headers.get('x-restate-invocation-id') ?? '';
+  let stopped = false;
+  const pid = h.service.pid as number;
+  const { frames, done } = await readFrames(response, async (_frame, all) => {
+    if (!stopped && deltas(all) >= 4) {
+      stopped = true;
+      process.kill(pid, 'SIGSTOP');
+      // Past the inactivity (2 s) and abort (1 s) timeouts: Restate gives up on the attempt and retries.
+      setTimeout(() => process.kill(pid, 'SIGCONT'), 4_500);
+    }
+    return undefined;
+  });
+  expect(done).toBe(true);
+  const journaled = await h.restate.attach<string[]>(invocationId);
+  expect(journaled).toEqual([reply(2, 16)]);
+  expect(resets(frames)).toBe(1);
+  const at = frames.findIndex((frame) => frame.chunk.type === 'reset-step');
+  expect(JSON.stringify(frames.slice(at))).not.toContain('alpha');
+  expect(texts(await finalMessage(frames.map((frame) => frame.chunk)))).toEqual(journaled);
+});
+
+it('live: reconnect by offset mid-stream (?offset and Last-Event-ID) → no gap, no duplicate', async () => {
+  const chatId = 'live-reconnect';
+  h.mock.conversation(chatId, [{ text: reply(1), chunkDelayMs: 30 }]);
+  const handlers = h.handlers('LiveChat');
+  const response = await handlers.POST(chatRequest(chatId, 'hi'));
+  const invocationId = response.headers.get('x-restate-invocation-id') ?? '';
+  const first = await readFrames(response, (_frame, all) => (deltas(all) >= 4 ? false : undefined));
+  expect(first.done).toBe(false);
+  const lastId = first.frames.at(-1)?.offset ?? -1;
+  const second = await readFrames(
+    await handlers.GET(
+      new Request(`http://backend.test/api/chat/${chatId}/stream`, {
+        headers: { 'last-event-id': String(lastId) },
+      }),
+    ),
+    (_frame, all) => (deltas(all) >= 4 ? false : undefined),
+  );
+  const resumeAt = (second.frames.at(-1)?.offset ?? 0) + 1;
+  const third = await readFrames(
+    await handlers.GET(
+      new Request(`http://backend.test/api/chat/${chatId}/stream?offset=${resumeAt}`),
+    ),
+  );
+  expect(third.done).toBe(true);
+  const joined: Frame[] = [...first.frames, ...second.frames, ...third.frames];
+  const whole: Frame[] = [];
+  for await (const frame of handlers.log.frames(chatId, { turn: invocationId })) {
+    whole.push(frame as Frame);
+  }
+  expect(joined.map((f) => f.offset)).toEqual(whole.map((f) => f.offset));
+  expect(joined.map((f) => f.chunk)).toEqual(whole.map((f) => f.chunk));
+  expect(texts(await finalMessage(joined.map((f) => f.chunk)))).toEqual(
+    await h.restate.attach(invocationId),
+  );
+  // The turn is over: a resume without an offset finds no active turn.
+  expect(
+    (await handlers.GET(new Request(`http://backend.test/api/chat/${chatId}/stream`))).status,
+  ).toBe(204);
+});
+
+it('live: RestateChatTransport resumes a dropped connection by offset; useChat-style reading gets the whole answer once', async () => {
+  const chatId = 'live-transport';
+  h.mock.conversation(chatId, [{ text: reply(1), chunkDelayMs: 30 }]);
+  const handlers = h.handlers('LiveChat');
+  let dropped = 0;
+  const routed: typeof fetch = async (input, init) => {
+    const request = new Request(new URL(String(input), 'http://backend.test'), init);
+    const path = new URL(request.url).pathname;
+    const response =
+      request.method === 'POST' && path === '/api/chat'
+        ? await handlers.POST(request)
+        : path.endsWith('/stop')
+          ? await handlers.stop(request)
+          : await handlers.GET(request);
+    if (request.method !== 'POST' || !response.body) return response;
+    // The POST's connection drops after a few events, as a flaky network would.
+    const reader = response.body.getReader();
+    let events = 0;
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        const { done, value } = await reader.read();
+        if (done) return controller.close();
+        events += new TextDecoder().decode(value).split('\n\n').length - 1;
+        controller.enqueue(value);
+        if (events >= 6) {
+          dropped += 1;
+          await reader.cancel();
+          controller.error(new TypeError('network connection lost'));
+        }
+      },
+    });
+    return new Response(body, { status: response.status, headers: response.headers });
+  };
+  const transport = new RestateChatTransport({
+    api: '/api/chat',
+    fetch: routed,
+    reconnectDelayMs: 50,
+  });
+  const stream = await transport.sendMessages({
+    trigger: 'submit-message',
+    chatId,
+    messageId: undefined,
+    messages: [userMessage(`u-${chatId}`, 'hi')],
+    abortSignal: undefined,
+  });
+  const chunks: UIMessageChunk[] = [];
+  for await (const chunk of stream) chunks.push(chunk);
+  expect(dropped).toBe(1);
+  const journaled = await h.restate.attach<string[]>(
+    (await handlers.log.read(chatId, { from: 0, timeoutMs: 0 })).turn?.id ?? '',
+  );
+  const shown = chunks
+    .filter((c) => c.type === 'text-delta')
+    .map((c) => (c as { delta: string }).delta);
+  expect(shown.join('')).toBe(journaled.join(''));
+  expect(texts(await finalMessage(chunks))).toEqual(journaled);
+});
+
+it('live: stop cancels the running turn and ends the stream', async () => {
+  const chatId = 'live-stop';
+  h.mock.conversation(chatId, [{ text: reply(1, 40), chunkDelayMs: 60 }]);
+  const handlers = h.handlers('LiveChat');
+  const response = await handlers.POST(chatRequest(chatId, 'hi'));
+  const invocationId = response.headers.get('x-restate-invocation-id') ?? '';
+  let stopRequested = false;
+  const { frames, done } = await readFrames(response, async (_frame, all) => {
+    if (!stopRequested && deltas(all) === 3) {
+      stopRequested = true;
+      const stopped = await handlers.stop(
+        new Request(`http://backend.test/api/chat/${chatId}/stop`, { method: 'POST' }),
+      );
+      expect(await stopped.text()).toBe(JSON.stringify({ cancelled: invocationId }));
+    }
+    return undefined;
+  });
+  expect(done).toBe(true);
+  // The client saw part of the answer, never all of it, and the agent's invocation ended.
+  const shown = frames
+    .filter((f) => f.chunk.type === 'text-delta')
+    .map((f) => (f.chunk as { delta: string }).delta)
+    .join('');
+  expect(reply(1, 40).startsWith(shown)).toBe(true);
+  expect(shown.length).toBeLessThan(reply(1, 40).length);
+  await h.restate.waitForStatus(invocationId, 'completed');
+});
