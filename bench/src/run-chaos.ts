@@ -93,6 +93,14 @@ export const CHAOS_ADAPTERS: readonly ChaosAdapter[] = [
     modelStep: /^mastra:model:\d+$/,
     recordStep: /^mastra:tool:record:.+$/,
   },
+  {
+    id: 'google-adk',
+    slug: 'google-adk',
+    entry: `${packages}google-adk/test/conformance-service.ts`,
+    env: { ADK_LOG_LEVEL: 'warn' },
+    modelStep: /^google-adk:model:\d+$/,
+    recordStep: /^google-adk:tool:record:.+$/,
+  },
 ];
 
 export function availableChaosAdapters(): ChaosAdapter[] {
@@ -347,6 +355,7 @@ export async function runChaos(adapter: ChaosAdapter, options: ChaosOptions): Pr
     env: {
       [CONFORMANCE_ENV.openaiBaseUrl]: model.openaiBaseUrl,
       [CONFORMANCE_ENV.anthropicBaseUrl]: model.anthropicBaseUrl,
+      [CONFORMANCE_ENV.geminiBaseUrl]: model.geminiBaseUrl,
       [CONFORMANCE_ENV.ledgerUrl]: ledger.url,
       RESTATE_LOGGING: 'WARN',
       ...adapter.env,
