@@ -1,8 +1,10 @@
 /**
  * `pnpm demo [--sdk openai|anthropic|ai-sdk|openai-agents|langchain|langgraph|mastra] [--keep]`: see run-demo.ts.
+ * `pnpm demo --sdk web-chat`: the live-streaming web chat (examples/web-chat); prints the page's URL.
  * OPENAI_API_KEY switches the OpenAI-based demos to a real model; `anthropic` always runs on the scripted one.
  */
 import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEMO_SERVICES } from './services.ts';
@@ -13,6 +15,24 @@ const { values } = parseArgs({
     keep: { type: 'boolean', default: false },
   },
 });
+
+// The web chat is a page, not a timeline: examples/web-chat builds what it loads, starts everything and prints
+// the page's URL.
+if (values.sdk === 'web-chat') {
+  const webChat = fileURLToPath(new URL('../../web-chat/', import.meta.url));
+  const build = [
+    fileURLToPath(new URL('../../../scripts/build-workspace-deps.mjs', import.meta.url)),
+    webChat,
+  ];
+  const run = [join(webChat, 'src/main.ts')];
+  // Ctrl-C reaches the child too, which stops its servers; this process waits for it.
+  process.on('SIGINT', () => undefined);
+  for (const args of [build, run]) {
+    const child = spawnSync(process.execPath, args, { stdio: 'inherit' });
+    if (child.status !== 0) process.exit(child.status ?? 1);
+  }
+  process.exit(0);
+}
 
 // A fresh clone has nothing built: build (turbo, cached) what the chosen example needs before run-demo.ts
 // loads @restate-agents/testing's dist. An unknown --sdk builds the demo's own dependencies, then runDemo
