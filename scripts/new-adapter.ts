@@ -75,7 +75,8 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     process.stdout.write(`Created:\n${files.map((file) => `  ${file}`).join('\n')}\n\n`);
     process.stdout.write(
       `Next: add ${values.sdk} to the pnpm catalog (pnpm-workspace.yaml) and set its peer range, run ` +
-        '`pnpm install`, then follow docs/adding-an-adapter.md.\n',
+        '`pnpm install` (if it stops with ERR_PNPM_IGNORED_BUILDS, list those packages under `allowBuilds:` in ' +
+        'pnpm-workspace.yaml), then follow docs/adding-an-adapter.md.\n',
     );
   } catch (error) {
     process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
