@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { renderMarkdown } from './report.ts';
 import { type BenchOptions, runBench } from './run-bench.ts';
+import { renderTtftMarkdown, runTtftBench, TTFT_MODEL_TIMING, writeTtftResults } from './ttft.ts';
 import type { ConversationSize } from './workload.ts';
 
 const { values } = parseArgs({
@@ -61,6 +62,18 @@ mkdirSync(outDir, { recursive: true });
 writeFileSync(join(outDir, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
 writeFileSync(join(outDir, 'latest.md'), markdown);
 console.log(markdown);
+// Time to first token, live through the stream log vs the model's own stream (src/ttft.ts; alone:
+// `node src/ttft.ts`). Skipped when --configs picks configurations.
+if (values.configs === undefined) {
+  const ttft = await runTtftBench({
+    ...(values.quick ? { reps: 5, warmup: 1 } : { reps: 15, warmup: 2 }),
+    ...TTFT_MODEL_TIMING,
+    log: options.log,
+  });
+  writeTtftResults(ttft, outDir);
+  console.log(`\n## Time to first token\n\n${renderTtftMarkdown(ttft)}`);
+  results.targets.push(ttft.target);
+}
 const missed = results.targets.filter((target) => !target.met);
 console.error(
   `[bench] ${results.targets.length - missed.length}/${results.targets.length} targets met; results in ${outDir}`,
