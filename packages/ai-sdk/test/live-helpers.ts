@@ -15,6 +15,7 @@ import {
   startServiceProcess,
 } from '@restate-agents/testing';
 import { readUIMessageStream, type UIMessage, type UIMessageChunk } from 'ai';
+import { expect } from 'vitest';
 import { readSseFrames } from '../src/client/index.js';
 import { type ChatHandlers, createChatHandlers } from '../src/index.js';
 
@@ -131,4 +132,68 @@ export const resets = (frames: Frame[]): number =>
 export function reply(attempt: number, words = 24): string {
   const tag = attempt === 1 ? 'alpha' : attempt === 2 ? 'bravo' : `try${attempt}`;
   return Array.from({ length: words }, (_, i) => `${tag}${i}`).join(' ');
+}
+
+/** SIGKILL the agent after the 5th live delta and restart it: one reset-step, the final message equals the journal. */
+export async function killMidStream(h: LiveHarness, chatId: string): Promise<void> {
+  // Attempt 1 streams slowly (2.4 s), so the kill lands mid-stream even on a busy machine.
+  h.mock.conversation(chatId, (request) => ({
+    text: reply(request.attempt),
+    chunkDelayMs: request.attempt === 1 ? 150 : 20,
+  }));
+  const handlers = h.handlers('LiveChat');
+  const response = await handlers.POST(chatRequest(chatId, 'hello'));
+  expect(response.status).toBe(200);
+  const invocationId = response.headers.get('x-restate-invocation-id') ?? '';
+  let killed = false;
+  const { frames, done } = await readFrames(response, async (_frame, all) => {
+    if (!killed && deltas(all) >= 3) {
+      killed = true;
+      await h.service.kill();
+      void h.service.restart();
+    }
+    return undefined;
+  });
+  expect(done).toBe(true);
+  const journaled = await h.restate.attach<string[]>(invocationId);
+  expect(journaled).toEqual([reply(2)]);
+  expect(resets(frames)).toBe(1);
+  // Before the reset: a prefix of attempt 1's reply; after it: attempt 2's only.
+  const at = frames.findIndex((frame) => frame.chunk.type === 'reset-step');
+  expect(JSON.stringify(frames.slice(0, at))).toContain('alpha0');
+  expect(JSON.stringify(frames.slice(at))).not.toContain('alpha');
+  expect(texts(await finalMessage(frames.map((frame) => frame.chunk)))).toEqual(journaled);
+  // The crashed step was served twice, nothing else.
+  expect(h.mock.requestsFor(chatId).map((r) => r.attempt)).toEqual([1, 2]);
+}
+
+/** SIGKILL the agent right after a model step was journaled (in the tool it asked for): no reset, no duplicate. */
+export async function killAfterStep(h: LiveHarness, chatId: string): Promise<void> {
+  h.mock.conversation(chatId, [
+    {
+      text: 'Let me look that up.',
+      toolCalls: [{ name: 'lookup', arguments: { text: 'o7' } }],
+      chunkDelayMs: 20,
+    },
+    { text: 'It is found: o7.', chunkDelayMs: 20 },
+  ]);
+  await h.service.armCrash('live-in-tool');
+  const crashed = h.service.crashed();
+  const response = await h.handlers('LiveChat').POST(chatRequest(chatId, 'look up o7'));
+  const invocationId = response.headers.get('x-restate-invocation-id') ?? '';
+  const reading = readFrames(response);
+  await crashed;
+  await h.service.restart();
+  const { frames, done } = await reading;
+  expect(done).toBe(true);
+  const journaled = await h.restate.attach<string[]>(invocationId);
+  expect(resets(frames)).toBe(0);
+  const message = await finalMessage(frames.map((frame) => frame.chunk));
+  expect(texts(message)).toEqual(journaled.filter((text) => text.length > 0));
+  expect(message?.parts.filter((part) => part.type === 'tool-lookup')).toHaveLength(1);
+  // Every text delta was shown once: the sealed previews were not repeated by the replay.
+  const shown = frames
+    .filter((f) => f.chunk.type === 'text-delta')
+    .map((f) => (f.chunk as { delta: string }).delta);
+  expect(shown.join('')).toBe(journaled.join(''));
 }

@@ -11,6 +11,8 @@ import {
   deltas,
   type Frame,
   finalMessage,
+  killAfterStep,
+  killMidStream,
   type LiveHarness,
   readFrames,
   reply,
@@ -29,65 +31,11 @@ afterAll(async () => {
   await h?.stop();
 });
 
-it('live: SIGKILL mid-stream → one reset-step, and the final message equals the journaled answer', async () => {
-  const chatId = 'live-kill-mid-stream';
-  h.mock.conversation(chatId, (request) => ({ text: reply(request.attempt), chunkDelayMs: 50 }));
-  const handlers = h.handlers('LiveChat');
-  const response = await handlers.POST(chatRequest(chatId, 'hello'));
-  expect(response.status).toBe(200);
-  const invocationId = response.headers.get('x-restate-invocation-id') ?? '';
-  let killed = false;
-  const { frames, done } = await readFrames(response, async (_frame, all) => {
-    if (!killed && deltas(all) >= 5) {
-      killed = true;
-      await h.service.kill();
-      void h.service.restart();
-    }
-    return undefined;
-  });
-  expect(done).toBe(true);
-  const journaled = await h.restate.attach<string[]>(invocationId);
-  expect(journaled).toEqual([reply(2)]);
-  expect(resets(frames)).toBe(1);
-  // Before the reset: a prefix of attempt 1's reply; after it: attempt 2's only.
-  const at = frames.findIndex((frame) => frame.chunk.type === 'reset-step');
-  expect(JSON.stringify(frames.slice(0, at))).toContain('alpha0');
-  expect(JSON.stringify(frames.slice(at))).not.toContain('alpha');
-  expect(texts(await finalMessage(frames.map((frame) => frame.chunk)))).toEqual(journaled);
-  // The crashed step was served twice, nothing else.
-  expect(h.mock.requestsFor(chatId).map((r) => r.attempt)).toEqual([1, 2]);
-});
+it('live: SIGKILL mid-stream → one reset-step, and the final message equals the journaled answer', () =>
+  killMidStream(h, 'live-kill-mid-stream'));
 
-it('live: a kill right after the step → no reset, no duplicate', async () => {
-  const chatId = 'live-kill-after-step';
-  h.mock.conversation(chatId, [
-    {
-      text: 'Let me look that up.',
-      toolCalls: [{ name: 'lookup', arguments: { text: 'o7' } }],
-      chunkDelayMs: 20,
-    },
-    { text: 'It is found: o7.', chunkDelayMs: 20 },
-  ]);
-  await h.service.armCrash('live-in-tool');
-  const crashed = h.service.crashed();
-  const response = await h.handlers('LiveChat').POST(chatRequest(chatId, 'look up o7'));
-  const invocationId = response.headers.get('x-restate-invocation-id') ?? '';
-  const reading = readFrames(response);
-  await crashed;
-  await h.service.restart();
-  const { frames, done } = await reading;
-  expect(done).toBe(true);
-  const journaled = await h.restate.attach<string[]>(invocationId);
-  expect(resets(frames)).toBe(0);
-  const message = await finalMessage(frames.map((frame) => frame.chunk));
-  expect(texts(message)).toEqual(journaled.filter((text) => text.length > 0));
-  expect(message?.parts.filter((part) => part.type === 'tool-lookup')).toHaveLength(1);
-  // Every text delta was shown once: the sealed previews were not repeated by the replay.
-  const shown = frames
-    .filter((f) => f.chunk.type === 'text-delta')
-    .map((f) => (f.chunk as { delta: string }).delta);
-  expect(shown.join('')).toBe(journaled.join(''));
-});
+it('live: a kill right after the step → no reset, no duplicate', () =>
+  killAfterStep(h, 'live-kill-after-step'));
 
 it('live: a SIGSTOPped zombie attempt that wakes after the retry started never reaches the client', async () => {
   const chatId = 'live-zombie';
