@@ -30,6 +30,8 @@ const { values } = parseArgs({
     burn: { type: 'string', default: '0' },
     cluster: { type: 'string' },
     'server-kills': { type: 'string' },
+    /** The results file under results/ (default chaos-latest.json, chaos-cluster-latest.json with --cluster). */
+    out: { type: 'string' },
   },
 });
 
@@ -74,7 +76,11 @@ try {
         });
       } catch (error) {
         // An adapter under construction may not even start; report it and go on with the others.
-        console.error(`[chaos] ${adapter.id}: could not run: ${String(error).slice(0, 2000)}`);
+        // The end says why (the beginning of a service's output is its start-up noise).
+        const text = String(error);
+        console.error(
+          `[chaos] ${adapter.id}: could not run: ${text.length > 4000 ? `${text.slice(0, 400)}\n…\n${text.slice(-3000)}` : text}`,
+        );
         errors.push(`${adapter.id} (run ${run})`);
         continue;
       }
@@ -128,7 +134,8 @@ const recorded = results.map(({ invocations, ...summary }) => ({
   ...summary,
   invocations: invocations.filter(isTroubled),
 }));
-const outFile = values.cluster === undefined ? 'chaos-latest.json' : 'chaos-cluster-latest.json';
+const outFile =
+  values.out ?? (values.cluster === undefined ? 'chaos-latest.json' : 'chaos-cluster-latest.json');
 writeFileSync(`${outDir}${outFile}`, `${JSON.stringify(recorded, null, 2)}\n`);
 const bad = results.filter((result) => chaosVerdict(result).length > 0);
 if (bad.length > 0 || errors.length > 0) {
