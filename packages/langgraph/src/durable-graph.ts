@@ -39,6 +39,7 @@ import {
   markDurable,
   OrderedGate,
   RepeatingFailureError,
+  stepBatch,
   Turnstile,
 } from '@restate-agents/core';
 import { type Context, type ObjectContext, RestatePromise } from '@restatedev/restate-sdk';
@@ -199,7 +200,9 @@ function makeDurable<G extends AnyGraph>(
   // Message ids come from core's id source, seeded by the invocation id: one scope per place they are given.
   const ids = idSource(ctx);
   // Results of the steps nodes made before an interrupt(), so a resumed node does not make them again.
-  const memo = new TaskMemo();
+  const memo = new TaskMemo(
+    concurrency > 1 ? <T>(step: RestatePromise<T>) => stepBatch(ctx).add(step) : undefined,
+  );
 
   const threadConfig = (config: RunnableConfig | undefined): RunnableConfig => ({
     ...config,

@@ -16,8 +16,8 @@
  */
 import type { RunnableConfig } from '@langchain/core/runnables';
 import { getConfig } from '@langchain/langgraph';
-import { type DurableStepOptions, durableStep } from '@restate-agents/core';
-import type { Context } from '@restatedev/restate-sdk';
+import { type DurableStepOptions, durableStep, RepeatingFailureError } from '@restate-agents/core';
+import { type Context, isRestatePromise, type RestatePromise } from '@restatedev/restate-sdk';
 
 /**
  * The `configurable` key under which `durableGraph` hands its memo to the steps a node makes. The same
@@ -54,6 +54,18 @@ export class TaskMemo implements TaskMemoProtocol {
   readonly #counters = new Map<string, Map<string, number>>();
   /** What an earlier invocation kept, once read. */
   #stored: StoredTaskMemo | undefined;
+  /** Tasks durableGraph did not start (nodes of a subgraph invoked inside a node) with a step in flight. */
+  readonly #unordered = new Map<string, Set<Promise<unknown>>>();
+  /** How a step's `RestatePromise` is awaited (core's `stepBatch` when tasks run side by side). */
+  readonly #await: (<T>(step: RestatePromise<T>) => Promise<T>) | undefined;
+
+  /**
+   * `awaitStep`: when tasks run side by side (`concurrency` > 1), two plain awaits on pending Restate
+   * promises fail ("awaitNext already pending"); the steps are awaited through one combinator instead.
+   */
+  constructor(awaitStep?: <T>(step: RestatePromise<T>) => Promise<T>) {
+    this.#await = awaitStep;
+  }
 
   /** Gives the memo what an earlier invocation kept (read by `durableGraph` before a resuming run). */
   restore(stored: StoredTaskMemo | undefined): void {
@@ -87,6 +99,7 @@ export class TaskMemo implements TaskMemoProtocol {
   ): Promise<T> {
     const taskId = configurable[TASK_ID_KEY];
     if (typeof taskId !== 'string') return action();
+    if (!this.#counters.has(taskId)) return this.#unorderedStep(taskId, configurable, action);
     // Counted synchronously, at the call: steps a node starts side by side get their numbers in call order.
     const counters = this.#counters.get(taskId) ?? new Map<string, number>();
     this.#counters.set(taskId, counters);
@@ -99,9 +112,49 @@ export class TaskMemo implements TaskMemoProtocol {
       this.#live.set(taskId, entries);
     }
     if (entries.has(key)) return entries.get(key) as T;
-    const value = await action();
+    const started = action();
+    const value =
+      this.#await && isRestatePromise(started as Promise<T>)
+        ? await this.#await(started as RestatePromise<T>)
+        : await started;
     if (keep(value)) this.#live.get(taskId)?.set(key, value);
     return value;
+  }
+
+  /**
+   * A step of a task durableGraph's gate did not start: a node of a subgraph the user's node function
+   * invokes itself. One such task at a time is fine (a chain of nodes); two with steps in flight at once
+   * would journal in completion order, which a replay does not reproduce (570), so that is refused.
+   */
+  async #unorderedStep<T>(
+    taskId: string,
+    configurable: Record<string, unknown>,
+    action: () => Promise<T>,
+  ): Promise<T> {
+    const other = [...this.#unordered.keys()].find((id) => id !== taskId);
+    if (other !== undefined) {
+      // The other task's step settles first: the run then ends with no Restate await left pending (the
+      // commit that follows would otherwise meet it: "awaitNext already pending").
+      await Promise.allSettled([...(this.#unordered.get(other) ?? [])]);
+      throw new RepeatingFailureError(
+        'unsupported',
+        `durableGraph cannot order the parallel tasks of a subgraph invoked from inside a node (` +
+          `"${String(configurable.checkpoint_ns ?? '')}" made a durable step while another task of it ` +
+          'had one in flight): their steps would reach the journal in completion order, which a replay ' +
+          'does not reproduce. Add the subgraph to the parent graph as a node (addNode(name, subgraph)), ' +
+          'whose tasks durableGraph orders, or keep its supersteps to one task each.',
+      );
+    }
+    const inFlight = this.#unordered.get(taskId) ?? new Set<Promise<unknown>>();
+    this.#unordered.set(taskId, inFlight);
+    const step = action();
+    inFlight.add(step);
+    try {
+      return await step;
+    } finally {
+      inFlight.delete(step);
+      if (inFlight.size === 0) this.#unordered.delete(taskId);
+    }
   }
 
   /** The results of interrupted tasks, to store with the run's checkpoints; `undefined` when none. */
