@@ -20,6 +20,8 @@ interface Input {
   /** The first attempt fails after this many pieces; with `zombie`, it keeps pushing after it failed. */
   failAfter?: number;
   zombie?: boolean;
+  /** Send to an ingress nobody listens on: the sink fails. */
+  deadSink?: boolean;
 }
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -30,7 +32,11 @@ const agent = restate.object({
   name: 'LiveCoreAgent',
   handlers: {
     async run(ctx: restate.ObjectContext, input: Input): Promise<string> {
-      const live = liveStream(ctx, { streamId: ctx.key, ingressUrl });
+      const live = liveStream(ctx, {
+        streamId: ctx.key,
+        ingressUrl: input.deadSink ? 'http://127.0.0.1:9' : ingressUrl,
+        requestTimeoutMs: 500,
+      });
       live.event({ type: 'start', messageId: `m-${ctx.key}` });
       const segment = live.segment();
       const answer = await ctx.run(
@@ -74,8 +80,8 @@ const agent = restate.object({
       live.event({ type: 'text-end', id: 't' }, { covers: segment.seg });
       live.event({ type: 'finish-step' });
       live.event({ type: 'finish' });
-      await live.end();
-      return answer.text;
+      const delivered = await live.end();
+      return input.deadSink ? JSON.stringify({ receipt: answer.live, delivered }) : answer.text;
     },
   },
 });
@@ -137,8 +143,9 @@ it('live: chunks reach a long-polling reader while the step runs; the sealed pre
   console.log(`live: send→reader latency median ${median} ms, max ${latencies.at(-1)} ms`);
   // The first chunk arrived long before the step ended (12 × 40 ms).
   expect((frames.find((f) => f.chunk.at)?.at ?? 0) - (frames.at(-1)?.at ?? 0)).toBeLessThan(-300);
-  // ~15 ms on an idle machine; a generous bound, so a busy CI machine does not fail it.
-  expect(median).toBeLessThan(1_000);
+  // Tens of ms on an idle machine; the bound only catches a reader stuck in a long poll (on a machine with many
+  // busy processes, invocations of the log queue up and the median grows to hundreds of ms).
+  expect(median).toBeLessThan(3_000);
 });
 
 it('live: a retried attempt resets the failed one once; the final text is the journaled answer', async () => {
@@ -183,4 +190,18 @@ it('live: a reader that reconnects at an offset mid-stream gets no gap and no du
   expect([...first, ...resumed].map((f) => f.offset)).toEqual(whole.map((f) => f.offset));
   expect([...first, ...resumed].map((f) => f.chunk)).toEqual(whole.map((f) => f.chunk));
   expect(visibleText(whole.map((f) => f.chunk))).toBe(await env.attach<string>(turn));
+});
+
+it('live: a failing sink never fails the step: the receipt says complete: false', async () => {
+  const turn = await start('live-dead-sink', {
+    pieces: pieces.slice(0, 3),
+    delayMs: 5,
+    deadSink: true,
+  });
+  const output = JSON.parse(await env.attach<string>(turn)) as {
+    receipt: LiveReceipt;
+    delivered: boolean;
+  };
+  expect(output.receipt).toMatchObject({ complete: false });
+  expect(output.delivered).toBe(false);
 });
