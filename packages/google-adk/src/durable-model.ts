@@ -37,7 +37,7 @@ export interface ModelStepValue {
 }
 
 /** A copy of the request for one attempt: ADK's model classes mutate it, and the retries of `@google/genai` go off. */
-function attemptRequest(request: LlmRequest): LlmRequest {
+export function attemptRequest(request: LlmRequest): LlmRequest {
   const config = request.config ?? {};
   return {
     ...request,
@@ -52,7 +52,7 @@ function attemptRequest(request: LlmRequest): LlmRequest {
 }
 
 /** The response without what ADK adds for its own bookkeeping and no replay needs. */
-function journalable(response: LlmResponse): LlmResponse {
+export function journalable(response: LlmResponse): LlmResponse {
   const { liveSessionResumptionUpdate: _resumption, goAway: _goAway, ...kept } = response;
   return kept;
 }
@@ -128,7 +128,7 @@ class DurableLlm extends BaseLlm {
  * `crypto.randomUUID` after the call, R8): the n-th call of the step gets the n-th id, in partial and final
  * responses alike (a streamed call appears in both).
  */
-function fillFunctionCallIds(responses: LlmResponse[], idFor: (n: number) => string): void {
+export function fillFunctionCallIds(responses: LlmResponse[], idFor: (n: number) => string): void {
   for (const response of responses) {
     let n = 0;
     for (const part of response.content?.parts ?? []) {

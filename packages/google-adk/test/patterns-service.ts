@@ -1,0 +1,131 @@
+/**
+ * The ADK patterns of docs/adapters/google-adk.md, each an agent tree of ADK's own building blocks made durable
+ * with `withRestate` and run through `runDurably`, against the scripted model's Gemini API. Each agent of a
+ * tree talks to its own scripted conversation (`<model>-<agent>`). `record` journals its side effect (the
+ * ledger counts it) and passes the crash point, so the test can SIGKILL the process right after it.
+ */
+import {
+  AgentTool,
+  type BaseAgent,
+  FunctionTool,
+  Gemini,
+  LlmAgent,
+  LoopAgent,
+  ParallelAgent,
+  Runner,
+  SequentialAgent,
+} from '@google/adk';
+import { durableStep, toolStepName } from '@restate-agents/core';
+import { CONFORMANCE_ENV, CRASH_AFTER_SIDE_EFFECT, postToLedger } from '@restate-agents/testing';
+import { crashPoint } from '@restate-agents/testing/crash-point';
+import * as restate from '@restatedev/restate-sdk';
+import { z } from 'zod';
+import {
+  RestatePlugin,
+  RestateSessionService,
+  restateContext,
+  runDurably,
+  SDK,
+  withRestate,
+} from '../src/index.js';
+
+/** The object the pattern test calls; its key is the session. */
+export const PATTERNS_OBJECT = 'AdkPatterns';
+
+export type Pattern = 'sequential' | 'loop' | 'agent-tool' | 'transfer' | 'state' | 'parallel';
+
+export interface PatternInput {
+  pattern: Pattern;
+  /** The scripted conversations are `<model>-<agent name>`. */
+  model: string;
+  prompt: string;
+}
+
+const baseUrl = process.env[CONFORMANCE_ENV.geminiBaseUrl];
+
+const record = new FunctionTool({
+  name: 'record',
+  description: 'Records an id.',
+  parameters: z.object({ id: z.string() }),
+  execute: async ({ id }, toolContext) => {
+    const ctx = restateContext<restate.ObjectContext>(toolContext);
+    await durableStep(ctx, toolStepName(SDK, 'record', toolContext?.functionCallId ?? ''), () =>
+      postToLedger('record', { session: ctx.key, id }),
+    );
+    // ADK's session state: `{last_recorded}` in an instruction reads it back.
+    toolContext?.state.set('last_recorded', id);
+    crashPoint(CRASH_AFTER_SIDE_EFFECT);
+    return `recorded ${id}`;
+  },
+});
+
+function llm(
+  model: string,
+  name: string,
+  extra: Partial<ConstructorParameters<typeof LlmAgent>[0]> = {},
+) {
+  return new LlmAgent({
+    name,
+    description: `The ${name} agent.`,
+    instruction: `You are ${name}.`,
+    model: new Gemini({ model: `${model}-${name}`, apiKey: 'scripted' }),
+    generateContentConfig: { httpOptions: { ...(baseUrl === undefined ? {} : { baseUrl }) } },
+    tools: [record],
+    ...extra,
+  });
+}
+
+function tree(pattern: Pattern, model: string): BaseAgent {
+  switch (pattern) {
+    case 'sequential':
+      return new SequentialAgent({
+        name: 'pipeline',
+        subAgents: [llm(model, 'writer'), llm(model, 'reviewer')],
+      });
+    case 'loop':
+      return new LoopAgent({ name: 'loop', maxIterations: 2, subAgents: [llm(model, 'worker')] });
+    case 'agent-tool':
+      return llm(model, 'root', { tools: [new AgentTool({ agent: llm(model, 'helper') })] });
+    case 'transfer':
+      return llm(model, 'root', { tools: [], subAgents: [llm(model, 'specialist')] });
+    case 'state':
+      return llm(model, 'root', { instruction: 'Last recorded: {last_recorded?}' });
+    case 'parallel':
+      return new ParallelAgent({ name: 'fan-out', subAgents: [llm(model, 'a'), llm(model, 'b')] });
+  }
+}
+
+const patterns = restate.object({
+  name: PATTERNS_OBJECT,
+  handlers: {
+    async run(ctx: restate.ObjectContext, input: PatternInput): Promise<{ text: string }> {
+      const runner = new Runner({
+        appName: 'patterns',
+        agent: withRestate(ctx, tree(input.pattern, input.model)),
+        sessionService: new RestateSessionService(ctx),
+        plugins: [new RestatePlugin(ctx)],
+      });
+      const { text, events } = await runDurably(runner, {
+        userId: 'patterns',
+        sessionId: ctx.key,
+        newMessage: { role: 'user', parts: [{ text: input.prompt }] },
+      });
+      // The session's event ids and timestamps are journal-derived: the same on every replay.
+      const session = await runner.sessionService.getSession({
+        appName: 'patterns',
+        userId: 'patterns',
+        sessionId: ctx.key,
+      });
+      const stored = (session?.events ?? []).map((event) => `${event.id}@${event.timestamp}`);
+      const yielded = events.map((event) => `${event.id}@${event.timestamp}`);
+      if (stored.slice(-yielded.length).join() !== yielded.join()) {
+        throw new restate.TerminalError(
+          `stored events ${stored.join()} differ from the run's ${yielded.join()}`,
+        );
+      }
+      return { text };
+    },
+  },
+});
+
+await restate.serve({ services: [patterns], port: Number(process.env.PORT) });
