@@ -35,6 +35,8 @@ export {
   STEP_FAILURE_REASON_KEY,
   stepFailureReason,
 } from './durable-step.js';
+export type { DurableToolCallOptions } from './durable-tool-call.js';
+export { durableToolCall } from './durable-tool-call.js';
 export type { DurableToolStepOptions, ToolStepOutcome } from './durable-tool-step.js';
 export { asToolGaveUp, durableToolStep } from './durable-tool-step.js';
 export type { WalkErrorGraphOptions } from './error-graph.js';

@@ -9,17 +9,14 @@
 import type { MCPServer } from '@openai/agents-core';
 import {
   durableStep,
-  durableToolStep,
+  durableToolCall,
   idSource,
   isDurable,
   markDurable,
-  rethrowIfControl,
-  stepBatch,
-  ToolGaveUpError,
 } from '@restate-agents/core';
 import type { Context } from '@restatedev/restate-sdk';
 import { STEP_NAMES } from './step-names.js';
-import { SDK_DEFAULT_TOOL_ERROR_MESSAGE } from './tool.js';
+import { modelToolError } from './tool.js';
 
 type ErrorFunction = NonNullable<MCPServer['errorFunction']>;
 type MCPTool = Awaited<ReturnType<MCPServer['listTools']>>[number];
@@ -40,22 +37,20 @@ export function durableMcpServer(ctx: Context, server: MCPServer): MCPServer {
         scope: `openai-agents:mcp:${server.name}:${toolName}`,
         size: 12,
       });
-      return stepBatch(ctx)
-        .add(
-          durableToolStep(ctx, STEP_NAMES.mcpCall(server.name, toolName, id), toolName, (attempt) =>
-            (server[method] as NonNullable<MCPServer['callToolResult']>).call(
-              server,
-              toolName,
-              args,
-              meta,
-              { signal: options?.signal ? AbortSignal.any([options.signal, attempt]) : attempt },
-            ),
+      return durableToolCall(
+        ctx,
+        STEP_NAMES.mcpCall(server.name, toolName, id),
+        toolName,
+        (signal) =>
+          (server[method] as NonNullable<MCPServer['callToolResult']>).call(
+            server,
+            toolName,
+            args,
+            meta,
+            { signal },
           ),
-        )
-        .then((outcome) => {
-          if (!outcome.ok) throw outcome.error;
-          return outcome.value;
-        });
+        options?.signal ? { signal: options.signal } : {},
+      );
     };
   const overrides: Partial<Record<PropertyKey, unknown>> = {
     cacheToolsList: false,
@@ -66,7 +61,8 @@ export function durableMcpServer(ctx: Context, server: MCPServer): MCPServer {
     },
     callTool: call('callTool') as MCPServer['callTool'],
     ...(server.callToolResult && { callToolResult: call('callToolResult') }),
-    errorFunction: controlAware(server.errorFunction),
+    // A terminal error, cancellation or suspension ends the run instead of becoming a message (R4, R5).
+    errorFunction: mcpErrorFunction(server.errorFunction),
   };
   // The brand (and any property set on the proxy) stays on the proxy: the user's server object is shared by
   // every invocation and must stay unwrapped for the next runner.
@@ -84,16 +80,8 @@ export function durableMcpServer(ctx: Context, server: MCPServer): MCPServer {
   return markDurable(proxy, 'mcp-server');
 }
 
-/**
- * The SDK turns every MCP tool failure into a message for the model. A terminal error, cancellation or
- * suspension must end the run instead (R4, R5); a call that gave up (retries exhausted, a non-retryable
- * error) reaches the model naming the tool and the reason, as the contract says.
- */
-function controlAware(errorFunction: MCPServer['errorFunction']): MCPServer['errorFunction'] {
-  if (errorFunction === null) return null;
-  return (({ context, error }) => {
-    rethrowIfControl(error);
-    if (errorFunction) return errorFunction({ context, error });
-    return ToolGaveUpError.isInstance(error) ? error.message : SDK_DEFAULT_TOOL_ERROR_MESSAGE;
-  }) satisfies ErrorFunction;
+function mcpErrorFunction(custom: MCPServer['errorFunction']): MCPServer['errorFunction'] {
+  if (custom === null) return null;
+  return (({ context, error }) =>
+    modelToolError(error, custom && (() => custom({ context, error })))) satisfies ErrorFunction;
 }

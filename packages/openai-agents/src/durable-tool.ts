@@ -22,11 +22,10 @@ import type {
 } from '@openai/agents-core';
 import {
   type DurableToolStepOptions,
-  durableToolStep,
+  durableToolCall,
   idSource,
   isDurable,
   markDurable,
-  stepBatch,
 } from '@restate-agents/core';
 import { restateContext } from './restate-context.js';
 import { STEP_NAMES } from './step-names.js';
@@ -83,26 +82,15 @@ export function durableTool<
       const callId =
         details?.toolCall?.callId ??
         idSource(ctx).id({ scope: `openai-agents:tool:${created.name}` });
-      // Created now (no await before it) and awaited with the steps of tools started alongside.
-      return stepBatch(ctx)
-        .add(
-          durableToolStep(
-            ctx,
-            STEP_NAMES.tool(created.name, callId),
-            created.name,
-            (attempt) =>
-              execute(input, runContext, {
-                ...details,
-                signal: details?.signal ? AbortSignal.any([details.signal, attempt]) : attempt,
-              }),
-            step,
-          ),
-        )
-        .then((outcome) => {
-          // The give-up goes the way of any tool error: to the error function, then to the model.
-          if (!outcome.ok) throw outcome.error;
-          return outcome.value;
-        });
+      // Created now (no await before it) and awaited with the steps of tools started alongside; a give-up
+      // goes the way of any tool error: to the error function, then to the model.
+      return durableToolCall(
+        ctx,
+        STEP_NAMES.tool(created.name, callId),
+        created.name,
+        (signal) => execute(input, runContext, { ...details, signal }),
+        { ...step, ...(details?.signal && { signal: details.signal }) },
+      );
     },
   } as unknown as Parameters<typeof tool>[0]);
   return markDurable(created, 'tool') as ReturnType<

@@ -71,21 +71,23 @@ export const SDK_DEFAULT_TOOL_ERROR_MESSAGE =
 
 /**
  * The error function the tool gets: `null` stays `null` (everything propagates), tools with an output
- * schema keep the SDK's default (rethrow); otherwise control errors are rethrown first and the rest goes
- * to the user's function or the SDK's default message.
+ * schema keep the SDK's default (rethrow); otherwise {@link modelToolError}.
  */
 function controlAwareErrorFunction(options: ToolOptionsAny): ToolErrorFunction | null | undefined {
-  if (options.errorFunction === null) return null;
-  if (options.errorFunction === undefined && options.outputSchema !== undefined) return undefined;
-  const fallback: ToolErrorFunction =
-    (options.errorFunction as ToolErrorFunction | undefined) ??
-    (() => SDK_DEFAULT_TOOL_ERROR_MESSAGE);
-  return (runContext, error, details) => {
-    rethrowIfControl(error);
-    // A durable tool that gave up: the model reads which tool failed and why (the tool-call contract).
-    if (options.errorFunction === undefined && ToolGaveUpError.isInstance(error)) {
-      return error.message;
-    }
-    return fallback(runContext, error, details);
-  };
+  const custom = options.errorFunction as ToolErrorFunction | null | undefined;
+  if (custom === null) return null;
+  if (custom === undefined && options.outputSchema !== undefined) return undefined;
+  return (runContext, error, details) =>
+    modelToolError(error, custom && (() => custom(runContext, error, details)));
+}
+
+/**
+ * What the model reads for a failed tool call (function or MCP): a control error is rethrown (it ends the
+ * run), then the user's error function answers, else a durable tool's give-up names the tool and the
+ * reason (the tool-call contract), else the SDK's default message. @internal
+ */
+export function modelToolError<R>(error: unknown, custom?: () => R): R | string {
+  rethrowIfControl(error);
+  if (custom) return custom();
+  return ToolGaveUpError.isInstance(error) ? error.message : SDK_DEFAULT_TOOL_ERROR_MESSAGE;
 }
