@@ -399,13 +399,29 @@ export async function runChaos(adapter: ChaosAdapter, options: ChaosOptions): Pr
     const disruptions: Disruption[] = [];
     const pause = ([low, high]: [number, number]) =>
       new Promise((resolve) => setTimeout(resolve, low + next() * (high - low)));
+    // A restart that fails is tried again a few times: in a working tree where someone rebuilds a
+    // package's dist/ during the run, one restart in forty can start while the files are missing.
+    const restartService = async (): Promise<void> => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await service.restart();
+          return;
+        } catch (error) {
+          if (attempt >= 4) throw error;
+          log(
+            `${adapter.id}: restart ${attempt} failed, trying again: ${String(error).slice(-300)}`,
+          );
+          await new Promise((resolve) => setTimeout(resolve, 5_000));
+        }
+      }
+    };
     const serviceKiller = (async () => {
       while (kills < options.kills) {
         await pause(options.killEveryMs);
         disruptions.push({ at: Date.now(), kind: 'service-kill' });
         await service.kill();
         kills++;
-        await service.restart();
+        await restartService();
         if (kills % 20 === 0) log(`${adapter.id}: ${kills} kills, ${counter} invocations started`);
       }
     })();
