@@ -129,11 +129,13 @@ export function liveStream(ctx: Context, options: LiveStreamOptions): LiveStream
       const index = segments;
       segments += 1;
       const seg = index + 1;
-      const stepGate = gate;
       return {
         seg,
-        attempt: (signal) =>
-          newAttempt(sender, turn, seg, stepGate && (() => stepGate(index)), signal),
+        // The gate is read when the attempt starts (inside the step), so one set up after this call still counts.
+        attempt: (signal) => {
+          const stepGate = gate;
+          return newAttempt(sender, turn, seg, stepGate && (() => stepGate(index)), signal);
+        },
         commit(receipt) {
           sender.enqueue(
             receipt?.complete && receipt.count > 0
@@ -186,6 +188,7 @@ function newAttempt(
   let ready = gate === undefined;
   let broken = false;
   const held: StreamChunk[] = [];
+  let lead: StreamChunk[] | undefined = [];
   const gateDone: Promise<void> = ready
     ? Promise.resolve()
     : Promise.race([
@@ -217,10 +220,28 @@ function newAttempt(
         broken = true;
         return;
       }
-      if (!ready) held.push(chunk);
-      else send([chunk]);
+      // An empty delta shows nothing: skipped (and not counted).
+      if (chunk.type.endsWith('-delta') && !chunk.delta) return;
+      let chunks: StreamChunk[];
+      if (lead) {
+        // Hold `text-start` until the first token, so the first request carries what the user sees.
+        lead.push(chunk);
+        if (chunk.type.endsWith('-start')) return;
+        chunks = lead;
+        lead = undefined;
+      } else {
+        chunks = [chunk];
+      }
+      if (!ready) held.push(...chunks);
+      else send(chunks);
     },
     async end() {
+      if (lead?.length) {
+        const chunks = lead;
+        lead = undefined;
+        if (!ready) held.push(...chunks);
+        else send(chunks);
+      }
       await gateDone;
       const oks = await Promise.all(acks);
       const complete = !broken && held.length === 0 && oks.every(Boolean);
