@@ -1,14 +1,19 @@
 /**
- * The agents of `pnpm bench:load`, one per adapter, each in two forms that make the same model and tool
- * calls: `durable` (the adapter on Restate) and `floor` (the same SDK loop with no Restate). The workload
+ * The agents of `pnpm bench:load`, one per adapter, each in three forms that make the same model and tool
+ * calls: `durable` (the adapter on Restate), `hand` (the same SDK loop hand-wired with one `ctx.run` around
+ * each model call and each tool call, default JSON serde: the honest floor of durability on Restate) and
+ * `floor` (the same SDK loop with no Restate). The workload
  * is the bench's (workload.ts): K turns of ~300 chars + one `lookup` call, then a final answer, against the
  * scripted model, which answers after a simulated latency.
  *
  * Adapters are loaded lazily (only the ones a run asks for), so a quick run does not import every SDK.
  */
+import type { BaseMessage } from '@langchain/core/messages';
 import type * as restate from '@restatedev/restate-sdk';
+import OpenAI from 'openai';
 import { z } from 'zod';
 import { openaiProvider, runAiSdkLoop } from './loops/ai-sdk-loop.ts';
+import { handWiredAiSdkModel } from './loops/hand-wired.ts';
 import { openaiClient, runOpenAiLoop } from './loops/openai-loop.ts';
 import {
   earlierHistory,
@@ -23,6 +28,8 @@ import {
 export interface LoadAgent {
   /** The adapter on Restate; returns what both forms must agree on. */
   durable: (ctx: restate.Context, conversation: string) => Promise<{ steps: number }>;
+  /** The same loop with `ctx.run` around each model and tool call, nothing else. */
+  hand: (ctx: restate.Context, conversation: string) => Promise<{ steps: number }>;
   /** The same loop, no Restate. */
   floor: (conversation: string) => Promise<{ steps: number }>;
 }
@@ -31,10 +38,17 @@ export interface LoadAgent {
 export const LOAD_ADAPTERS = ['core', 'ai-sdk', 'openai-agents', 'langchain', 'langgraph'] as const;
 export type LoadAdapter = (typeof LOAD_ADAPTERS)[number];
 
-/** Restate service name of an adapter's durable agent. */
-export function loadServiceName(adapter: string): string {
-  return `Load_${adapter.replaceAll('-', '_')}`;
+/** Restate service name of an adapter's durable or hand-wired agent. */
+export function loadServiceName(adapter: string, form: 'durable' | 'hand'): string {
+  return `Load_${form}_${adapter.replaceAll('-', '_')}`;
 }
+
+/**
+ * Retries of a model call in the no-Restate agents: the durable ones retry a failed call as a step (a
+ * connection the model server dropped under load), so the floor gets its SDK's own retries, or one dropped
+ * connection would fail a whole agent there and not here.
+ */
+const FLOOR_RETRIES = 2;
 
 const LOOKUP_DESCRIPTION = 'Look up a fact in the knowledge base.';
 const lookupArgs = z.object({ query: z.string() });
@@ -47,6 +61,11 @@ function expectSteps(k: number, steps: number): { steps: number } {
 async function coreAgent(modelUrl: string): Promise<LoadAgent> {
   const { durableStep } = await import('@restate-agents/core');
   const client = openaiClient(modelUrl);
+  const floorClient = new OpenAI({
+    baseURL: modelUrl,
+    apiKey: 'scripted',
+    maxRetries: FLOOR_RETRIES,
+  });
   return {
     durable: (ctx, conversation) =>
       runOpenAiLoop({
@@ -55,8 +74,15 @@ async function coreAgent(modelUrl: string): Promise<LoadAgent> {
         conversation,
         step: (name, action) => durableStep(ctx, name, action),
       }),
+    hand: (ctx, conversation) =>
+      runOpenAiLoop({
+        ...parseConversation(conversation),
+        client,
+        conversation,
+        step: (name, action) => ctx.run(name, action),
+      }),
     floor: (conversation) =>
-      runOpenAiLoop({ ...parseConversation(conversation), client, conversation }),
+      runOpenAiLoop({ ...parseConversation(conversation), client: floorClient, conversation }),
   };
 }
 
@@ -74,13 +100,23 @@ async function aiSdkAgent(modelUrl: string): Promise<LoadAgent> {
             tools: durableTools(ctx, settings.tools as Parameters<typeof durableTools>[1]),
           } as never) as typeof settings,
       }),
+    hand: (ctx, conversation) =>
+      runAiSdkLoop({
+        ...parseConversation(conversation),
+        model: handWiredAiSdkModel(ctx, provider.chat(conversation)),
+        runTool: (_turn, body) => ctx.run(`tool:${TOOL_NAME}`, body),
+      }),
     floor: (conversation) =>
-      runAiSdkLoop({ ...parseConversation(conversation), model: provider.chat(conversation) }),
+      runAiSdkLoop({
+        ...parseConversation(conversation),
+        model: provider.chat(conversation),
+        prepare: (settings) => ({ ...settings, maxRetries: FLOOR_RETRIES }),
+      }),
   };
 }
 
 async function openaiAgentsAgent(modelUrl: string): Promise<LoadAgent> {
-  const { Agent, Runner, tool } = await import('@openai/agents-core');
+  const { Agent, Runner, tool, Usage } = await import('@openai/agents-core');
   const { OpenAIProvider } = await import('@openai/agents-openai');
   const { DurableRunner, durableTool } = await import('@restate-agents/openai-agents');
   const modelProvider = new OpenAIProvider({
@@ -104,7 +140,42 @@ async function openaiAgentsAgent(modelUrl: string): Promise<LoadAgent> {
   const maxTurns = (conversation: string) => parseConversation(conversation).k + 2;
   const countModelCalls = (result: { rawResponses: unknown[] }) => result.rawResponses.length;
   const plainRunner = new Runner({ modelProvider });
+  // Hand-wired: the provider's model with ctx.run around getResponse; Usage rebuilt from its JSON.
+  const handProvider = (ctx: restate.Context) => ({
+    getModel: async (name?: string) => {
+      const inner = await modelProvider.getModel(name);
+      return {
+        getResponse: async (request: Parameters<typeof inner.getResponse>[0]) => {
+          const response = await ctx.run('model', () => inner.getResponse(request));
+          return { ...response, usage: Usage.fromJSON(response.usage as never) };
+        },
+        getStreamedResponse: () => {
+          throw new Error('not used by the bench');
+        },
+      };
+    },
+  });
+  const handLookup = (ctx: restate.Context) =>
+    tool({
+      ...lookup,
+      execute: ({ query }: { query: string }) =>
+        ctx.run(`tool:${TOOL_NAME}`, async () => toolResult(turnOfQuery(query))),
+    });
   return {
+    hand: async (ctx, conversation) => {
+      const handAgent = new Agent({
+        name: 'bench',
+        instructions: SYSTEM_PROMPT,
+        model: conversation,
+        tools: [handLookup(ctx)],
+      });
+      const result = await new Runner({ modelProvider: handProvider(ctx) as never }).run(
+        handAgent,
+        USER_PROMPT,
+        { maxTurns: maxTurns(conversation) },
+      );
+      return expectSteps(parseConversation(conversation).k, countModelCalls(result));
+    },
     durable: async (ctx, conversation) => {
       const result = await new DurableRunner(ctx, { modelProvider }).run(
         agent(conversation, true),
@@ -124,20 +195,25 @@ async function openaiAgentsAgent(modelUrl: string): Promise<LoadAgent> {
 
 async function langchainAgent(modelUrl: string): Promise<LoadAgent> {
   const { tool } = await import('@langchain/core/tools');
-  const { HumanMessage, SystemMessage } = await import('@langchain/core/messages');
+  const {
+    HumanMessage,
+    mapChatMessagesToStoredMessages,
+    mapStoredMessagesToChatMessages,
+    SystemMessage,
+  } = await import('@langchain/core/messages');
   const { ChatOpenAI } = await import('@langchain/openai');
-  const { createAgent } = await import('langchain');
+  const { createAgent, createMiddleware } = await import('langchain');
   const { durableTool, restateMiddleware } = await import('@restate-agents/langchain');
   const lookup = tool(async ({ query }) => toolResult(turnOfQuery(query)), {
     name: TOOL_NAME,
     description: LOOKUP_DESCRIPTION,
     schema: lookupArgs,
   });
-  const model = (conversation: string) =>
+  const model = (conversation: string, maxRetries = 0) =>
     new ChatOpenAI({
       model: conversation,
       apiKey: 'scripted',
-      maxRetries: 0,
+      maxRetries,
       configuration: { baseURL: modelUrl },
     });
   const messages = (conversation: string) => [
@@ -147,7 +223,34 @@ async function langchainAgent(modelUrl: string): Promise<LoadAgent> {
   ];
   const modelCalls = (state: { messages: Array<{ getType(): string }> }) =>
     state.messages.filter((m) => m.getType() === 'ai').length;
+  // Hand-wired: ctx.run around the model call (the message journaled as LangChain's stored form) and
+  // around the tool body.
+  const handMiddleware = (ctx: restate.Context) =>
+    createMiddleware({
+      name: 'HandWiredCtxRun',
+      wrapModelCall: async (request, handler) => {
+        const stored = await ctx.run('model', async () =>
+          mapChatMessagesToStoredMessages([(await handler(request)) as never]),
+        );
+        return mapStoredMessagesToChatMessages(stored)[0] as never;
+      },
+    });
+  const handLookup = (ctx: restate.Context) =>
+    tool(({ query }) => ctx.run(`tool:${TOOL_NAME}`, async () => toolResult(turnOfQuery(query))), {
+      name: TOOL_NAME,
+      description: LOOKUP_DESCRIPTION,
+      schema: lookupArgs,
+    });
   return {
+    hand: async (ctx, conversation) => {
+      const agent = createAgent({
+        model: model(conversation),
+        tools: [handLookup(ctx)],
+        middleware: [handMiddleware(ctx)],
+      });
+      const state = await agent.invoke({ messages: messages(conversation) });
+      return expectSteps(parseConversation(conversation).k, modelCalls(state));
+    },
     durable: async (ctx, conversation) => {
       const agent = createAgent({
         model: model(conversation),
@@ -158,7 +261,7 @@ async function langchainAgent(modelUrl: string): Promise<LoadAgent> {
       return expectSteps(parseConversation(conversation).k, modelCalls(state));
     },
     floor: async (conversation) => {
-      const agent = createAgent({ model: model(conversation), tools: [lookup] });
+      const agent = createAgent({ model: model(conversation, FLOOR_RETRIES), tools: [lookup] });
       const state = await agent.invoke({ messages: messages(conversation) });
       return expectSteps(parseConversation(conversation).k, modelCalls(state));
     },
@@ -167,32 +270,55 @@ async function langchainAgent(modelUrl: string): Promise<LoadAgent> {
 
 async function langgraphAgent(modelUrl: string): Promise<LoadAgent> {
   const { tool } = await import('@langchain/core/tools');
-  const { HumanMessage, SystemMessage } = await import('@langchain/core/messages');
+  const {
+    HumanMessage,
+    mapChatMessagesToStoredMessages,
+    mapStoredMessagesToChatMessages,
+    SystemMessage,
+  } = await import('@langchain/core/messages');
   const { ChatOpenAI } = await import('@langchain/openai');
   const { END, MessagesAnnotation, START, StateGraph } = await import('@langchain/langgraph');
   const { ToolNode, toolsCondition } = await import('@langchain/langgraph/prebuilt');
   const { durableStep } = await import('@restate-agents/core');
   const { durableChatModel } = await import('@restate-agents/langchain');
   const { durableGraph } = await import('@restate-agents/langgraph');
-  const build = (conversation: string, ctx: restate.Context | undefined) => {
+  type Form = 'durable' | 'hand';
+  const build = (
+    conversation: string,
+    ctx: restate.Context | undefined,
+    form: Form = 'durable',
+  ) => {
     const lookup = tool(
       async ({ query }) => {
         const body = async () => toolResult(turnOfQuery(query));
-        return ctx === undefined ? body() : durableStep(ctx, `tool:${TOOL_NAME}`, body);
+        if (ctx === undefined) return body();
+        return form === 'hand'
+          ? ctx.run(`tool:${TOOL_NAME}`, body)
+          : durableStep(ctx, `tool:${TOOL_NAME}`, body);
       },
       { name: TOOL_NAME, description: LOOKUP_DESCRIPTION, schema: lookupArgs },
     );
     const chat = new ChatOpenAI({
       model: conversation,
       apiKey: 'scripted',
-      maxRetries: 0,
+      maxRetries: ctx === undefined ? FLOOR_RETRIES : 0,
       configuration: { baseURL: modelUrl },
     });
-    const model = (ctx === undefined ? chat : durableChatModel(ctx, chat)).bindTools([lookup]);
+    const model = (
+      ctx === undefined || form === 'hand' ? chat : durableChatModel(ctx, chat)
+    ).bindTools([lookup]);
+    const call = (messages: BaseMessage[]) =>
+      model.invoke([new SystemMessage(SYSTEM_PROMPT), ...messages]);
     return new StateGraph(MessagesAnnotation)
-      .addNode('agent', async (state) => ({
-        messages: [await model.invoke([new SystemMessage(SYSTEM_PROMPT), ...state.messages])],
-      }))
+      .addNode('agent', async (state) => {
+        if (ctx === undefined || form === 'durable')
+          return { messages: [await call(state.messages)] };
+        // Hand-wired: ctx.run around the model call, the message journaled as LangChain's stored form.
+        const stored = await ctx.run('model', async () =>
+          mapChatMessagesToStoredMessages([await call(state.messages)]),
+        );
+        return { messages: mapStoredMessagesToChatMessages(stored) };
+      })
       .addNode('tools', new ToolNode([lookup]))
       .addEdge(START, 'agent')
       .addConditionalEdges('agent', toolsCondition, ['tools', END])
@@ -202,6 +328,12 @@ async function langgraphAgent(modelUrl: string): Promise<LoadAgent> {
   const modelCalls = (state: { messages: Array<{ getType(): string }> }) =>
     state.messages.filter((m) => m.getType() === 'ai').length;
   return {
+    hand: async (ctx, conversation) => {
+      const state = await build(conversation, ctx, 'hand').invoke({
+        messages: [new HumanMessage(USER_PROMPT)],
+      });
+      return expectSteps(parseConversation(conversation).k, modelCalls(state as never));
+    },
     durable: async (ctx, conversation) => {
       const graph = durableGraph(ctx, build(conversation, ctx), { checkpointer: false });
       const state = await graph.invoke({ messages: [new HumanMessage(USER_PROMPT)] });

@@ -11,15 +11,23 @@ export function renderLoadMarkdown(results: LoadResults): string {
       `${options.latencyMs} ms per call, all N sent at once, ${options.reps} repetition(s) (median). ` +
       'restate-server, the service process and the client share the machine.',
     '',
-    '| adapter | N | no-Restate wall ms | durable wall ms | wall ratio | durable agents/s | service CPU ms/agent (no Restate → durable) | CPU ratio | restate-server CPU ms/agent | service peak heap KB/agent (no Restate → durable) | failures |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
+    'Three forms of each agent make the same calls: **no Restate** (the SDK loop alone), **hand-wired** (the same ' +
+      'loop with one `ctx.run` around each model call and each tool body, default JSON serde) and **adapter** ' +
+      '(the adapter). Ratios are adapter over no Restate, and adapter over hand-wired.',
+    '',
+    '| adapter | N | wall ms: no Restate / hand-wired / adapter | wall ratio | wall vs hand-wired | adapter agents/s | service CPU ms/agent: no Restate / hand-wired / adapter | CPU ratio | CPU vs hand-wired | restate-server CPU ms/agent | service peak heap KB/agent: no Restate / adapter | model requests/agent | journal entries/agent | failures |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const item of results.cases) {
+    const { floor, hand, durable } = item;
     lines.push(
-      `| ${item.adapter} | ${item.n} | ${item.floor.wallMs.toFixed(0)} | ${item.durable.wallMs.toFixed(0)} | ${times(item.wallRatio)} | ` +
-        `${item.durable.throughputPerS.toFixed(0)} | ${item.floor.serviceCpuMsPerAgent.toFixed(2)} → ${item.durable.serviceCpuMsPerAgent.toFixed(2)} | ` +
-        `${times(item.serviceCpuRatio)} | ${item.durable.serverCpuMsPerAgent.toFixed(2)} | ` +
-        `${item.floor.peakHeapKbPerAgent.toFixed(0)} → ${item.durable.peakHeapKbPerAgent.toFixed(0)} | ${item.floor.failures + item.durable.failures} |`,
+      `| ${item.adapter} | ${item.n} | ${floor.wallMs.toFixed(0)} / ${hand.wallMs.toFixed(0)} / ${durable.wallMs.toFixed(0)} | ` +
+        `${times(item.wallRatio)} | ${times(item.wallVsHand)} | ${durable.throughputPerS.toFixed(0)} | ` +
+        `${floor.serviceCpuMsPerAgent.toFixed(2)} / ${hand.serviceCpuMsPerAgent.toFixed(2)} / ${durable.serviceCpuMsPerAgent.toFixed(2)} | ` +
+        `${times(item.serviceCpuRatio)} | ${times(item.serviceCpuVsHand)} | ${durable.serverCpuMsPerAgent.toFixed(2)} | ` +
+        `${floor.peakHeapKbPerAgent.toFixed(0)} / ${durable.peakHeapKbPerAgent.toFixed(0)} | ` +
+        `${floor.modelRequestsPerAgent} / ${hand.modelRequestsPerAgent} / ${durable.modelRequestsPerAgent} | ` +
+        `${hand.journalEntriesPerAgent ?? '–'} / ${durable.journalEntriesPerAgent ?? '–'} | ${floor.failures + hand.failures + durable.failures} |`,
     );
   }
   if (results.suspension.length > 0) {

@@ -16,16 +16,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   freePort,
-  type MockModelServer,
   type RestateEnvironment,
   type ServiceProcess,
-  startMockModel,
   startRestate,
   startServiceProcess,
 } from '@restate-agents/testing';
 import { type LoadAdapter, loadServiceName } from './load-agents.ts';
 import { median, ratio, round } from './stats.ts';
-import { benchScript, conversationName } from './workload.ts';
+import { conversationName } from './workload.ts';
 
 export interface LoadOptions {
   ns: number[];
@@ -56,20 +54,36 @@ export interface LoadRun {
   /** (peak heap during the run − post-GC heap before it) / N. */
   peakHeapKbPerAgent: number;
   peakRssMb: number;
+  /** K+1 when no model call was retried (a retry follows a refused or dropped connection). */
+  modelRequestsPerAgent: number;
+  /** New TCP connections the service's `fetch` opened per agent (model requests reuse pooled ones). */
+  connectionsPerAgent: number;
+  /** Journal entries (commands and notifications) per invocation; 0 with no Restate. */
+  journalEntriesPerAgent: number;
   failures: number;
 }
+
+export type LoadMode = 'floor' | 'hand' | 'durable';
 
 export interface LoadCase {
   adapter: LoadAdapter;
   n: number;
+  /** The same agent, no Restate. */
   floor: LoadRun;
+  /** The same agent hand-wired with `ctx.run` around each model and tool call. */
+  hand: LoadRun;
+  /** The adapter. */
   durable: LoadRun;
   /** durable wall / floor wall (target ≤ 1.2 at N = 1,000). */
   wallRatio: number;
   /** durable service CPU per agent / floor's (target ≤ 1.15). */
   serviceCpuRatio: number;
+  /** durable wall / hand-wired wall (target ≤ 1.10). */
+  wallVsHand: number;
+  /** durable service CPU per agent / hand-wired's. */
+  serviceCpuVsHand: number;
   /** Every repetition, for the record. */
-  runs: { floor: LoadRun[]; durable: LoadRun[] };
+  runs: Record<LoadMode, LoadRun[]>;
 }
 
 export interface SuspendCase {
@@ -96,11 +110,16 @@ export interface LoadResults {
   profiles: string[];
 }
 
+const MODES: readonly LoadMode[] = ['floor', 'hand', 'durable'];
+
 const serviceEntry = fileURLToPath(new URL('./load-service.ts', import.meta.url));
+const modelEntry = fileURLToPath(new URL('./load-model.ts', import.meta.url));
 
 interface Environment {
   restate: RestateEnvironment;
-  model: MockModelServer;
+  model: ServiceProcess;
+  /** `POST` here forgets the model's request log. */
+  modelResetUrl: string;
   service: ServiceProcess;
   controlUrl: string;
   serverPid: number;
@@ -136,6 +155,7 @@ interface ServiceStats {
   peakHeapUsed: number;
   peakRss: number;
   waiting: number;
+  connectionsOpened: number;
 }
 
 async function control<T>(environment: Environment, path: string): Promise<T> {
@@ -147,25 +167,33 @@ async function control<T>(environment: Environment, path: string): Promise<T> {
 
 async function startEnvironment(options: LoadOptions): Promise<Environment> {
   const restate = await startRestate();
-  const model = await startMockModel({
-    defaultScript: (request) => ({ ...benchScript(request), delayMs: options.latencyMs }),
+  const modelControlPort = await freePort();
+  const model = await startServiceProcess({
+    entry: modelEntry,
+    env: {
+      LOAD_LATENCY_MS: String(options.latencyMs),
+      LOAD_MODEL_CONTROL_PORT: String(modelControlPort),
+    },
   });
   const controlPort = await freePort();
   const service = await startServiceProcess({
     entry: serviceEntry,
     env: {
-      BENCH_MODEL_URL: model.openaiBaseUrl,
+      BENCH_MODEL_URL: `${model.url}/v1`,
       LOAD_CONTROL_PORT: String(controlPort),
       LOAD_ADAPTERS: options.adapters.join(','),
       LOAD_INACTIVITY_MS: String(options.inactivityMs),
       ...(options.profileDir !== undefined && { LOAD_PROFILE_DIR: options.profileDir }),
       RESTATE_LOGGING: 'WARN',
     },
+    // It imports every SDK asked for; on busy cores that alone takes a minute.
+    readyTimeoutMs: 300_000,
   });
   await restate.register({ url: service.url });
   return {
     restate,
     model,
+    modelResetUrl: `http://127.0.0.1:${modelControlPort}/reset`,
     service,
     controlUrl: `http://127.0.0.1:${controlPort}`,
     serverPid: findServerPid(restate.baseDir),
@@ -195,7 +223,7 @@ function percentile(values: number[], p: number): number {
 async function measureRun(
   environment: Environment,
   adapter: LoadAdapter,
-  mode: 'floor' | 'durable',
+  mode: LoadMode,
   n: number,
   options: LoadOptions,
   profileName: string | undefined,
@@ -203,7 +231,9 @@ async function measureRun(
   const url =
     mode === 'floor'
       ? `${environment.controlUrl}/floor/${adapter}`
-      : `${environment.restate.ingressUrl}/${loadServiceName(adapter)}/run`;
+      : `${environment.restate.ingressUrl}/${loadServiceName(adapter, mode)}/run`;
+  const service = mode === 'floor' ? undefined : loadServiceName(adapter, mode);
+  const entriesBefore = service === undefined ? 0 : await journalEntries(environment, service);
   const before = await control<ServiceStats>(environment, '/stats?gc=1');
   await control(environment, '/stats/reset');
   if (profileName !== undefined) await control(environment, '/profile/start');
@@ -220,7 +250,10 @@ async function measureRun(
   if (profileName !== undefined) {
     await control(environment, `/profile/stop?name=${encodeURIComponent(profileName)}`);
   }
-  environment.model.reset();
+  const model = (await (await fetch(environment.modelResetUrl, { method: 'POST' })).json()) as {
+    requests: number;
+  };
+  const entriesAfter = service === undefined ? 0 : await journalEntries(environment, service);
   const latencies = settled.flatMap((item) => (item.status === 'fulfilled' ? [item.value] : []));
   const failures = settled.filter((item) => item.status === 'rejected');
   if (failures.length > 0) {
@@ -237,6 +270,9 @@ async function measureRun(
     serverCpuMsPerAgent: round((serverAfter - serverBefore) / n, 2),
     peakHeapKbPerAgent: round((after.peakHeapUsed - before.heapUsed) / 1024 / n, 1),
     peakRssMb: round(after.peakRss / 1024 / 1024),
+    modelRequestsPerAgent: round(model.requests / n, 2),
+    connectionsPerAgent: round((after.connectionsOpened - before.connectionsOpened) / n, 2),
+    journalEntriesPerAgent: round((entriesAfter - entriesBefore) / n, 2),
     failures: failures.length,
   };
 }
@@ -252,6 +288,9 @@ function medianRun(runs: LoadRun[]): LoadRun {
     serverCpuMsPerAgent: pick('serverCpuMsPerAgent'),
     peakHeapKbPerAgent: pick('peakHeapKbPerAgent'),
     peakRssMb: pick('peakRssMb'),
+    modelRequestsPerAgent: pick('modelRequestsPerAgent'),
+    connectionsPerAgent: pick('connectionsPerAgent'),
+    journalEntriesPerAgent: pick('journalEntriesPerAgent'),
     failures: runs.reduce((sum, run) => sum + run.failures, 0),
   };
 }
@@ -266,6 +305,14 @@ async function pollUntil(
     if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/** Journal entries of every invocation of `service` the server still keeps (completed ones included). */
+async function journalEntries(environment: Environment, service: string): Promise<number> {
+  const rows = await environment.restate.query<{ n: number }>(
+    `SELECT COUNT(*) AS n FROM sys_journal j JOIN sys_invocation i ON j.id = i.id WHERE i.target_service_name = '${service}'`,
+  );
+  return Number(rows[0]?.n ?? 0);
 }
 
 async function countStatus(environment: Environment, service: string, status: string) {
@@ -321,7 +368,7 @@ async function measureSuspension(
   const suspended = await countStatus(environment, service, 'suspended');
   const after = await control<ServiceStats>(environment, '/stats?gc=1');
   await inChunks(ids, 50, (id) => environment.restate.kill(id));
-  environment.model.reset();
+  await fetch(environment.modelResetUrl, { method: 'POST' });
   const growth = (after.heapUsed - before.heapUsed) / 1024;
   return {
     variant,
@@ -341,7 +388,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResults> {
   try {
     // Warm-up: JIT, connection pools and the service's lazy imports, for both forms of every agent.
     for (const adapter of options.adapters) {
-      for (const mode of ['floor', 'durable'] as const) {
+      for (const mode of MODES) {
         await measureRun(environment, adapter, mode, 10, options, undefined);
       }
     }
@@ -350,38 +397,47 @@ export async function runLoad(options: LoadOptions): Promise<LoadResults> {
     const largest = Math.max(...options.ns);
     for (const n of options.ns) {
       for (const adapter of options.adapters) {
-        const runs = { floor: [] as LoadRun[], durable: [] as LoadRun[] };
+        const runs: Record<LoadMode, LoadRun[]> = { floor: [], hand: [], durable: [] };
         for (let rep = 0; rep < options.reps; rep++) {
-          // Alternate which form goes first, so neither always meets a warmer (or more tired) machine.
-          const order =
-            rep % 2 === 0 ? (['floor', 'durable'] as const) : (['durable', 'floor'] as const);
+          // Rotate which form goes first, so none always meets a warmer (or more tired) machine.
+          const order = MODES.map((_, index) => MODES[(index + rep) % MODES.length] as LoadMode);
           for (const mode of order) {
-            const profileName =
-              options.profileDir !== undefined && n === largest && rep === 0
-                ? `${adapter}-${mode}-n${n}`
-                : undefined;
-            runs[mode].push(await measureRun(environment, adapter, mode, n, options, profileName));
-            if (profileName !== undefined) {
-              profiles.push(join(options.profileDir as string, `${profileName}.cpuprofile`));
-            }
+            runs[mode].push(await measureRun(environment, adapter, mode, n, options, undefined));
+          }
+        }
+        if (options.profileDir !== undefined && n === largest) {
+          // Extra runs under the profiler, not counted: sampling slows the process it measures.
+          for (const mode of MODES) {
+            const name = `${adapter}-${mode}-n${n}`;
+            await measureRun(environment, adapter, mode, n, options, name);
+            profiles.push(join(options.profileDir, `${name}.cpuprofile`));
           }
         }
         const floor = medianRun(runs.floor);
+        const hand = medianRun(runs.hand);
         const durable = medianRun(runs.durable);
         const item: LoadCase = {
           adapter,
           n,
           floor,
+          hand,
           durable,
           wallRatio: ratio(durable.wallMs, floor.wallMs),
           serviceCpuRatio: ratio(durable.serviceCpuMsPerAgent, floor.serviceCpuMsPerAgent),
+          wallVsHand: ratio(durable.wallMs, hand.wallMs),
+          serviceCpuVsHand: ratio(durable.serviceCpuMsPerAgent, hand.serviceCpuMsPerAgent),
           runs,
         };
         cases.push(item);
         log(
-          `${adapter} N=${n}: wall ${floor.wallMs} → ${durable.wallMs} ms (×${item.wallRatio}), ` +
-            `service CPU/agent ${floor.serviceCpuMsPerAgent} → ${durable.serviceCpuMsPerAgent} ms (×${item.serviceCpuRatio}), ` +
-            `server CPU/agent ${durable.serverCpuMsPerAgent} ms, heap/agent ${durable.peakHeapKbPerAgent} KB`,
+          `${adapter} N=${n}: wall no-Restate/hand/durable ${floor.wallMs}/${hand.wallMs}/${durable.wallMs} ms ` +
+            `(×${item.wallRatio} vs no Restate, ×${item.wallVsHand} vs hand), service CPU/agent ` +
+            `${floor.serviceCpuMsPerAgent}/${hand.serviceCpuMsPerAgent}/${durable.serviceCpuMsPerAgent} ms ` +
+            `(×${item.serviceCpuRatio}, ×${item.serviceCpuVsHand}), server CPU/agent ${durable.serverCpuMsPerAgent} ms, ` +
+            `heap/agent ${durable.peakHeapKbPerAgent} KB, model requests/agent ` +
+            `${floor.modelRequestsPerAgent}/${hand.modelRequestsPerAgent}/${durable.modelRequestsPerAgent}, ` +
+            `connections/agent ${floor.connectionsPerAgent}/${hand.connectionsPerAgent}/${durable.connectionsPerAgent}, ` +
+            `journal entries/agent ${hand.journalEntriesPerAgent}/${durable.journalEntriesPerAgent}`,
         );
       }
     }
@@ -415,7 +471,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResults> {
     };
   } finally {
     await environment.service.stop();
-    await environment.model.close();
+    await environment.model.stop();
     await environment.restate.stop();
   }
 }

@@ -1,6 +1,6 @@
 /**
- * The service process of `pnpm bench:load`: per adapter a Restate service `Load_<adapter>` running the
- * durable agent, and a plain HTTP control server that runs the same agents with no Restate
+ * The service process of `pnpm bench:load`: per adapter two Restate services, `Load_durable_<adapter>`
+ * (the adapter) and `Load_hand_<adapter>` (the loop hand-wired with `ctx.run`), and a plain HTTP control server that runs the same agents with no Restate
  * (`POST /floor/<adapter>`) and reports this process's CPU and memory. Both live in this one process, so
  * the floor pays the same process, JIT and HTTP as the durable runs and the difference is durability.
  *
@@ -11,6 +11,7 @@
  * Env: PORT (Restate endpoint), LOAD_CONTROL_PORT, BENCH_MODEL_URL, LOAD_ADAPTERS (comma list),
  * LOAD_INACTIVITY_MS, LOAD_PROFILE_DIR (where `POST /profile/stop` writes .cpuprofile files).
  */
+import { subscribe } from 'node:diagnostics_channel';
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { Session } from 'node:inspector/promises';
@@ -42,13 +43,16 @@ const agents = new Map(
   ),
 );
 
-const services: restate.ServiceDefinition<string, unknown>[] = [...agents].map(([adapter, agent]) =>
-  restate.service({
-    name: loadServiceName(adapter),
-    handlers: {
-      run: (ctx: restate.Context, input: LoadInput) => agent.durable(ctx, input.conversation),
-    },
-  }),
+const services: restate.ServiceDefinition<string, unknown>[] = [...agents].flatMap(
+  ([adapter, agent]) =>
+    (['durable', 'hand'] as const).map((form) =>
+      restate.service({
+        name: loadServiceName(adapter, form),
+        handlers: {
+          run: (ctx: restate.Context, input: LoadInput) => agent[form](ctx, input.conversation),
+        },
+      }),
+    ),
 );
 
 /** Agents whose approval request went out in this process (the notify step runs live once). */
@@ -83,14 +87,20 @@ services.push(
   }),
 );
 
-/** Highest heap and RSS seen since the last reset, sampled every 20 ms. */
+/** TCP connections this process's `fetch` opened (to the model): a pool that is not reused shows here. */
+let connectionsOpened = 0;
+subscribe('undici:client:connected', () => {
+  connectionsOpened++;
+});
+
+/** Highest heap and RSS seen since the last reset, sampled every 50 ms. */
 const peak = { heapUsed: 0, rss: 0 };
 const sample = () => {
   const memory = process.memoryUsage();
   peak.heapUsed = Math.max(peak.heapUsed, memory.heapUsed);
   peak.rss = Math.max(peak.rss, memory.rss);
 };
-setInterval(sample, 20).unref();
+setInterval(sample, 50).unref();
 
 let profiler: Session | undefined;
 
@@ -110,6 +120,7 @@ async function control(url: URL): Promise<unknown> {
         peakHeapUsed: peak.heapUsed,
         peakRss: peak.rss,
         waiting,
+        connectionsOpened,
       };
     }
     case '/stats/reset': {

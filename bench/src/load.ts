@@ -6,15 +6,18 @@
  *   node src/load.ts --n 10,100 --adapters ai-sdk        a quick subset
  *   --latency MS  --k TURNS  --reps R  --suspend-n 10,100,1000|none  --inactivity-ms MS
  *   --profile DIR (CPU profiles of the largest N's runs)  --out DIR
+ *   --docs (also put the tables into docs/benchmarks.md, between the load markers)
+ *   --name NAME (results/load-NAME.json and .md; default latest)
+ *   --render a.json,b.json (no run: merge earlier results, e.g. a quick N = 10,100 run and an N = 1,000 run)
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { isAdapterBuilt } from './configs.ts';
 import { LOAD_ADAPTERS, type LoadAdapter } from './load-agents.ts';
 import { renderLoadMarkdown } from './load-report.ts';
-import { runLoad } from './load-run.ts';
+import { type LoadResults, runLoad } from './load-run.ts';
 
 const { values } = parseArgs({
   options: {
@@ -27,8 +30,26 @@ const { values } = parseArgs({
     'inactivity-ms': { type: 'string' },
     profile: { type: 'string' },
     out: { type: 'string' },
+    docs: { type: 'boolean', default: false },
+    name: { type: 'string', default: 'latest' },
+    render: { type: 'string' },
   },
 });
+
+/** Earlier result files as one: their cases and waiting runs, in file order; the first file's options. */
+function mergeResults(files: string[]): LoadResults {
+  const runs = files.map((file) => JSON.parse(readFileSync(file, 'utf8')) as LoadResults);
+  const [first] = runs;
+  if (first === undefined) throw new Error('--render needs at least one results file');
+  const suspension = runs.flatMap((run) => run.suspension);
+  return {
+    ...first,
+    options: { ...first.options, ns: [...new Set(runs.flatMap((run) => run.options.ns))] },
+    cases: runs.flatMap((run) => run.cases),
+    suspension,
+    profiles: runs.flatMap((run) => run.profiles),
+  };
+}
 
 const list = (value: string | undefined): string[] | undefined => value?.split(',').filter(Boolean);
 const numbers = (value: string | undefined): number[] | undefined => list(value)?.map(Number);
@@ -50,24 +71,39 @@ const adapters = requested.filter((id) => id === 'core' || isAdapterBuilt(id)) a
 const skipped = requested.filter((id) => !adapters.includes(id as LoadAdapter));
 if (skipped.length > 0) console.error(`[load] not built, skipped: ${skipped.join(', ')}`);
 
-const results = await runLoad({
-  ns,
-  adapters,
-  latencyMs: positive('latency', Number(values.latency ?? 300)),
-  k: positive('k', Number(values.k ?? 2)),
-  reps: positive('reps', Number(values.reps ?? 1)),
-  suspendNs:
-    values['suspend-n'] === 'none'
-      ? []
-      : (numbers(values['suspend-n']) ?? ns).map((n) => positive('suspend-n', n)),
-  inactivityMs: positive('inactivity-ms', Number(values['inactivity-ms'] ?? 1000)),
-  ...(values.profile !== undefined && { profileDir: values.profile }),
-  log: (line) => console.error(`[load] ${line}`),
-});
+const results =
+  values.render === undefined
+    ? await runLoad({
+        ns,
+        adapters,
+        latencyMs: positive('latency', Number(values.latency ?? 300)),
+        k: positive('k', Number(values.k ?? 2)),
+        reps: positive('reps', Number(values.reps ?? 1)),
+        suspendNs:
+          values['suspend-n'] === 'none'
+            ? []
+            : (numbers(values['suspend-n']) ?? ns).map((n) => positive('suspend-n', n)),
+        inactivityMs: positive('inactivity-ms', Number(values['inactivity-ms'] ?? 1000)),
+        ...(values.profile !== undefined && { profileDir: values.profile }),
+        log: (line) => console.error(`[load] ${line}`),
+      })
+    : mergeResults(list(values.render) ?? []);
 
 const markdown = renderLoadMarkdown(results);
 const outDir = values.out ?? fileURLToPath(new URL('../results/', import.meta.url));
 mkdirSync(outDir, { recursive: true });
-writeFileSync(join(outDir, 'load-latest.json'), `${JSON.stringify(results, null, 2)}\n`);
-writeFileSync(join(outDir, 'load-latest.md'), markdown);
+writeFileSync(join(outDir, `load-${values.name}.json`), `${JSON.stringify(results, null, 2)}\n`);
+writeFileSync(join(outDir, `load-${values.name}.md`), markdown);
 console.log(markdown);
+
+if (values.docs) {
+  const docs = fileURLToPath(new URL('../../docs/benchmarks.md', import.meta.url));
+  const page = readFileSync(docs, 'utf8');
+  const start = '<!-- load:start -->';
+  const end = '<!-- load:end -->';
+  const from = page.indexOf(start);
+  const to = page.indexOf(end);
+  if (from === -1 || to === -1) throw new Error('docs/benchmarks.md lacks the load markers');
+  writeFileSync(docs, `${page.slice(0, from + start.length)}\n${markdown}${page.slice(to)}`);
+  console.error(`[load] updated ${docs}`);
+}
