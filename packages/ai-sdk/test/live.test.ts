@@ -67,7 +67,11 @@ it('live: a SIGSTOPped zombie attempt that wakes after the retry started never r
 
 it('live: reconnect by offset mid-stream (?offset and Last-Event-ID) → no gap, no duplicate', async () => {
   const chatId = 'live-reconnect';
-  h.mock.conversation(chatId, [{ text: reply(1), chunkDelayMs: 30 }]);
+  h.mock.conversation(chatId, (request) =>
+    request.messages.at(-1)?.text === 'again'
+      ? { text: 'The second turn.' }
+      : { text: reply(1), chunkDelayMs: 30 },
+  );
   const handlers = h.handlers('LiveChat');
   const response = await handlers.POST(chatRequest(chatId, 'hi'));
   const invocationId = response.headers.get('x-restate-invocation-id') ?? '';
@@ -103,6 +107,22 @@ it('live: reconnect by offset mid-stream (?offset and Last-Event-ID) → no gap,
   expect(
     (await handlers.GET(new Request(`http://backend.test/api/chat/${chatId}/stream`))).status,
   ).toBe(204);
+  // The chat's next turn streams from its own start: only its own frames.
+  const next = await readFrames(
+    await handlers.POST(
+      new Request('http://backend.test/api/chat', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          id: chatId,
+          messages: [userMessage(`u-${chatId}`, 'hi'), userMessage(`u2-${chatId}`, 'again')],
+        }),
+      }),
+    ),
+  );
+  expect(next.done).toBe(true);
+  expect(next.frames[0]?.offset).toBe((whole.at(-1)?.offset ?? 0) + 1);
+  expect(texts(await finalMessage(next.frames.map((f) => f.chunk)))).toEqual(['The second turn.']);
 });
 
 it('live: RestateChatTransport resumes a dropped connection by offset; useChat-style reading gets the whole answer once', async () => {
