@@ -2,6 +2,8 @@ export type { DurableModelOptions, ModelStepValue } from './durable-model.js';
 export { durableModel } from './durable-model.js';
 export type { DurableToolOptions } from './durable-tool.js';
 export { durableTool } from './durable-tool.js';
+export type { DurableToolsetOptions } from './durable-toolset.js';
+export { durableToolset } from './durable-toolset.js';
 export type { InvocationContextSource } from './restate-context.js';
 export { RESTATE_PLUGIN_NAME, restateContext } from './restate-context.js';
 export type { RestatePluginOptions, ToolApprovalDetails } from './restate-plugin.js';

@@ -13,6 +13,8 @@ export const SDK = 'google-adk';
 export const STEP_NAMES = {
   /** The time stamped on the session's events before the first model call of an invocation (`ctx.date.now()`). */
   clock: 'google-adk:clock',
+  /** A `durableToolset`'s tool list, once per invocation: `google-adk:toolset:<name>:list`. */
+  toolsetList: (name: string): string => `google-adk:toolset:${name}:list`,
 } as const;
 
 /** The `idSource` scopes of the ids this adapter makes; part of the persisted session, so as stable as step names. */

@@ -7,6 +7,8 @@
 import {
   AgentTool,
   type BaseAgent,
+  type BaseTool,
+  BaseToolset,
   FunctionTool,
   Gemini,
   LlmAgent,
@@ -21,6 +23,7 @@ import { crashPoint } from '@restate-agents/testing/crash-point';
 import * as restate from '@restatedev/restate-sdk';
 import { z } from 'zod';
 import {
+  durableToolset,
   RestatePlugin,
   RestateSessionService,
   restateContext,
@@ -32,7 +35,14 @@ import {
 /** The object the pattern test calls; its key is the session. */
 export const PATTERNS_OBJECT = 'AdkPatterns';
 
-export type Pattern = 'sequential' | 'loop' | 'agent-tool' | 'transfer' | 'state' | 'parallel';
+export type Pattern =
+  | 'sequential'
+  | 'loop'
+  | 'agent-tool'
+  | 'transfer'
+  | 'state'
+  | 'parallel'
+  | 'toolset';
 
 export interface PatternInput {
   pattern: Pattern;
@@ -75,7 +85,34 @@ function llm(
   });
 }
 
-function tree(pattern: Pattern, model: string): BaseAgent {
+/**
+ * A toolset in the shape of `MCPToolset` (ADK calls `getTools` on every agent step): each listing is posted to
+ * the ledger as an `event`, each call of its `lookup` tool as a `record`.
+ */
+class LedgerToolset extends BaseToolset {
+  readonly session: string;
+  constructor(session: string) {
+    super([]);
+    this.session = session;
+  }
+  override async getTools(): Promise<BaseTool[]> {
+    await postToLedger('event', { session: this.session, event: 'list-tools' });
+    return [
+      new FunctionTool({
+        name: 'lookup',
+        description: 'Looks an id up on the server.',
+        parameters: z.object({ id: z.string() }),
+        execute: async ({ id }) => {
+          await postToLedger('record', { session: this.session, id });
+          return `found ${id}`;
+        },
+      }),
+    ];
+  }
+  override async close(): Promise<void> {}
+}
+
+function tree(pattern: Pattern, model: string, ctx: restate.ObjectContext): BaseAgent {
   switch (pattern) {
     case 'sequential':
       return new SequentialAgent({
@@ -90,6 +127,8 @@ function tree(pattern: Pattern, model: string): BaseAgent {
       return llm(model, 'root', { tools: [], subAgents: [llm(model, 'specialist')] });
     case 'state':
       return llm(model, 'root', { instruction: 'Last recorded: {last_recorded?}' });
+    case 'toolset':
+      return llm(model, 'root', { tools: [durableToolset(ctx, new LedgerToolset(ctx.key))] });
     case 'parallel':
       return new ParallelAgent({ name: 'fan-out', subAgents: [llm(model, 'a'), llm(model, 'b')] });
   }
@@ -101,7 +140,7 @@ const patterns = restate.object({
     async run(ctx: restate.ObjectContext, input: PatternInput): Promise<{ text: string }> {
       const runner = new Runner({
         appName: 'patterns',
-        agent: withRestate(ctx, tree(input.pattern, input.model)),
+        agent: withRestate(ctx, tree(input.pattern, input.model, ctx)),
         sessionService: new RestateSessionService(ctx),
         plugins: [new RestatePlugin(ctx)],
       });

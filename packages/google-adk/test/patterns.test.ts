@@ -182,6 +182,21 @@ for (const mode of ['normal', 'always-replay'] as const) {
       expect(s.recorded()).toEqual(['remembered']);
     });
 
+    it('durableToolset (MCPToolset-style): the tool list journaled once, each call one durable step', async () => {
+      const s = session('toolset', {
+        root: (request) =>
+          request.turnIndex === 0
+            ? { toolCalls: [{ name: 'lookup', arguments: { id: 'remote' } }] }
+            : { text: `Server said: ${request.lastToolResult}` },
+      });
+      const output = await runToEnd(s, 'look it up');
+      expect(output.text).toContain('found remote');
+      expect(s.recorded()).toEqual(['remote']);
+      // One journaled listing, one more inside the call's step; ADK alone lists on every step and every replay.
+      expect(ledger.entries({ kind: 'event', session: s.key })).toHaveLength(2);
+      expect(s.turns('root')).toEqual([0, 1]);
+    });
+
     it('ParallelAgent is refused with an error naming it, before any model call', async () => {
       const s = session('parallel', { a: [{ text: 'a' }], b: [{ text: 'b' }] });
       if (!service.running) await service.restart();
