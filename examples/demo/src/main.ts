@@ -1,5 +1,5 @@
 /**
- * `pnpm demo [--sdk openai|anthropic|ai-sdk|openai-agents|langchain|langgraph|mastra] [--keep]`: see run-demo.ts.
+ * `pnpm demo [--sdk openai|anthropic|ai-sdk|openai-agents|langchain|langgraph|mastra|google-adk] [--keep]`: see run-demo.ts.
  * `pnpm demo --sdk web-chat`: the live-streaming web chat (examples/web-chat); prints the page's URL.
  * OPENAI_API_KEY switches the OpenAI-based demos to a real model; `anthropic` always runs on the scripted one.
  */
