@@ -135,6 +135,19 @@ const DURABLE_SUB_AGENT = 'mastra:durable-sub-agent';
  * (`mastra:model:<n>`), its tools are steps keyed by their own call ids, one at a time in model order; a
  * control error a sub-agent's tool throws ends the sub-agent, then the parent (its tool fails with it).
  */
+/**
+ * An agent run by something else inside a Restate run (an agent step of `durableWorkflow`): checked as the
+ * agent is, then its `generate` / `stream` (and its sub-agents') go through `durableAgent` (see
+ * {@link makeSubAgentDurable}).
+ */
+export async function prepareAgent(agent: unknown, requestContext: unknown): Promise<void> {
+  const internals = agent as AgentInternals;
+  checkAgent(internals, 'the agent step ');
+  await checkTools(internals, requestContext);
+  makeSubAgentDurable(agent as AnyAgent);
+  await prepareSubAgents(internals, requestContext, new Set([agent]));
+}
+
 async function prepareSubAgents(
   agent: AgentInternals,
   requestContext: unknown,

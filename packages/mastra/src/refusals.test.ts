@@ -13,6 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { durableAgent } from './durable-agent.js';
 import { durableModel, restateModel } from './durable-model.js';
+import { durableWorkflow } from './durable-workflow.js';
 import { restateContext } from './restate-context.js';
 import { withRestate } from './with-restate.js';
 
@@ -128,6 +129,38 @@ describe('durableAgent', () => {
     await expect(
       durableAgent(ctx, agentWith({ agents: { helper } })).generate('hi'),
     ).rejects.toThrow(/sub-agent helper has maxRetries 3/);
+  });
+});
+
+describe('durableWorkflow', () => {
+  const step = (id: string) =>
+    createStep({
+      id,
+      inputSchema: z.any(),
+      outputSchema: z.any(),
+      execute: async ({ inputData }) => inputData,
+    });
+  const flow = (id: string) => createWorkflow({ id, inputSchema: z.any(), outputSchema: z.any() });
+  it('refuses a .foreach() with concurrency > 1', async () => {
+    const workflow = flow('batch').foreach(step('item'), { concurrency: 4 }).commit();
+    await expect(durableWorkflow(ctx, workflow).start({ inputData: [] })).rejects.toThrow(
+      /batch has a \.foreach\(\) with concurrency 4/,
+    );
+  });
+  it('refuses a nested workflow', async () => {
+    const inner = flow('inner').then(step('a')).commit();
+    const outer = flow('outer').then(inner).commit();
+    await expect(durableWorkflow(ctx, outer).start({ inputData: {} })).rejects.toThrow(
+      /outer has the nested workflow inner/,
+    );
+  });
+  it('checks an agent step as durableAgent checks an agent', async () => {
+    const workflow = flow('agentic')
+      .then(createStep(agentWith({ id: 'writer', name: 'writer', maxRetries: 2 })))
+      .commit();
+    await expect(durableWorkflow(ctx, workflow).start({ inputData: {} })).rejects.toThrow(
+      /the agent step writer has maxRetries 2/,
+    );
   });
 });
 

@@ -14,4 +14,13 @@ export const STEP_NAMES = {
   memory: (operation: string): string => `mastra:memory:${operation}`,
   /** The tool catalog of an `@mastra/mcp` `MCPClient`, listed once per invocation (`durableMcpTools`). */
   mcpListTools: 'mastra:mcp:list-tools',
+  /** One step of a Mastra workflow run by `durableWorkflow` (its output journaled). */
+  workflowStep: (workflowId: string, stepId: string): string =>
+    `mastra:workflow:${workflowId}:${stepId}`,
+  /**
+   * A `.sleep()` / `.sleepUntil()` of a Mastra workflow run by `durableWorkflow` (a Restate timer). Without
+   * the sleep's id: Mastra makes it with `randomUUID()` when the workflow is built, so a restarted process
+   * would name the same timer differently.
+   */
+  workflowSleep: (workflowId: string): string => `mastra:workflow:${workflowId}:sleep`,
 } as const;
