@@ -16,11 +16,10 @@
  */
 import {
   type DurableToolStepOptions,
-  durableToolStep,
+  durableToolCall,
   invalidOption,
   isDurable,
   markDurable,
-  stepBatch,
   toJsonValue,
   toolStepName,
 } from '@restate-agents/core';
@@ -56,26 +55,17 @@ export function durableTool<T extends Tool>(ctx: Context, tool: T, options: Dura
   const durable = {
     ...tool,
     execute: async (input: unknown, executionOptions: ToolExecutionOptions<unknown>) => {
-      const outcome = await stepBatch(ctx).add(
-        durableToolStep(
-          ctx,
-          toolStepName(SDK, name, executionOptions.toolCallId),
-          name,
-          (attemptSignal) =>
-            lastValue(
-              execute(input, {
-                ...executionOptions,
-                abortSignal: executionOptions.abortSignal
-                  ? AbortSignal.any([executionOptions.abortSignal, attemptSignal])
-                  : attemptSignal,
-              }),
-            ),
-          stepOptions,
-        ),
+      // The SDK turns a thrown error into a tool error for the model: a give-up names the tool and reason.
+      return durableToolCall(
+        ctx,
+        toolStepName(SDK, name, executionOptions.toolCallId),
+        name,
+        (abortSignal) => lastValue(execute(input, { ...executionOptions, abortSignal })),
+        {
+          ...stepOptions,
+          ...(executionOptions.abortSignal && { signal: executionOptions.abortSignal }),
+        },
       );
-      // The SDK turns a thrown error into a tool error for the model: the give-up names the tool and reason.
-      if (!outcome.ok) throw outcome.error;
-      return outcome.value;
     },
   };
   return markDurable(withJsonModelOutput(durable as Tool, name), 'tool') as T;
