@@ -21,36 +21,18 @@ function chatIdFromAddress(): string {
   return id;
 }
 
-// The finished messages live in the browser's storage (a real app keeps them in its database); the answer
-// still streaming is not stored: after a reload `resume: true` brings it back from the stream log.
-const storageKey = (chatId: string): string => `web-chat:${chatId}`;
-function loadMessages(chatId: string): UIMessage[] {
-  try {
-    return JSON.parse(localStorage.getItem(storageKey(chatId)) ?? '[]') as UIMessage[];
-  } catch {
-    return [];
-  }
-}
-
 const textOf = (message: UIMessage): string =>
   message.parts.map((part) => (part.type === 'text' ? part.text : '')).join('');
 
-function Chat({ chatId }: { chatId: string }) {
+function Chat({ chatId, initial }: { chatId: string; initial: UIMessage[] }) {
   const transport = useMemo(() => new RestateChatTransport({ api: '/api/chat' }), []);
   const { messages, sendMessage, status, stop, error } = useChat({
     id: chatId,
-    messages: loadMessages(chatId),
+    messages: initial,
     transport,
     resume: true,
   });
   const [input, setInput] = useState('');
-
-  useEffect(() => {
-    const streaming = status === 'submitted' || status === 'streaming';
-    const last = messages.at(-1);
-    const finished = streaming && last?.role === 'assistant' ? messages.slice(0, -1) : messages;
-    localStorage.setItem(storageKey(chatId), JSON.stringify(finished));
-  }, [chatId, messages, status]);
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -89,5 +71,25 @@ function Chat({ chatId }: { chatId: string }) {
   );
 }
 
+/**
+ * Loads the chat so far (kept in the agent's state: the user's message from the moment it was sent, the answer
+ * once it is complete), then mounts the chat; an answer still streaming comes back through `resume: true`.
+ */
+function App({ chatId }: { chatId: string }) {
+  const [initial, setInitial] = useState<UIMessage[]>();
+  const [failed, setFailed] = useState<string>();
+  useEffect(() => {
+    fetch(`/api/chat/${encodeURIComponent(chatId)}/messages`)
+      .then(async (response) => {
+        if (!response.ok) throw new Error(`HTTP ${response.status}: ${await response.text()}`);
+        setInitial((await response.json()) as UIMessage[]);
+      })
+      .catch((error: unknown) => setFailed(`Loading the chat failed: ${String(error)}`));
+  }, [chatId]);
+  if (failed) return <p role="alert">{failed}</p>;
+  if (!initial) return <main data-status="loading">Loading…</main>;
+  return <Chat chatId={chatId} initial={initial} />;
+}
+
 const root = document.getElementById('root');
-if (root) createRoot(root).render(<Chat chatId={chatIdFromAddress()} />);
+if (root) createRoot(root).render(<App chatId={chatIdFromAddress()} />);

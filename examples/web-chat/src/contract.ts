@@ -3,6 +3,8 @@
 /** The agent: a Virtual Object keyed by chat id, so the turns of one chat run one at a time. */
 export const CHAT_AGENT = 'ChatAgent';
 export const CHAT_HANDLER = 'chat';
+/** Shared handler: the chat's UI messages so far. */
+export const MESSAGES_HANDLER = 'messages';
 
 /** Environment of the agent process. */
 export const AGENT_ENV = {

@@ -34,6 +34,8 @@ export interface WebChat {
   modelName: string;
   /** What the scripted model answers every message with. */
   answer: string;
+  /** Scripted model only: changes the pause between two streamed pieces from the next answer on. */
+  setChunkDelayMs(ms: number): void;
   stop(): Promise<void>;
 }
 
@@ -51,8 +53,8 @@ export async function startWebChat(options: WebChatOptions = {}): Promise<WebCha
     const [pageDir, restate] = await Promise.all([buildPage(), startRestate()]);
     stops.push(() => restate.stop());
     let model: MockModelServer | undefined;
+    let chunkDelayMs = options.chunkDelayMs ?? 150;
     if (!options.openaiApiKey) {
-      const chunkDelayMs = options.chunkDelayMs ?? 150;
       model = await startMockModel({
         defaultScript: () => ({ text: SCRIPTED_ANSWER, chunkDelayMs }),
       });
@@ -84,6 +86,9 @@ export async function startWebChat(options: WebChatOptions = {}): Promise<WebCha
       model,
       modelName,
       answer: SCRIPTED_ANSWER,
+      setChunkDelayMs: (ms) => {
+        chunkDelayMs = ms;
+      },
       stop,
     };
   } catch (error) {
