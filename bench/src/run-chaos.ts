@@ -339,7 +339,8 @@ export async function runChaos(adapter: ChaosAdapter, options: ChaosOptions): Pr
   const cluster: RestateCluster | undefined =
     options.cluster === undefined
       ? undefined
-      : await startRestate({ nodes: options.cluster, env: serverEnv });
+      : // A loaded machine takes minutes, not seconds, to bring three nodes up.
+        await startRestate({ nodes: options.cluster, env: serverEnv, startTimeoutMs: 300_000 });
   const restate: RestateEnvironment = cluster ?? (await startRestate({ env: serverEnv }));
   // Whatever started is stopped again, also when a later start fails (a service too slow to come up).
   const model = await startMockModel().catch(async (error: unknown) => {
@@ -367,6 +368,8 @@ export async function runChaos(adapter: ChaosAdapter, options: ChaosOptions): Pr
     throw error;
   });
   let stopServerChaos = (): void => undefined;
+  // Set when the run ends, also by an error: the killers stop instead of restarting what was stopped.
+  let over = false;
   try {
     await restate.register({ url: service.url });
     const planned: Array<Planned & { invocationId: string }> = [];
@@ -402,7 +405,7 @@ export async function runChaos(adapter: ChaosAdapter, options: ChaosOptions): Pr
     // A restart that fails is tried again a few times: in a working tree where someone rebuilds a
     // package's dist/ during the run, one restart in forty can start while the files are missing.
     const restartService = async (): Promise<void> => {
-      for (let attempt = 1; ; attempt++) {
+      for (let attempt = 1; !over; attempt++) {
         try {
           await service.restart();
           return;
@@ -416,7 +419,7 @@ export async function runChaos(adapter: ChaosAdapter, options: ChaosOptions): Pr
       }
     };
     const serviceKiller = (async () => {
-      while (kills < options.kills) {
+      while (kills < options.kills && !over) {
         await pause(options.killEveryMs);
         disruptions.push({ at: Date.now(), kind: 'service-kill' });
         await service.kill();
@@ -556,6 +559,7 @@ export async function runChaos(adapter: ChaosAdapter, options: ChaosOptions): Pr
       invocations,
     };
   } finally {
+    over = true;
     stopServerChaos();
     await service.stop();
     await ledger.close();
@@ -615,8 +619,9 @@ function startServerChaos(
   })();
   let serverKills = 0;
   let leaderKills = 0;
+  let stopped = false;
   const done = (async () => {
-    while (serverKills < options.kills) {
+    while (serverKills < options.kills && !stopped) {
       await options.pause(options.everyMs);
       const current = await cluster.leader({ timeoutMs: 60_000 });
       const others = cluster.nodes.filter((node) => node !== current);
@@ -638,13 +643,14 @@ function startServerChaos(
       await options.pause(options.downMs);
       await victim.restart();
       options.disruptions.push({ at: Date.now(), kind: 'node-restart' });
-      await cluster.waitReady({ timeoutMs: 180_000 });
+      await cluster.waitReady({ timeoutMs: 300_000 });
     }
   })();
   return {
     done,
     stop: () => {
       polling = false;
+      stopped = true;
     },
     finish: (invocations, disruptions) => {
       polling = false;

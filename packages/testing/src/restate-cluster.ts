@@ -69,7 +69,7 @@ export interface RestateCluster extends RestateEnvironment {
   /** The node leading the partition; waits (default 30 s) while a failover is under way. */
   leader(options?: { timeoutMs?: number }): Promise<RestateNode>;
   /**
-   * Waits (default 60 s) until every live node's admin answers SQL and a probe invocation succeeds
+   * Waits (default `startTimeoutMs`, else 60 s) until every live node's admin answers SQL and a probe invocation succeeds
    * through every live ingress: health endpoints answer long before a node can serve.
    */
   waitReady(options?: { timeoutMs?: number }): Promise<void>;
@@ -216,8 +216,8 @@ async function startClusterOnce(
   };
   try {
     await Promise.all(nodes.map((node) => node.spawn()));
-    const cluster = createCluster({ nodes, baseDir, endpoints, stop });
     const timeoutMs = options.startTimeoutMs ?? 60_000;
+    const cluster = createCluster({ nodes, baseDir, endpoints, stop, readyTimeoutMs: timeoutMs });
     // Silent: it is called on every readiness check.
     const probe = await serveInProcess([probeService], { logger: () => undefined });
     endpoints.push(probe);
@@ -289,12 +289,15 @@ async function leadersOn(node: RestateNode): Promise<number> {
   return match === null ? 0 : Number(match[1]);
 }
 
-/** Errors worth trying again on another node: the node is down, starting, or between leaders. */
+/**
+ * Errors worth trying again on another node: the node is down, starting, or between leaders; or a query
+ * whose remote scan expired while the machine was too busy to read it.
+ */
 function isTransient(error: unknown): boolean {
   // A gateway error from an ingress between leaders, not the invocation's own failure.
   if (error instanceof InvocationFailedError) return [502, 503, 504].includes(error.code);
   const text = `${String(error)} ${String((error as { cause?: unknown }).cause ?? '')}`;
-  return /fetch failed|ECONNREFUSED|ECONNRESET|UND_ERR|socket|other side closed|node lookup|not.+(ready|available)|unavailable|\(50[23]\)|timed? ?out|partition/i.test(
+  return /fetch failed|ECONNREFUSED|ECONNRESET|UND_ERR|socket|other side closed|node lookup|not.+(ready|available)|unavailable|\(50[23]\)|timed? ?out|partition|no such scanner/i.test(
     text,
   );
 }
@@ -310,6 +313,8 @@ function createCluster(parts: {
   baseDir: string;
   endpoints: InProcessEndpoint[];
   stop: () => Promise<void>;
+  /** Default wait of `waitReady()` and `register()`: `startTimeoutMs`, else 60 s. */
+  readyTimeoutMs: number;
 }): RestateCluster {
   const { nodes, baseDir, endpoints } = parts;
   const first = nodes[0] as NodeHandle;
@@ -369,7 +374,7 @@ function createCluster(parts: {
     return true;
   };
 
-  const waitReady = async ({ timeoutMs = 60_000 } = {}): Promise<void> => {
+  const waitReady = async ({ timeoutMs = parts.readyTimeoutMs } = {}): Promise<void> => {
     const pending = new Set(nodes.filter((node) => node.alive()).map((node) => node.name));
     let lastError: unknown;
     await pollUntil(
