@@ -78,4 +78,22 @@ const liveZombieChat = restate.object({
   options: { inactivityTimeout: 2_000, abortTimeout: 1_000, retryPolicy },
 });
 
-void restate.serve({ services: [liveChat, liveZombieChat], port: Number(process.env.PORT) });
+/** An agent that fails for good without ending its turn: before opening it (`early`) or after. */
+const liveBrokenChat = restate.object({
+  name: 'LiveBrokenChat',
+  handlers: {
+    async chat(ctx: restate.ObjectContext, body: { id: string; messages: UIMessage[] }) {
+      if (ctx.key.includes('early'))
+        throw new restate.TerminalError('refused before the turn opened');
+      const live = liveStream(ctx, { streamId: ctx.key, ingressUrl });
+      await live.flush();
+      void body;
+      throw new restate.TerminalError('failed after the turn opened');
+    },
+  },
+});
+
+void restate.serve({
+  services: [liveChat, liveZombieChat, liveBrokenChat],
+  port: Number(process.env.PORT),
+});

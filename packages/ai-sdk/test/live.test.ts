@@ -211,3 +211,15 @@ it('live: stop cancels the running turn and ends the stream', async () => {
   expect(shown.length).toBeLessThan(reply(1, 40).length);
   await h.restate.waitForStatus(invocationId, 'completed');
 });
+
+it('live: an agent that fails without ending its turn still ends the client stream, with its error', async () => {
+  const handlers = h.handlers('LiveBrokenChat');
+  for (const [chatId, message] of [
+    ['live-broken-late', 'failed after the turn opened'],
+    ['live-broken-early', 'refused before the turn opened'],
+  ] as const) {
+    const { frames, done } = await readFrames(await handlers.POST(chatRequest(chatId, 'hi')));
+    expect(done).toBe(true);
+    expect(frames.at(-1)?.chunk).toEqual({ type: 'error', errorText: message });
+  }
+});

@@ -11,6 +11,7 @@
 import {
   AGENT_STREAM_OBJECT,
   type ReadRequest,
+  type ReadResult,
   type StreamClient,
   streamClient,
 } from '@restate-agents/core';
@@ -87,6 +88,29 @@ export function createChatHandlers(options: ChatHandlersOptions): ChatHandlers {
   const keepAliveMs = options.keepAliveMs ?? 15_000;
   const ingressUrl = log.ingressUrl;
 
+  /** Waits for the invocation to end: `{ ok }`, or `{ ok: false, error }` with its failure message. */
+  const watchInvocation = async (
+    invocationId: string,
+    signal: AbortSignal,
+  ): Promise<{ ok: boolean; error?: string }> => {
+    const response = await doFetch(
+      `${ingressUrl}/restate/invocation/${encodeURIComponent(invocationId)}/attach`,
+      { ...(options.headers && { headers: options.headers }), signal },
+    );
+    const text = await response.text().catch(() => '');
+    if (response.ok) return { ok: true };
+    let message = text;
+    try {
+      message = (JSON.parse(text) as { message?: string }).message ?? text;
+    } catch {}
+    return { ok: false, error: message || `HTTP ${response.status}` };
+  };
+
+  /**
+   * The frames of one turn as SSE. Beside the log it watches the turn's invocation: an agent that ended without
+   * ending its turn (it threw before `pipeUIMessageStream` finished) would leave readers waiting forever, so the
+   * backend ends the turn in the log itself (an error frame for a failure).
+   */
   const sse = (
     streamId: string,
     request: ReadRequest,
@@ -97,25 +121,79 @@ export function createChatHandlers(options: ChatHandlersOptions): ChatHandlers {
     const abort = new AbortController();
     signal.addEventListener('abort', () => abort.abort(), { once: true });
     let timer: ReturnType<typeof setInterval> | undefined;
+    const send = (controller: ReadableStreamDefaultController<Uint8Array>, text: string): void =>
+      controller.enqueue(encoder.encode(text));
     const body = new ReadableStream<Uint8Array>({
       async start(controller) {
-        timer = setInterval(
-          () => controller.enqueue(encoder.encode(': keep-alive\n\n')),
-          keepAliveMs,
-        );
+        timer = setInterval(() => send(controller, ': keep-alive\n\n'), keepAliveMs);
+        let next: ReadRequest = request;
+        let watched: string | undefined;
+        let over: { ok: boolean; error?: string } | undefined;
+        let reading: AbortController | undefined;
+        const watch = (turn: string): void => {
+          if (watched !== undefined) return;
+          watched = turn;
+          watchInvocation(turn, abort.signal)
+            .then((outcome) => {
+              over = outcome;
+              reading?.abort();
+            })
+            .catch(() => undefined);
+        };
+        if (request.turn !== undefined && request.turn !== 'active') watch(request.turn);
         try {
-          for await (const { offset, chunk } of log.frames(streamId, request, {
-            signal: abort.signal,
-          })) {
-            controller.enqueue(encoder.encode(`id: ${offset}\ndata: ${JSON.stringify(chunk)}\n\n`));
+          for (;;) {
+            reading = new AbortController();
+            const ended = over;
+            let result: ReadResult | undefined;
+            try {
+              // Once the invocation is over, wait only briefly for its last records to land.
+              result = await log.read(streamId, ended ? { ...next, timeoutMs: 1_000 } : next, {
+                signal: AbortSignal.any([abort.signal, reading.signal]),
+              });
+            } catch (error) {
+              if (abort.signal.aborted) return;
+              if (!reading.signal.aborted) throw error;
+            }
+            if (result) {
+              for (const [i, chunk] of result.chunks.entries()) {
+                send(controller, `id: ${result.from + i}\ndata: ${JSON.stringify(chunk)}\n\n`);
+              }
+              if (result.done || result.none || result.expired) break;
+              if (result.turn) {
+                watch(result.turn.id);
+                next = { from: result.next, turn: result.turn.id };
+              }
+            }
+            // The invocation ended (seen before this read began) and the turn is still open: end it here.
+            if (ended && (!result || result.chunks.length === 0)) {
+              const turn = result?.turn?.id;
+              if (!turn) {
+                // It never opened its turn (it failed first): nothing to read; tell the client why.
+                const errorText = ended.error ?? 'The agent ended without streaming an answer.';
+                send(controller, `data: ${JSON.stringify({ type: 'error', errorText })}\n\n`);
+                break;
+              }
+              await log.append(streamId, [
+                ended.ok
+                  ? { kind: 'end', turn, outcome: 'done' }
+                  : {
+                      kind: 'end',
+                      turn,
+                      outcome: 'error',
+                      error: ended.error ?? 'The agent failed.',
+                    },
+              ]);
+            }
           }
-          controller.enqueue(encoder.encode('data: [DONE]\n\n'));
+          send(controller, 'data: [DONE]\n\n');
           controller.close();
         } catch (error) {
           // A closed connection is not an error of the turn: the client reconnects with its last id.
           if (!abort.signal.aborted) controller.error(error);
         } finally {
           clearInterval(timer);
+          abort.abort();
         }
       },
       cancel() {
