@@ -4,8 +4,8 @@
  * - a tool that needs confirmation (`FunctionTool`'s `requireConfirmation`, a flag or a predicate) waits for a
  *   human on a Restate awakeable (core's `requestApproval` with the contract's `ApprovalOptions`) *inside*
  *   the invocation: ADK's own flow would end the invocation with an `adk_request_confirmation` call and need a
- *   second run to carry the answer; here the decision is journaled, an approval runs the tool, a rejection
- *   hands the model ADK's rejection shape `{ error: <message> }`;
+ *   second run to carry the answer; here the decision is journaled, an approval runs the tool (with the
+ *   approver's `editedArgs` when given), a rejection hands the model ADK's rejection shape `{ error: <message> }`;
  * - after a tool or model error it ends ADK's invocation when a Restate control error was latched, so no
  *   further call starts (the tool guards and `durableModel` latch them; `runDurably` rethrows).
  *
@@ -105,6 +105,11 @@ export class RestatePlugin extends BasePlugin {
     }
     if (!decision.approved) {
       return { error: rejectionMessage(this.#options.approval, details, decision, tool.name) };
+    }
+    if (decision.editedArgs) {
+      // ADK hands the tool this very object after the plugin's callback: the call runs with the edited arguments.
+      for (const key of Object.keys(toolArgs)) delete toolArgs[key];
+      Object.assign(toolArgs, decision.editedArgs);
     }
     // ADK's confirmation gate lets the call through once it holds a confirmation.
     toolContext.toolConfirmation = new ToolConfirmation({ confirmed: true });

@@ -42,7 +42,8 @@ export type Pattern =
   | 'transfer'
   | 'state'
   | 'parallel'
-  | 'toolset';
+  | 'toolset'
+  | 'approval-edit';
 
 export interface PatternInput {
   pattern: Pattern;
@@ -129,6 +130,24 @@ function tree(pattern: Pattern, model: string, ctx: restate.ObjectContext): Base
       return llm(model, 'root', { instruction: 'Last recorded: {last_recorded?}' });
     case 'toolset':
       return llm(model, 'root', { tools: [durableToolset(ctx, new LedgerToolset(ctx.key))] });
+    case 'approval-edit':
+      return llm(model, 'root', {
+        tools: [
+          new FunctionTool({
+            name: 'approve_record',
+            description: 'Records an id once a human approves.',
+            parameters: z.object({ id: z.string() }),
+            requireConfirmation: true,
+            execute: async ({ id }, toolContext) => {
+              const ctx = restateContext<restate.ObjectContext>(toolContext);
+              await durableStep(ctx, 'tool:approve_record', () =>
+                postToLedger('record', { session: ctx.key, id }),
+              );
+              return `recorded ${id}`;
+            },
+          }),
+        ],
+      });
     case 'parallel':
       return new ParallelAgent({ name: 'fan-out', subAgents: [llm(model, 'a'), llm(model, 'b')] });
   }
@@ -142,7 +161,13 @@ const patterns = restate.object({
         appName: 'patterns',
         agent: withRestate(ctx, tree(input.pattern, input.model, ctx)),
         sessionService: new RestateSessionService(ctx),
-        plugins: [new RestatePlugin(ctx)],
+        plugins: [
+          new RestatePlugin(ctx, {
+            approval: {
+              onRequest: ({ id }) => postToLedger('approval', { session: ctx.key, approvalId: id }),
+            },
+          }),
+        ],
       });
       const { text, events } = await runDurably(runner, {
         userId: 'patterns',

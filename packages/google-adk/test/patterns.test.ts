@@ -197,6 +197,25 @@ for (const mode of ['normal', 'always-replay'] as const) {
       expect(s.turns('root')).toEqual([0, 1]);
     });
 
+    it("tool confirmation approved with edited arguments: the tool runs with the approver's arguments", async () => {
+      const s = session('approval-edit', {
+        root: (request) =>
+          request.turnIndex === 0
+            ? { toolCalls: [{ name: 'approve_record', arguments: { id: 'as-asked' } }] }
+            : { text: `Done: ${request.lastToolResult}` },
+      });
+      if (!service.running) await service.restart();
+      const invocationId = await s.run('record, with approval');
+      const approval = await ledger.waitFor('approval', s.key);
+      await restate.resolveAwakeable(String(approval.body.approvalId), {
+        approved: true,
+        editedArgs: { id: 'as-edited' },
+      });
+      const output = await s.result(invocationId);
+      expect(output.text).toContain('recorded as-edited');
+      expect(s.recorded()).toEqual(['as-edited']);
+    });
+
     it('ParallelAgent is refused with an error naming it, before any model call', async () => {
       const s = session('parallel', { a: [{ text: 'a' }], b: [{ text: 'b' }] });
       if (!service.running) await service.restart();
