@@ -211,10 +211,11 @@ export class DurableChatModel extends BaseChatModel {
     // A control error seen by an earlier call (a cancellation) ends every later one, without a step: a
     // retry middleware between restateMiddleware and the model must not go on calling it.
     watch.latch.rethrow();
-    // The agent's signal, callbacks and prompt index stay outside: callbacks fire once, from this model,
-    // with the journaled answer; the attempt's own signal goes in, so a request of an attempt Restate has
-    // given up on is cancelled instead of being paid beside the retry.
-    const { signal: _signal, callbacks: _callbacks, promptIndex: _index, ...callOptions } = options;
+    // Callbacks and the prompt index stay outside: callbacks fire once, from this model, with the journaled
+    // answer. The request gets the attempt's signal joined with the caller's (the agent's, or the one passed
+    // to invoke): a request of an attempt Restate has given up on is cancelled instead of being paid beside
+    // the retry, and a caller that aborts mid-request closes it.
+    const { signal, callbacks: _callbacks, promptIndex: _index, ...callOptions } = options;
     try {
       // In a durableGraph node resumed after interrupt(), the answer it got before comes back unpaid.
       return await inGraphTask(SDK_MODEL_KIND, () =>
@@ -222,7 +223,11 @@ export class DurableChatModel extends BaseChatModel {
           this.#ctx,
           nextModelStepName(this.#ctx, SDK),
           async (attemptSignal) => {
-            const config = { ...callOptions, callbacks: [], signal: attemptSignal };
+            const config = {
+              ...callOptions,
+              callbacks: [],
+              signal: signal ? AbortSignal.any([signal, attemptSignal]) : attemptSignal,
+            };
             let answer: BaseMessage | undefined;
             if (stream) {
               for await (const chunk of await this.inner.stream(messages, config)) {

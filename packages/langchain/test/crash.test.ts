@@ -82,3 +82,28 @@ it('quickstart (responseFormat): SIGKILL after the tool; the new process offers 
   // Turn 0 came from the journal after the crash; only turn 1 was asked of the model then.
   expect(mock.requestsFor(key).map((request) => request.turnIndex)).toEqual([0, 1]);
 }, 90_000);
+
+it('a durableTool returning a Command: SIGKILL after its step; the new process rebuilds the Command from the journal', async () => {
+  const key = 'command-crash';
+  mock.conversation(key, [
+    { toolCalls: [{ name: 'lookup', arguments: {} }], delayMs: 20 },
+    { text: 'you are Ada', delayMs: 20 },
+  ]);
+  await service.armCrash('after-command');
+  const crashed = service.crashed();
+  const { invocationId } = await env.send({
+    service: 'LangChainCommandCrash',
+    handler: 'run',
+    key,
+  });
+  await crashed;
+  await service.restart();
+  // The Command's update (its ToolMessage) reached the state in the new process, which never ran the tool.
+  expect(await env.attach(invocationId)).toEqual([
+    'human:who am I?',
+    'ai:',
+    'tool:found Ada',
+    'ai:you are Ada',
+  ]);
+  expect(mock.requestsFor(key).map((request) => request.turnIndex)).toEqual([0, 1]);
+}, 90_000);
