@@ -25,8 +25,13 @@ export function findChromium(): string | undefined {
 }
 
 export async function launchChromium(executablePath: string): Promise<Browser> {
-  // --no-sandbox: CI runs as root, where Chromium refuses its sandbox.
-  return chromium.launch({ executablePath, headless: true, args: ['--no-sandbox'] });
+  // --no-sandbox: CI runs as root, where Chromium refuses its sandbox; --disable-dev-shm-usage: containers
+  // often give /dev/shm only 64 MB, too little for a renderer.
+  return chromium.launch({
+    executablePath,
+    headless: true,
+    args: ['--no-sandbox', '--disable-dev-shm-usage'],
+  });
 }
 
 /**
