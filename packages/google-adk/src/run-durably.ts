@@ -6,12 +6,13 @@
  * latched mid-run, the run is aborted at once (ADK checks its abort signal between steps), so no further
  * model or tool call starts.
  */
-import { type Event, isFinalResponse, type RunConfig, type Runner } from '@google/adk';
+import { type Event, isBaseAgent, isFinalResponse, type RunConfig, type Runner } from '@google/adk';
 import type { Content } from '@google/genai';
 import { invalidOption, rethrowIfControl } from '@restate-agents/core';
 import type { Context } from '@restatedev/restate-sdk';
 import { attemptState } from './attempt-state.js';
 import { pluginContext } from './restate-context.js';
+import { isWithRestate } from './with-restate.js';
 
 /** The parameters of {@link runDurably}: those of `Runner.runAsync`. */
 export interface RunDurablyParams {
@@ -69,6 +70,13 @@ export async function runDurably(
   if (runParams.runConfig?.streamingMode === 'bidi') {
     throw invalidOption(
       'runDurably: streamingMode "bidi" (live) cannot be journaled; use "sse" or none.',
+    );
+  }
+  if (isBaseAgent(runner.agent) && !isWithRestate(runner.agent)) {
+    // Without it the model calls are not journaled and the tools' Restate errors reach the model.
+    throw invalidOption(
+      `runDurably: the runner's agent "${runner.agent.name}" was not made durable; build the runner with ` +
+        'agent: withRestate(ctx, agent).',
     );
   }
   const state = attemptState(ctx);

@@ -96,6 +96,11 @@ function cloneTree(ctx: Context, agent: BaseAgent, options: WithRestateOptions):
   });
 }
 
+/** Whether `agent` is a tree made durable by {@link withRestate}. */
+export function isWithRestate(agent: unknown): boolean {
+  return hasBrand(agent, WITH_RESTATE);
+}
+
 /**
  * The agent tree run durably by this invocation: a clone of `agent` whose models are journaled steps and
  * whose tools' Restate control errors end the run. Run it with a `Runner` through `runDurably`.

@@ -43,7 +43,8 @@ export type Pattern =
   | 'state'
   | 'parallel'
   | 'toolset'
-  | 'approval-edit';
+  | 'approval-edit'
+  | 'not-durable';
 
 export interface PatternInput {
   pattern: Pattern;
@@ -148,6 +149,8 @@ function tree(pattern: Pattern, model: string, ctx: restate.ObjectContext): Base
           }),
         ],
       });
+    case 'not-durable':
+      return llm(model, 'root');
     case 'parallel':
       return new ParallelAgent({ name: 'fan-out', subAgents: [llm(model, 'a'), llm(model, 'b')] });
   }
@@ -159,7 +162,10 @@ const patterns = restate.object({
     async run(ctx: restate.ObjectContext, input: PatternInput): Promise<{ text: string }> {
       const runner = new Runner({
         appName: 'patterns',
-        agent: withRestate(ctx, tree(input.pattern, input.model, ctx)),
+        agent:
+          input.pattern === 'not-durable'
+            ? tree(input.pattern, input.model, ctx)
+            : withRestate(ctx, tree(input.pattern, input.model, ctx)),
         sessionService: new RestateSessionService(ctx),
         plugins: [
           new RestatePlugin(ctx, {

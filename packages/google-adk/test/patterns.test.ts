@@ -216,6 +216,15 @@ for (const mode of ['normal', 'always-replay'] as const) {
       expect(s.recorded()).toEqual(['as-edited']);
     });
 
+    it('a runner whose agent did not go through withRestate is refused before any model call', async () => {
+      const s = session('not-durable', { root: [{ text: 'never' }] });
+      if (!service.running) await service.restart();
+      const failure = await s.result(await s.run('hello')).catch((error: unknown) => error);
+      expect(InvocationFailedError.isInstance(failure)).toBe(true);
+      expect((failure as Error).message).toMatch(/was not made durable.*withRestate\(ctx, agent\)/);
+      expect(s.turns('root')).toEqual([]);
+    });
+
     it('ParallelAgent is refused with an error naming it, before any model call', async () => {
       const s = session('parallel', { a: [{ text: 'a' }], b: [{ text: 'b' }] });
       if (!service.running) await service.restart();
