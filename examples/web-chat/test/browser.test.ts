@@ -91,6 +91,8 @@ describe.skipIf(!executablePath)('web chat in a browser', () => {
 
   it('browser: the agent SIGKILLed mid-stream, the page finishes with the answer once, no word repeated', async () => {
     const page = await openChat();
+    const modelCalls = () => chat.model?.requestsFor(chat.modelName).length ?? 0;
+    const callsBefore = modelCalls();
     await send(page, 'Tell me something');
     await waitForPartialAnswer(page, 40);
     // SIGKILL the agent's process mid-stream and start it again; Restate retries the model step.
@@ -98,8 +100,14 @@ describe.skipIf(!executablePath)('web chat in a browser', () => {
     await waitForAnswer(page);
     expect(await assistantText(page)).toBe(chat.answer);
     const texts = await expectNoRepeatedWords(page);
-    // The crash really was mid-stream: a partial answer was on screen before the final one.
-    expect(texts.some((text) => text.length >= 40 && text !== chat.answer)).toBe(true);
+    // The crash really was mid-stream: the model step ran twice, and the page showed the first attempt's
+    // partial answer, retracted it (reset-step: the text shrank) and then showed the retry's.
+    expect(modelCalls() - callsBefore).toBe(2);
+    const partial = texts.findIndex((text) => text.length >= 40 && text !== chat.answer);
+    expect(partial).toBeGreaterThanOrEqual(0);
+    expect(
+      texts.slice(partial + 1).some((text) => text.length < (texts[partial]?.length ?? 0)),
+    ).toBe(true);
     await page.close();
   });
 
