@@ -258,6 +258,7 @@ class Sender {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private lastSend = 0;
   private queuedBytes = 0;
+  private newest: Entry | undefined;
 
   constructor(
     private readonly client: StreamClient,
@@ -277,6 +278,7 @@ class Sender {
       return entry;
     }
     this.queue.push(entry);
+    this.newest = entry;
     this.queuedBytes += bytes;
     this.schedule();
     return entry;
@@ -289,8 +291,8 @@ class Sender {
   }
 
   async flush(): Promise<boolean> {
-    const last = this.queue.at(-1);
-    if (last) await last.ack;
+    // The newest record, queued or in flight: records are acknowledged in order.
+    if (this.newest) await this.newest.ack;
     return !this.broken;
   }
 

@@ -28,7 +28,10 @@ export interface StreamFrame {
 export interface StreamClient {
   readonly ingressUrl: string;
   readonly name: string;
-  /** Appends records in order (a one-way send; resolves once Restate accepted it). */
+  /**
+   * Appends records in order; resolves once the log applied them (a call, not a one-way send: a sender with
+   * one request in flight then batches more when the log is slow, instead of queueing appends up in Restate).
+   */
   append(
     streamId: string,
     records: StreamRecord[],
@@ -95,7 +98,7 @@ export function streamClient(options: StreamClientOptions): StreamClient {
     ingressUrl,
     name,
     async append(streamId, records, appendOptions = {}) {
-      const response = await post(url(streamId, 'append/send'), records, appendOptions.signal);
+      const response = await post(url(streamId, 'append'), records, appendOptions.signal);
       await response.body?.cancel();
     },
     read,
