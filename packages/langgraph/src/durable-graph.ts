@@ -297,49 +297,49 @@ function makeDurable<G extends AnyGraph>(
     return { copy, runConfig, first };
   };
 
-  /** A run's error as the caller sees it: LangGraph errors that would repeat end the invocation. */
-  const failed = (error: unknown) => ({
-    error: asRepeatingFailure(error, REPEATING_GRAPH_ERRORS) ?? error,
-  });
+  /**
+   * One `invoke` or `stream`: runs the graph, resumes it with the answers of interrupts paused on
+   * awakeables, and commits the checkpoints at the end (also when it throws or a stream is stopped early).
+   * Streaming yields LangGraph's chunks; either way it returns the last run's output.
+   */
+  async function* drive(
+    input: unknown,
+    config: RunnableConfig | undefined,
+    streaming: boolean,
+  ): AsyncGenerator<unknown, unknown> {
+    const { copy, runConfig, first } = await start(input, config);
+    let failure: { error: unknown } | undefined;
+    try {
+      let next = first;
+      for (;;) {
+        let output: unknown;
+        if (streaming) {
+          for await (const chunk of await copy.stream(next, runConfig)) yield chunk;
+        } else {
+          output = await copy.invoke(next, runConfig);
+        }
+        const resume = await awaitInterrupts(copy, runConfig);
+        if (!resume) return output;
+        next = resume;
+      }
+    } catch (error) {
+      // LangGraph errors that would repeat on every retry end the invocation.
+      failure = { error: asRepeatingFailure(error, REPEATING_GRAPH_ERRORS) ?? error };
+      throw failure.error;
+    } finally {
+      await commit(runConfig, failure);
+    }
+  }
 
   return {
     checkpointer,
     invoke: (async (input: unknown, config?: RunnableConfig) => {
-      const { copy, runConfig, first } = await start(input, config);
-      let failure: { error: unknown } | undefined;
-      try {
-        let next = first;
-        for (;;) {
-          const output = await copy.invoke(next, runConfig);
-          const resume = await awaitInterrupts(copy, runConfig);
-          if (!resume) return output;
-          next = resume;
-        }
-      } catch (error) {
-        failure = failed(error);
-        throw failure.error;
-      } finally {
-        await commit(runConfig, failure);
-      }
+      const runs = drive(input, config, false);
+      let step = await runs.next();
+      while (!step.done) step = await runs.next();
+      return step.value;
     }) as DurableGraph<G>['invoke'],
-    async *stream(input, config) {
-      const { copy, runConfig, first } = await start(input, config as RunnableConfig | undefined);
-      let failure: { error: unknown } | undefined;
-      try {
-        let next = first;
-        for (;;) {
-          for await (const chunk of await copy.stream(next, runConfig)) yield chunk;
-          const resume = await awaitInterrupts(copy, runConfig);
-          if (!resume) break;
-          next = resume;
-        }
-      } catch (error) {
-        failure = failed(error);
-        throw failure.error;
-      } finally {
-        await commit(runConfig, failure);
-      }
-    },
+    stream: (input, config) => drive(input, config as RunnableConfig | undefined, true),
     getState: (config, getOptions) => stateCopy().getState(threadConfig(config), getOptions),
     getStateHistory: (config, listOptions) =>
       stateCopy().getStateHistory(threadConfig(config), listOptions),

@@ -28,10 +28,10 @@ import {
   DEFAULT_MAX_VALUE_BYTES,
   type DurableStepOptions,
   durableStep,
-  journalSerde,
   RepeatingFailureError,
 } from '@restate-agents/core';
-import type { ObjectContext, ObjectSharedContext, Serde } from '@restatedev/restate-sdk';
+import type { ObjectContext, ObjectSharedContext } from '@restatedev/restate-sdk';
+import { readThrough, stateSerde } from './state-cache.js';
 import { STEP_NAMES } from './step-names.js';
 
 /** Options of {@link RestateCheckpointSaver}. */
@@ -70,8 +70,6 @@ type StoredWrites = Record<
 >;
 /** Per namespace: checkpoint id → parent checkpoint id (`null` for the first). */
 type ThreadIndex = Record<string, Record<string, string | null>>;
-
-const stateSerde = journalSerde as Serde<unknown>;
 
 /**
  * LangGraph's `BaseCheckpointSaver` on the state of the current Virtual Object, keyed by thread id (and
@@ -184,16 +182,7 @@ export class RestateCheckpointSaver extends BaseCheckpointSaver {
         () => chunk,
         this.#step as DurableStepOptions<[string, unknown][]>,
       );
-      for (const [key, value] of journaled) {
-        this.#cache.set(key, value);
-        if (value === undefined) {
-          ctx.clear(key);
-          this.#written.delete(key);
-        } else {
-          ctx.set(key, value, stateSerde);
-          this.#written.add(key);
-        }
-      }
+      for (const [key, value] of journaled) this.#apply(ctx, key, value);
     }
   }
 
@@ -558,12 +547,8 @@ export class RestateCheckpointSaver extends BaseCheckpointSaver {
     }
   }
 
-  async #read<T>(key: string): Promise<T | undefined> {
-    if (this.#cache.has(key)) return this.#cache.get(key) as T | undefined;
-    const value = (await this.#ctx.get<unknown>(key, stateSerde)) ?? undefined;
-    // A write that landed while the read was in flight wins.
-    if (!this.#cache.has(key)) this.#cache.set(key, value);
-    return this.#cache.get(key) as T | undefined;
+  #read<T>(key: string): Promise<T | undefined> {
+    return readThrough<T>(this.#ctx, this.#cache, key);
   }
 
   #write(key: string, value: unknown): void {
@@ -572,7 +557,12 @@ export class RestateCheckpointSaver extends BaseCheckpointSaver {
       this.#pending.set(key, value);
       return;
     }
-    const ctx = this.#writable('a checkpoint write');
+    this.#apply(this.#writable('a checkpoint write'), key, value);
+  }
+
+  /** Writes `value` to state now (`undefined` clears the key), remembering what this invocation set. */
+  #apply(ctx: ObjectContext, key: string, value: unknown): void {
+    this.#cache.set(key, value);
     if (value === undefined) {
       ctx.clear(key);
       this.#written.delete(key);

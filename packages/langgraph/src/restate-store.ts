@@ -15,8 +15,8 @@ import {
   type SearchOperation,
   validateNamespace,
 } from '@langchain/langgraph-checkpoint';
-import { journalSerde } from '@restate-agents/core';
-import type { ObjectContext, ObjectSharedContext, Serde } from '@restatedev/restate-sdk';
+import type { ObjectContext, ObjectSharedContext } from '@restatedev/restate-sdk';
+import { readThrough, stateSerde } from './state-cache.js';
 
 /** Options of {@link RestateStore}. */
 export interface RestateStoreOptions {
@@ -33,8 +33,6 @@ interface StoredItem {
 
 /** Namespace (labels joined by `:`, which labels may not contain) → its keys, in insertion order. */
 type StoreIndex = Record<string, string[]>;
-
-const stateSerde = journalSerde as Serde<unknown>;
 
 /**
  * A LangGraph `BaseStore` on the state of the current Virtual Object. Give it to the graph
@@ -171,12 +169,8 @@ export class RestateStore extends BaseStore {
     return `${this.#prefix}:item:${JSON.stringify([...namespace, key])}`;
   }
 
-  async #read<T>(key: string): Promise<T | undefined> {
-    if (this.#cache.has(key)) return this.#cache.get(key) as T | undefined;
-    const value = (await this.#ctx.get<unknown>(key, stateSerde)) ?? undefined;
-    // A write that landed while the read was in flight wins.
-    if (!this.#cache.has(key)) this.#cache.set(key, value);
-    return this.#cache.get(key) as T | undefined;
+  #read<T>(key: string): Promise<T | undefined> {
+    return readThrough<T>(this.#ctx, this.#cache, key);
   }
 
   #write(key: string, value: unknown): void {
