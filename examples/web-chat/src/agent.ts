@@ -54,6 +54,8 @@ const chatAgent = restate.object({
       );
       await pipeUIMessageStream(live, result, {
         originalMessages: request.messages,
+        // The answer's id: the turn's invocation id, the same on every retry and replay.
+        generateMessageId: () => `msg-${ctx.request().id}`,
         // Handler code, not a step: the same messages on every replay.
         onEnd: ({ messages }: { messages: UIMessage[] }) => ctx.set(MESSAGES, messages),
       });
