@@ -44,7 +44,8 @@ export type Pattern =
   | 'parallel'
   | 'toolset'
   | 'approval-edit'
-  | 'not-durable';
+  | 'not-durable'
+  | 'callbacks';
 
 export interface PatternInput {
   pattern: Pattern;
@@ -148,6 +149,18 @@ function tree(pattern: Pattern, model: string, ctx: restate.ObjectContext): Base
             },
           }),
         ],
+      });
+    case 'callbacks':
+      // The agent's own callbacks, as ADK's docs teach them: a guardrail before a tool, a check after the model.
+      return llm(model, 'root', {
+        beforeToolCallback: ({ args }) =>
+          args.id === 'forbidden' ? { result: 'blocked by policy' } : undefined,
+        afterModelCallback: ({ response }) => {
+          const text = response.content?.parts?.map((part) => part.text ?? '').join('') ?? '';
+          return text === ''
+            ? undefined
+            : { ...response, content: { role: 'model', parts: [{ text: `${text} [checked]` }] } };
+        },
       });
     case 'not-durable':
       return llm(model, 'root');

@@ -216,6 +216,19 @@ for (const mode of ['normal', 'always-replay'] as const) {
       expect(s.recorded()).toEqual(['as-edited']);
     });
 
+    it("the agent's own callbacks run around the durable model and tools (before-tool guardrail, after-model check)", async () => {
+      const s = session('callbacks', {
+        root: (request) =>
+          request.turnIndex === 0
+            ? { toolCalls: [{ name: 'record', arguments: { id: 'forbidden' } }] }
+            : { text: `Tool said ${request.lastToolResult}` },
+      });
+      const output = await runToEnd(s, 'try the forbidden thing');
+      expect(output.text).toBe('Tool said {"result":"blocked by policy"} [checked]');
+      expect(s.recorded()).toEqual([]);
+      expect(s.turns('root')).toEqual([0, 1]);
+    });
+
     it('a runner whose agent did not go through withRestate is refused before any model call', async () => {
       const s = session('not-durable', { root: [{ text: 'never' }] });
       if (!service.running) await service.restart();
