@@ -64,6 +64,8 @@ export type {
   AgentStreamObjectOptions,
 } from './live/agent-stream-object.js';
 export { agentStreamObject } from './live/agent-stream-object.js';
+export type { LiveChunks, TextPreview } from './live/live-step.js';
+export { liveChunks, liveModelStep, textPreview } from './live/live-step.js';
 export type {
   LiveAttempt,
   LiveSegment,

@@ -17,10 +17,14 @@ import {
   durableStep,
   InvalidModelAnswerError,
   isDurable,
+  type LiveReceipt,
+  type LiveStream,
+  liveModelStep,
   markDurable,
   nextModelStepName,
 } from '@restate-agents/core';
 import type { Context } from '@restatedev/restate-sdk';
+import { previewModelEvents } from './live.js';
 import { SDK } from './step-names.js';
 
 /** Options of {@link durableModel} and of the model calls a `DurableRunner` makes. */
@@ -32,12 +36,20 @@ export interface DurableModelOptions {
    * Default `false`: it roughly doubles each entry and the runner only exposes it in `rawResponses`.
    */
   keepProviderData?: boolean;
+  /**
+   * Live streaming (docs/live-streaming.md): each streamed model call's text goes to this stream log while
+   * the step runs; the journal keeps only a small receipt beside the answer. `DurableRunner` also sends the
+   * run's events through it (`run(agent, input, { stream: true })`).
+   */
+  live?: LiveStream;
 }
 
 /** What one streamed model call journals: the text deltas (for `toTextStream`) and the final response. */
 interface RecordedStream {
   deltas: string[];
   response: RecordedResponse;
+  /** With `live`: what the step's preview sent (its commit is built from it, on every replay). */
+  live?: LiveReceipt;
 }
 
 /** A `ModelResponse` as journaled: plain data, `usage` as its JSON. */
@@ -46,9 +58,10 @@ type RecordedResponse = Omit<ModelResponse, 'usage'> & { usage: unknown };
 /**
  * Wraps a `Model` so that `getResponse` and `getStreamedResponse` are journaled steps.
  *
- * On replay the journaled response is returned and the provider is not called. Streams are not live: the
- * provider's stream is consumed inside the step, then replayed as `response_started`, the text deltas and
- * `response_done` (raw provider events, `type: 'model'`, are not replayed).
+ * On replay the journaled response is returned and the provider is not called. The provider's stream is
+ * consumed inside the step (its text shown live through `live`, if given), then replayed as
+ * `response_started`, the text deltas and `response_done` (raw provider events, `type: 'model'`, are not
+ * replayed).
  *
  * @example
  * const model = durableModel(ctx, new OpenAIProvider().getModel('gpt-5.6-luna'));
@@ -79,24 +92,37 @@ export function durableModel(ctx: Context, model: Model, options: DurableModelOp
     },
     async *getStreamedResponse(request: ModelRequest): AsyncIterable<StreamEvent> {
       disableClientRetries(request);
-      const recorded = await durableStep<RecordedStream>(
-        ctx,
-        nextModelStepName(ctx, SDK),
-        async (attempt) => {
-          const deltas: string[] = [];
-          let done: ModelResponse | undefined;
-          for await (const event of model.getStreamedResponse(withSignal(request, attempt))) {
-            if (event.type === 'output_text_delta') deltas.push(event.delta);
-            if (event.type === 'response_done') {
-              done = { ...event.response, usage: new Usage(event.response.usage) };
-            }
-          }
-          if (!done) {
-            throw new InvalidModelAnswerError('the stream ended without a response_done event');
-          }
-          return { deltas, response: record(checked(done)) };
-        },
-        options.step,
+      const recorded = await liveModelStep(
+        options.live,
+        (preview, seg) =>
+          durableStep<RecordedStream>(
+            ctx,
+            nextModelStepName(ctx, SDK),
+            async (attempt) => {
+              const live = preview(attempt);
+              const shown = live && previewModelEvents(live, seg);
+              const deltas: string[] = [];
+              let done: ModelResponse | undefined;
+              for await (const event of model.getStreamedResponse(withSignal(request, attempt))) {
+                shown?.push(event);
+                if (event.type === 'output_text_delta') deltas.push(event.delta);
+                if (event.type === 'response_done') {
+                  done = { ...event.response, usage: new Usage(event.response.usage) };
+                }
+              }
+              shown?.close();
+              if (!done) {
+                throw new InvalidModelAnswerError('the stream ended without a response_done event');
+              }
+              return {
+                deltas,
+                response: record(checked(done)),
+                ...(live && { live: await live.end() }),
+              };
+            },
+            options.step,
+          ),
+        (value) => value.live,
       );
       const response = recorded.response;
       yield { type: 'response_started' };

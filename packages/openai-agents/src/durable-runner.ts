@@ -29,6 +29,7 @@ import {
   assertConcurrency,
   assertInput,
   invalidOption,
+  liveChunks,
   rejectionMessage,
   requestApproval,
   rethrowIfControl,
@@ -38,6 +39,7 @@ import { type Context, TerminalError } from '@restatedev/restate-sdk';
 import { durableMcpServer } from './durable-mcp-server.js';
 import { type DurableModelOptions, durableModel, durableModelProvider } from './durable-model.js';
 import { isDurableTool } from './durable-tool.js';
+import { endTurnWithRun, streamRunToLog } from './live.js';
 import { REPEATING_FAILURES } from './repeating-failures.js';
 import { withReplayStableTracing } from './replay-stable-tracing.js';
 import {
@@ -133,8 +135,8 @@ export class DurableRunner {
   constructor(ctx: Context, options: DurableRunnerOptions = {}) {
     this.#ctx = ctx;
     this.#options = options;
-    const { approval, step, keepProviderData, toolConcurrency, ...config } = options;
-    const modelOptions: DurableModelOptions = { step, keepProviderData };
+    const { approval, step, keepProviderData, toolConcurrency, live, ...config } = options;
+    const modelOptions: DurableModelOptions = { step, keepProviderData, ...(live && { live }) };
     rejectWallClock('RunConfig.modelSettings', config.modelSettings);
     refuseSandbox('RunConfig', config);
     if (toolConcurrency !== undefined) {
@@ -191,6 +193,13 @@ export class DurableRunner {
       'agent input',
     );
     refuseSandbox('run options', options);
+    const { live } = this.#options;
+    if (live && options.stream !== true) {
+      throw invalidOption(
+        'DurableRunner.run: the runner has a live stream, so run with { stream: true }: live streaming sends ' +
+          "the streamed run's events to the stream log (a run without stream: true would never end its turn).",
+      );
+    }
     if (options.conversationId !== undefined) {
       throw invalidOption(
         'DurableRunner.run: conversationId is not supported by DurableRunner: the Conversations API adds ' +
@@ -218,11 +227,14 @@ export class DurableRunner {
     const execute = async () => {
       try {
         if (options.stream === true) {
-          const streamed = await this.runner.run(durableAgent, runInput, {
-            ...runOptions,
-            stream: true,
-          });
-          return controlAwareStream(streamed);
+          const chunks = live && liveChunks(live);
+          if (chunks) streamRunToLog(runContext as RunContext<unknown>, chunks);
+          const streamed = controlAwareStream(
+            await this.runner.run(durableAgent, runInput, { ...runOptions, stream: true }),
+          );
+          return chunks
+            ? endTurnWithRun(streamed, runContext as RunContext<unknown>, chunks)
+            : streamed;
         }
         let result = await this.runner.run(durableAgent, runInput, {
           ...runOptions,
@@ -257,9 +269,12 @@ export class DurableRunner {
     context: unknown,
     overrides: NestedRunOverrides = {},
   ): Promise<unknown> {
-    const runner = overrides.runConfig
-      ? new DurableRunner(this.#ctx, { ...this.#options, ...overrides.runConfig })
-      : this;
+    // A nested run is not streamed: its model calls show nothing live, and it does not end the turn.
+    const { live, ...options } = this.#options;
+    const runner =
+      overrides.runConfig || live
+        ? new DurableRunner(this.#ctx, { ...options, ...overrides.runConfig })
+        : this;
     return runner.run(agent, input, { ...overrides.runOptions, context, stream: false });
   }
 
@@ -352,10 +367,14 @@ export class DurableRunner {
         );
       }
     }
-    const { step, keepProviderData } = this.#options;
+    const { step, keepProviderData, live } = this.#options;
     const converted = agent.clone({
       ...(typeof agent.model !== 'string' && {
-        model: durableModel(this.#ctx, agent.model as Model, { step, keepProviderData }),
+        model: durableModel(this.#ctx, agent.model as Model, {
+          step,
+          keepProviderData,
+          ...(live && { live }),
+        }),
       }),
       inputGuardrails: agent.inputGuardrails.map((guardrail) => ordered(blocking(guardrail))),
       outputGuardrails: agent.outputGuardrails.map(ordered),
