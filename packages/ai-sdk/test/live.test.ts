@@ -223,3 +223,30 @@ it('live: an agent that fails without ending its turn still ends the client stre
     expect(frames.at(-1)?.chunk).toEqual({ type: 'error', errorText: message });
   }
 });
+
+it('live: a re-sent POST attaches to the same turn; a regeneration starts a new one', async () => {
+  const chatId = 'live-idempotent';
+  h.mock.conversation(chatId, (request) => ({ text: `answer ${request.attempt}` }));
+  const handlers = h.handlers('LiveChat');
+  const post = async (trigger: string) => {
+    const response = await handlers.POST(
+      new Request('http://backend.test/api/chat', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ id: chatId, messages: [userMessage(`u-${chatId}`, 'hi')], trigger }),
+      }),
+    );
+    const { frames } = await readFrames(response);
+    return {
+      turn: response.headers.get('x-restate-invocation-id'),
+      texts: texts(await finalMessage(frames.map((f) => f.chunk))),
+    };
+  };
+  const first = await post('submit-message');
+  const again = await post('submit-message');
+  const regenerated = await post('regenerate-message');
+  expect(again).toEqual(first);
+  expect(regenerated.turn).not.toBe(first.turn);
+  expect(first.texts).toEqual(['answer 1']);
+  expect(regenerated.texts).toEqual(['answer 2']);
+});

@@ -222,7 +222,7 @@ export function createChatHandlers(options: ChatHandlersOptions): ChatHandlers {
   return {
     log,
     async POST(request) {
-      let body: { id?: unknown; messages?: unknown };
+      let body: { id?: unknown; messages?: unknown; trigger?: unknown };
       try {
         body = (await request.json()) as typeof body;
       } catch {
@@ -242,8 +242,12 @@ export function createChatHandlers(options: ChatHandlersOptions): ChatHandlers {
           method: 'POST',
           headers: {
             'content-type': 'application/json',
-            // A re-sent POST for the same user message attaches to the same turn instead of starting another.
-            ...(typeof last?.id === 'string' && { 'idempotency-key': `${chatId}:${last.id}` }),
+            // A re-sent POST for the same user message attaches to the same turn instead of starting another;
+            // a regeneration is a new turn for the same last message, so it gets no key.
+            ...(typeof last?.id === 'string' &&
+              body.trigger !== 'regenerate-message' && {
+                'idempotency-key': `${chatId}:${last.id}`,
+              }),
             ...options.headers,
           },
           body: JSON.stringify(body),
