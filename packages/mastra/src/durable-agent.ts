@@ -13,6 +13,7 @@
 import type { Agent } from '@mastra/core/agent';
 import { brand, hasBrand, invalidOption, isDurable } from '@restate-agents/core';
 import type { Context } from '@restatedev/restate-sdk';
+import { checkMemoryConfig, checkProcessors } from './check-processors.js';
 import { RESTATE_MODEL } from './durable-model.js';
 import { findContext, withContext } from './restate-context.js';
 import {
@@ -58,6 +59,12 @@ interface AgentInternals {
   listAgents?: (args: { requestContext: unknown }) => Promise<Record<string, AnyAgent>>;
   listWorkflows?: (args: { requestContext: unknown }) => Promise<Record<string, unknown>>;
   listScorers?: (args: { requestContext: unknown }) => Promise<Record<string, unknown>>;
+  listConfiguredInputProcessors?: (requestContext: unknown) => Promise<unknown[]>;
+  listConfiguredOutputProcessors?: (requestContext: unknown) => Promise<unknown[]>;
+  listErrorProcessors?: (requestContext: unknown) => Promise<unknown[]>;
+  getMemory?: (args: {
+    requestContext: unknown;
+  }) => Promise<{ getMergedThreadConfig?: (config?: unknown) => unknown } | undefined>;
 }
 
 /**
@@ -79,7 +86,7 @@ export function durableAgent<A extends AnyAgent>(
   checkAgent(internals);
   const prepare = async (callOptions: DurableCallOptions | undefined) => {
     const requestContext = withContext(ctx, callOptions?.requestContext);
-    await checkTools(internals, requestContext);
+    await checkTools(internals, requestContext, callOptions?.memory?.options);
     await prepareSubAgents(internals, requestContext, new Set([agent]));
     const defaults = (await internals.getDefaultOptions?.({ requestContext })) ?? {};
     return withRestate(ctx, { ...callOptions, requestContext }, options, {
@@ -231,8 +238,18 @@ function checkModel(name: string, model: unknown): void {
   );
 }
 
-async function checkTools(agent: AgentInternals, requestContext: unknown): Promise<void> {
+async function checkTools(
+  agent: AgentInternals,
+  requestContext: unknown,
+  memoryOptions?: unknown,
+): Promise<void> {
   const name = agent.name ?? 'the agent';
+  const where = `durableAgent: ${name}`;
+  checkProcessors(where, await agent.listConfiguredInputProcessors?.(requestContext));
+  checkProcessors(where, await agent.listConfiguredOutputProcessors?.(requestContext));
+  checkProcessors(where, await agent.listErrorProcessors?.(requestContext));
+  const memory = await agent.getMemory?.({ requestContext });
+  checkMemoryConfig(where, memory?.getMergedThreadConfig?.(memoryOptions));
   const workflows = Object.keys((await agent.listWorkflows?.({ requestContext })) ?? {});
   if (workflows.length > 0) {
     throw invalidOption(

@@ -5,8 +5,10 @@
 import { createOpenAI } from '@ai-sdk/openai';
 import { Agent } from '@mastra/core/agent';
 import { createScorer } from '@mastra/core/evals';
+import { ModerationProcessor, PIIDetector, RegexFilterProcessor } from '@mastra/core/processors';
 import { createTool } from '@mastra/core/tools';
 import { createStep, createWorkflow } from '@mastra/core/workflows';
+import { Memory } from '@mastra/memory';
 import { RepeatingFailureError } from '@restate-agents/core';
 import { type Context, TerminalError } from '@restatedev/restate-sdk';
 import { describe, expect, it } from 'vitest';
@@ -161,6 +163,96 @@ describe('durableWorkflow', () => {
     await expect(durableWorkflow(ctx, workflow).start({ inputData: {} })).rejects.toThrow(
       /the agent step writer has maxRetries 2/,
     );
+  });
+});
+
+describe('processors and memory features that cannot be journaled', () => {
+  const moderation = () => new ModerationProcessor({ model: restateModel(model) as never });
+  // Only `Memory`'s constructor sees them: semantic recall refuses to start without both.
+  const vector = { query: async () => [], upsert: async () => [], createIndex: async () => {} };
+  const embedder = { specificationVersion: 'v2', doEmbed: async () => ({ embeddings: [] }) };
+  it.each([
+    [
+      { inputProcessors: [moderation()] },
+      /the call has the processor moderation, which calls a model through its agent/,
+    ],
+    [
+      { outputProcessors: [new PIIDetector({ model: restateModel(model) as never })] },
+      /the processor pii-detector, which calls a model/,
+    ],
+    [
+      { memory: { thread: 't', options: { semanticRecall: true } } },
+      /the call has memory semanticRecall, which embeds every message/,
+    ],
+    [
+      { memory: { thread: 't', options: { observationalMemory: { enabled: true } } } },
+      /memory observationalMemory, which makes observer and reflector model calls/,
+    ],
+  ])('withRestate refuses %#', (callOptions, message) => {
+    expect(() => withRestate(ctx, callOptions as never)).toThrow(message);
+  });
+  it('withRestate accepts processors that only transform, and memory features turned off', () => {
+    const regex = new RegexFilterProcessor({ presets: ['pii'], strategy: 'redact' });
+    expect(() =>
+      withRestate(ctx, {
+        runId: 'run', // the empty ctx here has no invocation id to derive it from
+        inputProcessors: [regex],
+        outputProcessors: [regex],
+        memory: {
+          thread: 't',
+          options: { semanticRecall: false, observationalMemory: { enabled: false } },
+        },
+      } as never),
+    ).not.toThrow();
+  });
+  it("refuses an agent's model-calling processor when the run starts", async () => {
+    await expect(
+      durableAgent(ctx, agentWith({ inputProcessors: [moderation()] })).generate('hi'),
+    ).rejects.toThrow(/durableAgent: a has the processor moderation.*RegexFilterProcessor/);
+  });
+  it('refuses a processor workflow', async () => {
+    const workflow = createWorkflow({ id: 'guard', inputSchema: z.any(), outputSchema: z.any() })
+      .then(
+        createStep({
+          id: 's',
+          inputSchema: z.any(),
+          outputSchema: z.any(),
+          execute: async ({ inputData }) => inputData,
+        }),
+      )
+      .commit();
+    await expect(
+      durableAgent(ctx, agentWith({ inputProcessors: [workflow] })).generate('hi'),
+    ).rejects.toThrow(/a has the processor workflow guard/);
+  });
+  it("refuses the agent's memory with semantic recall, naming the option", async () => {
+    const memory = new Memory({
+      vector: vector as never,
+      embedder: embedder as never,
+      options: { semanticRecall: { topK: 3, messageRange: 2 } },
+    });
+    await expect(durableAgent(ctx, agentWith({ memory })).generate('hi')).rejects.toThrow(
+      /durableAgent: a has memory semanticRecall.*Turn semanticRecall off for durable runs/,
+    );
+  });
+  it("refuses the agent's memory with observational memory", async () => {
+    const memory = new Memory({ options: { observationalMemory: true } });
+    await expect(durableAgent(ctx, agentWith({ memory })).generate('hi')).rejects.toThrow(
+      /durableAgent: a has memory observationalMemory/,
+    );
+  });
+  it('the call can turn semantic recall off for a memory that has it', async () => {
+    const memory = new Memory({
+      vector: vector as never,
+      embedder: embedder as never,
+      options: { semanticRecall: true },
+    });
+    // The check passes; the run then needs a real `ctx` (the empty one here fails further on).
+    await expect(
+      durableAgent(ctx, agentWith({ memory })).generate('hi', {
+        memory: { thread: 't', resource: 'r', options: { semanticRecall: false } },
+      }),
+    ).rejects.not.toThrow(/semanticRecall/);
   });
 });
 

@@ -31,6 +31,7 @@ import {
   requestApproval,
 } from '@restate-agents/core';
 import type { Context } from '@restatedev/restate-sdk';
+import { checkMemoryConfig, checkProcessors } from './check-processors.js';
 import { withContext } from './restate-context.js';
 
 /** What an approver is shown for one tool call that needs a human decision. */
@@ -93,6 +94,9 @@ export interface DurableCallOptions {
   requireToolApproval?: RequireToolApproval;
   abortSignal?: AbortSignal;
   scorers?: unknown;
+  inputProcessors?: unknown;
+  outputProcessors?: unknown;
+  errorProcessors?: unknown;
   memory?: {
     thread: unknown;
     resource?: string;
@@ -258,6 +262,10 @@ function refuse(callOptions: DurableCallOptions): void {
         "outside the journal, again on every replay. Leave the call option out and score recorded runs offline (Mastra's runEvals).",
     );
   }
+  checkProcessors('withRestate: the call', callOptions.inputProcessors);
+  checkProcessors('withRestate: the call', callOptions.outputProcessors);
+  checkProcessors('withRestate: the call', callOptions.errorProcessors);
+  checkMemoryConfig('withRestate: the call', callOptions.memory?.options);
   if (callOptions.memory?.options?.generateTitle) {
     throw invalidOption(
       'withRestate: memory.options.generateTitle makes a model call that nobody awaits, outside the journal; ' +
