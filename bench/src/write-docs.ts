@@ -1,6 +1,6 @@
 /**
- * Rewrites docs/benchmarks.md from results/latest.md (and results/chaos-latest.json when present), so the
- * page always shows the table of the last full run: `node src/write-docs.ts` after `pnpm bench`.
+ * Rewrites docs/benchmarks.md from results/latest.md (and results/chaos-latest.json and ttft-latest.md when
+ * present), so the page always shows the table of the last full run: `node src/write-docs.ts` after `pnpm bench`.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -33,5 +33,10 @@ const replace = (text: string, name: string, body: string): string => {
   return `${text.slice(0, from + start.length)}\n${body}\n${text.slice(to)}`;
 };
 
-writeFileSync(docs, replace(replace(page, 'bench', table), 'chaos', chaos));
+let updated = replace(replace(page, 'bench', table), 'chaos', chaos);
+// Time to first token (src/ttft.ts, run by `pnpm bench`), when a run left its table.
+if (existsSync(`${results}ttft-latest.md`)) {
+  updated = replace(updated, 'ttft', readFileSync(`${results}ttft-latest.md`, 'utf8').trim());
+}
+writeFileSync(docs, updated);
 console.log(`updated ${docs}`);
