@@ -328,6 +328,8 @@ async function inChunks<T>(items: T[], size: number, each: (item: T) => Promise<
   }
 }
 
+const KEEP_ALIVE_SETTLE_MS = 6000;
+
 async function measureSuspension(
   environment: Environment,
   variant: 'default' | 'prompt',
@@ -343,13 +345,22 @@ async function measureSuspension(
     100,
     async () => {
       const conversation = conversationName('short', options.k, `wait-${++tagCounter}`);
-      const { invocationId } = await environment.restate.send(
-        { service, handler: 'run' },
-        {
-          conversation,
-        },
-      );
-      ids.push(invocationId);
+      // The ingress may drop a connection under load: send again under the same idempotency key, so a
+      // send that did get through is not started twice.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const { invocationId } = await environment.restate.send(
+            { service, handler: 'run' },
+            { conversation },
+            { idempotencyKey: conversation },
+          );
+          ids.push(invocationId);
+          break;
+        } catch (error) {
+          if (attempt >= 5) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+        }
+      }
     },
   );
   await pollUntil(
@@ -365,6 +376,9 @@ async function measureSuspension(
     );
   }
   const settleMs = performance.now() - started;
+  // The model client's keep-alive sockets (up to one per agent after a burst) close after 5 s idle; they
+  // are not what a waiting agent holds.
+  await new Promise((resolve) => setTimeout(resolve, KEEP_ALIVE_SETTLE_MS));
   const suspended = await countStatus(environment, service, 'suspended');
   const after = await control<ServiceStats>(environment, '/stats?gc=1');
   await inChunks(ids, 50, (id) => environment.restate.kill(id));

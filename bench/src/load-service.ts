@@ -9,14 +9,15 @@
  * what a waiting agent holds before and after Restate suspends it.
  *
  * Env: PORT (Restate endpoint), LOAD_CONTROL_PORT, BENCH_MODEL_URL, LOAD_ADAPTERS (comma list),
- * LOAD_INACTIVITY_MS, LOAD_PROFILE_DIR (where `POST /profile/stop` writes .cpuprofile files).
+ * LOAD_INACTIVITY_MS, LOAD_PROFILE_DIR (where `POST /profile/stop` writes .cpuprofile files and
+ * `POST /heap-snapshot?name=` a .heapsnapshot, to see what waiting agents keep alive).
  */
 import { subscribe } from 'node:diagnostics_channel';
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
-import { setFlagsFromString } from 'node:v8';
+import { setFlagsFromString, writeHeapSnapshot } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { durableStep, requestApproval } from '@restate-agents/core';
 import * as restate from '@restatedev/restate-sdk';
@@ -128,6 +129,11 @@ async function control(url: URL): Promise<unknown> {
       peak.rss = 0;
       sample();
       return { ok: true };
+    }
+    case '/heap-snapshot': {
+      gc();
+      const file = join(profileDir, `${url.searchParams.get('name') ?? 'load'}.heapsnapshot`);
+      return { file: writeHeapSnapshot(file) };
     }
     case '/profile/start': {
       profiler = new Session();

@@ -36,12 +36,18 @@ const { values } = parseArgs({
   },
 });
 
-/** Earlier result files as one: their cases and waiting runs, in file order; the first file's options. */
+/** Earlier result files as one: their cases and waiting runs in file order, the first file's options. */
 function mergeResults(files: string[]): LoadResults {
   const runs = files.map((file) => JSON.parse(readFileSync(file, 'utf8')) as LoadResults);
   const [first] = runs;
   if (first === undefined) throw new Error('--render needs at least one results file');
-  const suspension = runs.flatMap((run) => run.suspension);
+  // A later file's waiting run replaces an earlier one's with the same variant and N.
+  const byKey = new Map(
+    runs
+      .flatMap((run) => run.suspension)
+      .map((item) => [`${item.variant}:${item.n}`, item] as const),
+  );
+  const suspension = [...byKey.values()];
   return {
     ...first,
     options: { ...first.options, ns: [...new Set(runs.flatMap((run) => run.options.ns))] },
