@@ -2,7 +2,8 @@
  * The agent hook (R4, R5): `generate` and `stream` of a Mastra `Agent` through {@link withRestate}, with the
  * checks only the agent allows — a model that is not durable, an agent-level `maxRetries` (it beats the
  * call's `maxRetries: 0` in Mastra), Mastra's own `durable` loop, tools with Mastra's native approval (it
- * suspends the run into Mastra's storage) — and the control error rethrown after the run.
+ * suspends the run into Mastra's storage), processors and memory features whose calls cannot be journaled
+ * (`check-processors.ts`) — and the control error rethrown after the run.
  *
  * `stream()` never rejects in Mastra: a failed model step arrives as an `error` chunk and `text` resolves
  * to `""`. The stream `durableAgent` returns ends its `fullStream` / `textStream` with that error, and its

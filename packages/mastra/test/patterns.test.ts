@@ -5,6 +5,7 @@
  */
 import { createOpenAI } from '@ai-sdk/openai';
 import { Agent } from '@mastra/core/agent';
+import { RegexFilterProcessor } from '@mastra/core/processors';
 import { createTool } from '@mastra/core/tools';
 import { Memory } from '@mastra/memory';
 import { durableStep } from '@restate-agents/core';
@@ -128,6 +129,22 @@ const service = restate.object({
         'Try it',
       );
       return { text: result.steps.at(-1)?.text ?? '' };
+    },
+    /**
+     * Guardrail processors that only transform (Mastra's `RegexFilterProcessor` redacting card numbers on the
+     * way in and out): handler code, run again on every replay over the same journaled answers.
+     */
+    async redacted(ctx: restate.ObjectContext) {
+      const cards = new RegexFilterProcessor({
+        rules: [{ name: 'card', pattern: /\b\d{4}-\d{4}\b/g, replacement: '[card]' }],
+        strategy: 'redact',
+        phase: 'all',
+      });
+      const agent = makeAgent(ctx.key, { inputProcessors: [cards], outputProcessors: [cards] });
+      const result = await durableAgent(ctx, agent).generate(
+        'My card is 1234-5678. Where is order 7?',
+      );
+      return { text: result.text };
     },
     /** The agent's own `beforeToolCall` hook still runs next to the adapter's. */
     async agentHooks(ctx: restate.ObjectContext) {
@@ -258,6 +275,27 @@ for (const alwaysReplay of [false, true]) {
       expect((await result).output.text).toBe('The backend is down.');
       expect(executions.get(`${key}:flaky`)).toBe(2);
       expect(mock.requestsFor(key)[1]?.lastToolResult).toContain('backend down');
+    });
+
+    it('processors that only transform (RegexFilterProcessor in and out) give the same run on every replay', async () => {
+      const { key, result } = run<{ text: string }>('redacted', null, [
+        toolTurn('7'),
+        { text: 'Order 7 shipped; card 4321-8765 is on file.' },
+      ]);
+      const { invocationId, output } = await result;
+      expect(output.text).toContain('Order 7 shipped; card [card] is on file.');
+      expect(output.text).not.toContain('4321-8765');
+      const requests = mock.requestsFor(key).map((request) => JSON.stringify(request.body));
+      expect(requests).toHaveLength(2);
+      for (const request of requests) {
+        expect(request).toContain('My card is [card].');
+        expect(request).not.toContain('1234-5678');
+      }
+      expect(await stepNames(invocationId)).toEqual([
+        'mastra:model:1',
+        expect.stringMatching(/^mastra:tool:lookup:.+/),
+        'mastra:model:2',
+      ]);
     });
 
     it("the agent's own tool hooks run next to the adapter's (run-level hooks replace them in Mastra)", async () => {
