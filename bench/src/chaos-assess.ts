@@ -392,7 +392,7 @@ export interface RerunAttribution {
   byServiceKill: number;
   /** No service kill between them, but a server node kill, restart or leadership change before. */
   byServer: number;
-  /** Neither: nothing known ended the first attempt. Must be 0. */
+  /** Neither: the step was retried within an attempt (its call failed or timed out), or an attempt timed out. */
   unexplained: number;
   /** Server events (node kills and restarts, leadership changes) during the invocation. */
   serverEvents: number;
