@@ -15,6 +15,7 @@ import { durableCalls } from '@restatedev/vercel-ai-middleware';
 import { wrapLanguageModel } from 'ai';
 import { type BenchInput, LAST_TOOL_CRASH_POINT, serviceName } from './configs.ts';
 import { openaiProvider, runAiSdkLoop } from './loops/ai-sdk-loop.ts';
+import { handWiredAiSdkModel } from './loops/hand-wired.ts';
 import { openaiClient, runOpenAiLoop } from './loops/openai-loop.ts';
 import { type ConversationSize, minimalAnswer, parseConversation, toolResult } from './workload.ts';
 
@@ -82,6 +83,25 @@ const loops: Record<string, Loop> = {
       k,
       size,
       step: (name, action) => durableStep(ctx, name, action),
+      onToolLive: toolHook(input, k),
+    }),
+  /** The same openai loop hand-wired: `ctx.run` around each call, nothing else. */
+  'hand-openai': (ctx, input, k, size) =>
+    runOpenAiLoop({
+      client,
+      conversation: input.conversation,
+      k,
+      size,
+      step: (name, action) => ctx.run(name, action),
+      onToolLive: toolHook(input, k),
+    }),
+  /** The AI SDK loop hand-wired: `ctx.run` around `doGenerate` (answer only) and around the tool body. */
+  'hand-ai-sdk': (ctx, input, k, size) =>
+    runAiSdkLoop({
+      k,
+      size,
+      model: handWiredAiSdkModel(ctx, provider.chat(input.conversation)),
+      runTool: (_turn, body) => ctx.run('tool lookup', body),
       onToolLive: toolHook(input, k),
     }),
 };

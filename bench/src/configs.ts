@@ -36,7 +36,18 @@ export const ALL_CONFIGS: readonly BenchConfig[] = [
     adapter: 'ai-sdk',
   },
   { id: 'core', label: '@restate-agents/core (openai loop on durableStep)', floor: 'openai' },
+  // The honest floor of each adapter: the same SDK loop with one ctx.run around each model call and each
+  // tool body, written by hand (loops/hand-wired.ts). Each adapter is held to ≤ 1.10× its wall time.
+  {
+    id: 'hand-ai-sdk',
+    label: 'hand-wired ctx.run: AI SDK generateText',
+    floor: 'ai-sdk',
+  },
+  { id: 'hand-openai', label: 'hand-wired ctx.run: openai chat loop', floor: 'openai' },
 ];
+
+/** The hand-wired `ctx.run` loop each adapter configuration is compared with. */
+export const HAND_WIRED: Record<string, string> = { 'ai-sdk': 'hand-ai-sdk', core: 'hand-openai' };
 
 export const FLOOR_LABELS: Record<'ai-sdk' | 'openai', string> = {
   'ai-sdk': 'no Restate: AI SDK generateText',

@@ -35,6 +35,13 @@ describe('bench smoke run', () => {
       expect(replay.replayVsOriginal).toBeGreaterThan(0);
     }
     expect(results.targets.length).toBeGreaterThan(0);
+    // Every adapter with a hand-wired ctx.run loop is measured against it.
+    expect(configs).toEqual(expect.arrayContaining(['hand-openai']));
+    expect(
+      results.targets.filter(
+        (target) => target.config === 'core' && target.target.includes('hand-wired'),
+      ),
+    ).toHaveLength(3);
     expect(renderMarkdown(results)).toContain('| 8 |');
   }, 180_000);
 });
