@@ -23,9 +23,14 @@ import {
   findControlError,
   InvalidModelAnswerError,
   isDurable,
+  type LiveReceipt,
+  type LiveStream,
+  liveChunks,
+  liveModelStep,
   markDurable,
   nextModelStepName,
   stepFailureReason,
+  textPreview,
 } from '@restate-agents/core';
 import type { Context } from '@restatedev/restate-sdk';
 import { inGraphTask } from './graph-task.js';
@@ -51,6 +56,13 @@ export interface DurableChatModelOptions {
    * request that hangs and counts toward the cap).
    */
   step?: Omit<DurableStepOptions<JournaledChatMessage>, 'serde'>;
+  /**
+   * Live streaming (docs/live-streaming.md): the model streams inside each step and its text goes to this
+   * stream log while the step runs; after the step, the journaled answer's step goes through the log too
+   * (shown only where the preview was retracted). End the turn with `liveChunks(live).end()`. One model
+   * call at a time per live stream.
+   */
+  live?: LiveStream;
 }
 
 /** A chat model, or what its `bindTools`/`withConfig` returned. */
@@ -216,37 +228,50 @@ export class DurableChatModel extends BaseChatModel {
     // to invoke): a request of an attempt Restate has given up on is cancelled instead of being paid beside
     // the retry, and a caller that aborts mid-request closes it.
     const { signal, callbacks: _callbacks, promptIndex: _index, ...callOptions } = options;
+    const { live } = this.#options;
     try {
       // In a durableGraph node resumed after interrupt(), the answer it got before comes back unpaid.
-      return await inGraphTask(SDK_MODEL_KIND, () =>
-        durableStep(
-          this.#ctx,
-          nextModelStepName(this.#ctx, SDK),
-          async (attemptSignal) => {
-            const config = {
-              ...callOptions,
-              callbacks: [],
-              signal: signal ? AbortSignal.any([signal, attemptSignal]) : attemptSignal,
-            };
-            let answer: BaseMessage | undefined;
-            if (stream) {
-              for await (const chunk of await this.inner.stream(messages, config)) {
-                answer =
-                  answer === undefined
-                    ? chunk
-                    : (answer as BaseMessageChunk).concat(chunk as BaseMessageChunk);
-              }
-            } else {
-              answer = await this.inner.invoke(messages, config);
-            }
-            // Nothing to journal: retried like a provider error, failing the step at the cap.
-            if (answer === undefined)
-              throw new InvalidModelAnswerError('the chat model streamed no chunks');
-            return toJournal(answer);
-          },
-          this.#options.step,
-        ),
+      const journaled = await liveModelStep<LiveJournaledChatMessage>(
+        live,
+        (preview, seg) =>
+          inGraphTask(SDK_MODEL_KIND, () =>
+            durableStep<LiveJournaledChatMessage>(
+              this.#ctx,
+              nextModelStepName(this.#ctx, SDK),
+              async (attemptSignal) => {
+                const config = {
+                  ...callOptions,
+                  callbacks: [],
+                  signal: signal ? AbortSignal.any([signal, attemptSignal]) : attemptSignal,
+                };
+                const attempt = preview(attemptSignal);
+                const text = attempt && textPreview(attempt, `text-${seg}`);
+                let answer: BaseMessage | undefined;
+                if (stream || attempt) {
+                  for await (const chunk of await this.inner.stream(messages, config)) {
+                    text?.delta(chunk.text);
+                    answer =
+                      answer === undefined
+                        ? chunk
+                        : (answer as BaseMessageChunk).concat(chunk as BaseMessageChunk);
+                  }
+                } else {
+                  answer = await this.inner.invoke(messages, config);
+                }
+                text?.close();
+                // Nothing to journal: retried like a provider error, failing the step at the cap.
+                if (answer === undefined)
+                  throw new InvalidModelAnswerError('the chat model streamed no chunks');
+                return { ...toJournal(answer), ...(attempt && { live: await attempt.end() }) };
+              },
+              this.#options.step as DurableStepOptions<LiveJournaledChatMessage>,
+            ),
+          ),
+        (value) => value.live,
       );
+      const { live: _receipt, ...answer } = journaled;
+      if (live) sendLiveStep(live, answer);
+      return answer;
     } catch (error) {
       const reason = stepFailureReason(error);
       if (reason !== undefined) {
@@ -260,6 +285,33 @@ export class DurableChatModel extends BaseChatModel {
       throw error;
     }
   }
+}
+
+/** A journaled answer with, under `live`, its preview's receipt. */
+type LiveJournaledChatMessage = JournaledChatMessage & { live?: LiveReceipt };
+
+/**
+ * The journaled answer's step through the log, after the step's commit: the log drops the text a sealed
+ * preview already showed, and shows it after the `reset-step` of a retracted one.
+ */
+function sendLiveStep(live: LiveStream, answer: JournaledChatMessage): void {
+  const chunks = liveChunks(live);
+  chunks.send({ type: 'start-step' });
+  const text =
+    typeof answer.content === 'string'
+      ? answer.content
+      : answer.content
+          .map((block) =>
+            block.type === 'text' && typeof block.text === 'string' ? block.text : '',
+          )
+          .join('');
+  if (text) {
+    const id = `text-${chunks.step}`;
+    chunks.send({ type: 'text-start', id });
+    chunks.send({ type: 'text-delta', id, delta: text });
+    chunks.send({ type: 'text-end', id });
+  }
+  chunks.send({ type: 'finish-step' });
 }
 
 /** The memo kind of model steps inside a `durableGraph` task. */

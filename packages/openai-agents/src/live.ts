@@ -37,7 +37,7 @@ export function previewModelEvents(
     push(event) {
       if (event.type === 'output_text_delta') text.delta(event.delta);
     },
-    close: () => text.end(),
+    close: () => text.close(),
   };
 }
 

@@ -22,7 +22,7 @@ import type { LiveReceipt, StreamChunk } from './stream-records.js';
  *     const attempt = preview(signal);
  *     const text = attempt && textPreview(attempt, `text-${seg}`);
  *     for await (const delta of model.stream()) text?.delta(delta);
- *     text?.end();
+ *     text?.close();
  *     return { answer, ...(attempt && { live: await attempt.end() }) };
  *   }), (value) => value.live);
  */
@@ -50,7 +50,7 @@ export interface TextPreview {
   /** A text delta (empty ones are skipped by the attempt). */
   delta(text: string): void;
   /** Closes the text part if one was opened. */
-  end(): void;
+  close(): void;
 }
 
 /**
@@ -68,7 +68,7 @@ export function textPreview(attempt: LiveAttempt, id: string): TextPreview {
       }
       attempt.push({ type: 'text-delta', id, delta: text });
     },
-    end() {
+    close() {
       if (!open) return;
       attempt.push({ type: 'text-end', id });
       open = false;
@@ -91,9 +91,21 @@ export interface LiveChunks {
  * `start` first, then the mapped chunks, each model step between `start-step` and `finish-step`, numbered in
  * the order of `live.segment()` calls (one per model step). Send a step's chunks only after its model step
  * resolved (its commit was queued first), and the previous step's before the next model step starts: the log
- * then drops what a sealed preview already showed, and shows a rebuilt step after a `reset-step`.
+ * then drops what a sealed preview already showed, and shows a rebuilt step after a `reset-step`. The same
+ * object for the same `live` (model wrappers send their steps, the handler calls `end()`).
  */
 export function liveChunks(live: LiveStream): LiveChunks {
+  // One per live stream: the model steps of a turn and the handler that ends it share the step count.
+  const known = chunksOf.get(live);
+  if (known) return known;
+  const chunks = newLiveChunks(live);
+  chunksOf.set(live, chunks);
+  return chunks;
+}
+
+const chunksOf = new WeakMap<LiveStream, LiveChunks>();
+
+function newLiveChunks(live: LiveStream): LiveChunks {
   let step = 0;
   let inStep = false;
   let started = false;
