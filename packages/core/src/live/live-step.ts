@@ -5,7 +5,7 @@
  * on every replay). Plus the two halves adapters fill from their SDK's own stream: a text preview built from
  * plain text deltas, and the authoritative chunk stream with the `covers` each chunk needs.
  */
-import { isRestateControlError } from '../control-errors.js';
+import { controlErrorKind, findControlError } from '../control-errors.js';
 import type { LiveAttempt, LiveStream } from './live-stream.js';
 import { isPreviewChunk } from './log-rules.js';
 import type { LiveReceipt, StreamChunk } from './stream-records.js';
@@ -36,8 +36,11 @@ export async function liveModelStep<T>(
   try {
     value = await step((signal) => segment?.attempt(signal), segment?.seg ?? 0);
   } catch (error) {
-    // A step that failed for good has no preview to keep; a suspension is not a failure (the replay commits).
-    if (!isRestateControlError(error)) segment?.commit(undefined);
+    // A step that failed for good (a plain error, or a TerminalError at the retry cap) has no preview to keep:
+    // it is retracted. A suspension or a closed attempt is not a failure (the replay commits); a cancelled
+    // turn keeps what it showed.
+    const kind = controlErrorKind(findControlError(error));
+    if (kind === undefined || kind === 'terminal' || kind === 'timeout') segment?.commit(undefined);
     throw error;
   }
   // On the first run and on every replay: the log seals the preview or retracts it.
