@@ -159,7 +159,9 @@ interface ServiceStats {
 }
 
 async function control<T>(environment: Environment, path: string): Promise<T> {
-  const response = await fetch(`${environment.controlUrl}${path}`, { method: 'POST' });
+  const post = () => fetch(`${environment.controlUrl}${path}`, { method: 'POST' });
+  // Once more on a reset connection (a keep-alive socket closed under load); every call is idempotent.
+  const response = await post().catch(post);
   const body = (await response.json()) as T;
   if (!response.ok) throw new Error(`${path}: ${JSON.stringify(body)}`);
   return body;

@@ -179,6 +179,9 @@ const controlServer = createServer((request, response) => {
     );
   });
 });
+// The driver polls, then waits seconds between calls: an idle keep-alive connection the server closes just
+// as the driver reuses it is reset (Node's default is 5 s).
+controlServer.keepAliveTimeout = 120_000;
 controlServer.listen(Number(process.env.LOAD_CONTROL_PORT), '127.0.0.1');
 
 await restate.serve({ services, port: Number(process.env.PORT) });
