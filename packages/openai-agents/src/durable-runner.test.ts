@@ -7,6 +7,7 @@ import {
   shellTool,
 } from '@openai/agents-core';
 import { SandboxAgent } from '@openai/agents-core/sandbox';
+import type { LiveStream } from '@restate-agents/core';
 import type { Context } from '@restatedev/restate-sdk';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -33,6 +34,14 @@ describe('DurableRunner configuration', () => {
       name: 'TerminalError',
       message: expect.stringMatching(/Tool "timed" of agent "clocky" sets timeoutMs/),
     });
+  });
+
+  it('a runner with a live stream refuses a run that is not streamed (its turn would never end)', async () => {
+    const live = { streamId: 's' } as LiveStream;
+    const agent = new Agent({ name: 'chatty', model: 'm' });
+    await expect(new DurableRunner(noContext, { live }).run(agent, 'hi')).rejects.toThrow(
+      /has a live stream, so run with \{ stream: true \}/,
+    );
   });
 
   it('refuses modelSettings.timeoutMs and SDK-managed model retries', () => {
