@@ -20,9 +20,9 @@ import {
   durableStep,
   invalidOption,
   isDurable,
-  isRestateControlError,
   type LiveReceipt,
   type LiveStream,
+  liveModelStep,
   markDurable,
   nextModelStepName,
 } from '@restate-agents/core';
@@ -129,43 +129,40 @@ function modelMiddleware(
       ),
     wrapStream: async ({ params, model }) => {
       const name = nextModelStepName(ctx, sdk);
-      const segment = live?.segment();
-      let journaled: JournaledStream;
-      try {
-        journaled = await durableStep(
-          ctx,
-          name,
-          async (attemptSignal) => {
-            const attempt = segment?.attempt(attemptSignal);
-            const { stream, response } = await model.doStream({
-              ...params,
-              abortSignal: withAttempt(params, attemptSignal),
-            });
-            const parts = await collectStream(
-              stream,
-              coalesceDeltas,
-              attempt &&
-                ((part) => {
-                  const chunk = previewChunk(part);
-                  if (chunk) attempt.push(chunk);
-                }),
-            );
-            await check?.(streamedAnswer(parts));
-            return {
-              parts,
-              ...(keepResponseHeaders && response?.headers && { headers: response.headers }),
-              ...(attempt && { live: await attempt.end() }),
-            };
-          },
-          step as DurableStepOptions<JournaledStream>,
-        );
-      } catch (error) {
-        // A step that failed for good has no preview to keep; a suspension is not a failure (the replay commits).
-        if (!isRestateControlError(error)) segment?.commit(undefined);
-        throw error;
-      }
-      // On the first run and on every replay: the log seals the preview or retracts it.
-      segment?.commit(journaled.live);
+      // One place decides when a step's preview is sealed or retracted (a give-up at the retry cap, a
+      // TerminalError included, retracts it; a suspension does not): core's liveModelStep.
+      const journaled = await liveModelStep(
+        live,
+        (preview) =>
+          durableStep(
+            ctx,
+            name,
+            async (attemptSignal) => {
+              const attempt = preview(attemptSignal);
+              const { stream, response } = await model.doStream({
+                ...params,
+                abortSignal: withAttempt(params, attemptSignal),
+              });
+              const parts = await collectStream(
+                stream,
+                coalesceDeltas,
+                attempt &&
+                  ((part) => {
+                    const chunk = previewChunk(part);
+                    if (chunk) attempt.push(chunk);
+                  }),
+              );
+              await check?.(streamedAnswer(parts));
+              return {
+                parts,
+                ...(keepResponseHeaders && response?.headers && { headers: response.headers }),
+                ...(attempt && { live: await attempt.end() }),
+              };
+            },
+            step as DurableStepOptions<JournaledStream>,
+          ),
+        (value) => value.live,
+      );
       return {
         stream: replayStream(journaled.parts),
         ...(journaled.headers && { response: { headers: journaled.headers } }),

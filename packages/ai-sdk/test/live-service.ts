@@ -42,9 +42,25 @@ const lookup = tool({
 });
 
 /** One chat turn: the body is what useChat POSTs ({ id, messages, ... }); returns each step's text. */
-async function chat(
+function chat(
   ctx: restate.ObjectContext,
   body: { id: string; messages: UIMessage[] },
+): Promise<string[]> {
+  return chatTurn(ctx, body);
+}
+
+/** The same turn whose model step gives up after one attempt (`step.maxRetryAttempts: 1`). */
+function chatGivingUp(
+  ctx: restate.ObjectContext,
+  body: { id: string; messages: UIMessage[] },
+): Promise<string[]> {
+  return chatTurn(ctx, body, { maxRetryAttempts: 1 });
+}
+
+async function chatTurn(
+  ctx: restate.ObjectContext,
+  body: { id: string; messages: UIMessage[] },
+  step?: { maxRetryAttempts: number },
 ): Promise<string[]> {
   const live = liveStream(ctx, { streamId: ctx.key, ingressUrl });
   const result = streamText(
@@ -56,7 +72,7 @@ async function chat(
         messages: await convertToModelMessages(body.messages),
         stopWhen: isStepCount(4),
       },
-      { live },
+      { live, ...(step && { step }) },
     ),
   );
   await pipeUIMessageStream(live, result, { originalMessages: body.messages });
@@ -78,6 +94,13 @@ const liveZombieChat = restate.object({
   options: { inactivityTimeout: 2_000, abortTimeout: 1_000, retryPolicy },
 });
 
+/** A turn whose model step gives up at its retry cap (a TerminalError) after its preview showed text. */
+const liveGiveUpChat = restate.object({
+  name: 'LiveGiveUpChat',
+  handlers: { chat: chatGivingUp },
+  options: { retryPolicy },
+});
+
 /** An agent that fails for good without ending its turn: before opening it (`early`) or after. */
 const liveBrokenChat = restate.object({
   name: 'LiveBrokenChat',
@@ -94,6 +117,6 @@ const liveBrokenChat = restate.object({
 });
 
 void restate.serve({
-  services: [liveChat, liveZombieChat, liveBrokenChat],
+  services: [liveChat, liveZombieChat, liveBrokenChat, liveGiveUpChat],
   port: Number(process.env.PORT),
 });

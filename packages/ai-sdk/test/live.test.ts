@@ -224,6 +224,27 @@ it('live: an agent that fails without ending its turn still ends the client stre
   }
 });
 
+it('live: a model step that gives up at its retry cap retracts the text its preview showed', async () => {
+  const chatId = 'live-give-up';
+  // The only attempt streams part of its answer, then the connection breaks: the step gives up (a
+  // TerminalError at the cap), so what the preview showed must be retracted, not left on screen.
+  h.mock.conversation(chatId, () => ({
+    text: reply(1, 40),
+    chunkDelayMs: 10,
+    faults: [{ kind: 'reset' }],
+  }));
+  const { frames, done } = await readFrames(
+    await h.handlers('LiveGiveUpChat').POST(chatRequest(chatId, 'hi')),
+  );
+  expect(done).toBe(true);
+  expect(deltas(frames)).toBeGreaterThan(0);
+  expect(resets(frames)).toBe(1);
+  const at = frames.findIndex((frame) => frame.chunk.type === 'reset-step');
+  expect(JSON.stringify(frames.slice(at))).not.toContain('alpha');
+  expect(frames.at(-1)?.chunk.type).toBe('error');
+  expect(h.mock.requestsFor(chatId)).toHaveLength(1);
+});
+
 it('live: a re-sent POST attaches to the same turn; a regeneration starts a new one', async () => {
   const chatId = 'live-idempotent';
   h.mock.conversation(chatId, (request) => ({ text: `answer ${request.attempt}` }));
