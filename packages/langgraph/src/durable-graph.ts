@@ -36,6 +36,8 @@ import {
   idSource,
   isDurable,
   isRestateControlError,
+  type LiveStream,
+  liveChunks,
   markDurable,
   OrderedGate,
   RepeatingFailureError,
@@ -89,6 +91,14 @@ export interface DurableGraphOptions {
    * this object's state. Default: the store the graph was compiled with.
    */
   store?: BaseStore;
+  /**
+   * Live streaming (docs/live-streaming.md): the turn on this stream log ends when the run does (`invoke`
+   * returned, `stream` read to its end or stopped): `finish`, or an `error` frame when the run failed for
+   * good (a terminal error); a suspension or a retried failure leaves the turn open for the next attempt.
+   * The text itself comes from the graph's models: pass the same stream to `durableChatModel(ctx, model,
+   * { live })`. One `invoke`/`stream` per turn: the first run that ends, ends the turn.
+   */
+  live?: LiveStream;
 }
 
 /**
@@ -328,6 +338,7 @@ function makeDurable<G extends AnyGraph>(
       throw failure.error;
     } finally {
       await commit(runConfig, failure);
+      if (options.live) await endTurn(options.live, failure);
     }
   }
 
@@ -359,6 +370,23 @@ function makeDurable<G extends AnyGraph>(
       return latest?.config ?? written;
     },
   };
+}
+
+/**
+ * Ends the live turn after a run: `finish` when it ended, an `error` frame when it failed for good. Not
+ * after a suspension, a cancellation or a plain (retried) error: the next attempt, or the chat handlers'
+ * own end of a failed turn, finishes it.
+ */
+async function endTurn(live: LiveStream, failure: { error: unknown } | undefined): Promise<void> {
+  if (!failure) {
+    await liveChunks(live).end();
+    return;
+  }
+  const control = findControlError(failure.error);
+  const kind = controlErrorKind(control);
+  if (kind === 'terminal' || kind === 'timeout') {
+    await liveChunks(live).end({ error: (control as Error).message });
+  }
 }
 
 /**
