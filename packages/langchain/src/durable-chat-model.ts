@@ -81,6 +81,12 @@ export class DurableChatModel extends BaseChatModel {
   readonly #options: DurableChatModelOptions;
   /** Names of the tools bound with {@link DurableChatModel.bindTools}, to map replayed answers onto. */
   readonly #toolNames: readonly string[];
+  /** What {@link DurableChatModel.bindTools} built last, and from what. */
+  #lastBinding?: {
+    tools: BindToolsInput[];
+    kwargs: Record<string, unknown> | undefined;
+    model: DurableChatModel;
+  };
 
   constructor(
     ctx: Context,
@@ -156,12 +162,19 @@ export class DurableChatModel extends BaseChatModel {
           'so it cannot call tools',
       );
     }
-    return new DurableChatModel(
+    // createAgent binds again on every model call, mostly the same tool objects and settings: the last
+    // binding is reused then (a binding costs a model build); new tools or settings build a new one.
+    const last = this.#lastBinding;
+    if (last && sameItems(last.tools, tools) && sameSettings(last.kwargs, kwargs))
+      return last.model;
+    const model = new DurableChatModel(
       this.#ctx,
       this.inner.bindTools(tools, kwargs),
       this.#options,
       tools.map(toolName).filter((name): name is string => name !== undefined),
     );
+    this.#lastBinding = { tools: [...tools], kwargs: kwargs && { ...kwargs }, model };
+    return model;
   }
 
   override async _generate(
@@ -319,6 +332,20 @@ const SDK_MODEL_KIND = `${SDK}:model`;
 
 /** The name `createAgent` gives its structured-output tools (`extract-<process-wide counter>`). */
 const EXTRACT_TOOL = /^extract-\d+$/;
+
+/** The same objects in the same order. */
+function sameItems(a: readonly unknown[], b: readonly unknown[]): boolean {
+  return a.length === b.length && a.every((item, index) => item === b[index]);
+}
+
+/** The same settings, each the same value or object (an absent key and `undefined` alike). */
+function sameSettings(
+  a: Record<string, unknown> | undefined,
+  b: Record<string, unknown> | undefined,
+): boolean {
+  const keys = new Set([...Object.keys(a ?? {}), ...Object.keys(b ?? {})]);
+  return [...keys].every((key) => Object.is(a?.[key], b?.[key]));
+}
 
 function toolName(tool: BindToolsInput): string | undefined {
   const value = tool as { name?: unknown; function?: { name?: unknown } };

@@ -22,6 +22,7 @@ import { type Context, TerminalError } from '@restatedev/restate-sdk';
 import type { AgentMiddleware } from 'langchain';
 import {
   type ChatModelLike,
+  type DurableChatModel,
   type DurableChatModelOptions,
   durableChatModel,
 } from './durable-chat-model.js';
@@ -81,6 +82,19 @@ export function restateMiddleware(
   const watch = modelWatch(ctx);
   const { latch } = watch;
   const turns = new Map<string, Turnstile>();
+  // One durable model per model object for this middleware (so for this invocation: it holds `ctx`):
+  // building one costs about as much as `new ChatOpenAI`, and createAgent passes the same model on every
+  // call. Reuse is safe: a durable model keeps no per-call state (step numbers come from `ctx`), and
+  // keeping the same object lets its `bindTools` reuse the binding of the last call.
+  const durableModels = new WeakMap<object, DurableChatModel>();
+  const durableFor = (model: ChatModelLike): DurableChatModel => {
+    let durable = durableModels.get(model);
+    if (!durable) {
+      durable = durableChatModel(ctx, model, options.step && { step: options.step });
+      durableModels.set(model, durable);
+    }
+    return durable;
+  };
   const rethrowHeld = () => {
     throwHeld(latch);
     return undefined;
@@ -149,11 +163,7 @@ export function restateMiddleware(
       try {
         const response = await handler({
           ...request,
-          model: durableChatModel(
-            ctx,
-            request.model as ChatModelLike,
-            options.step && { step: options.step },
-          ),
+          model: durableFor(request.model as ChatModelLike),
         });
         // A middleware listed after this one may have swallowed a control error (modelRetry's
         // onFailure: 'continue') or answered with a model that is not durable (modelFallback's fallback,
