@@ -36,6 +36,7 @@ import {
   idSource,
   isDurable,
   isRestateControlError,
+  type LiveChunks,
   type LiveStream,
   liveChunks,
   markDurable,
@@ -96,7 +97,8 @@ export interface DurableGraphOptions {
    * returned, `stream` read to its end or stopped): `finish`, or an `error` frame when the run failed for
    * good (a terminal error); a suspension or a retried failure leaves the turn open for the next attempt.
    * The text itself comes from the graph's models: pass the same stream to `durableChatModel(ctx, model,
-   * { live })`. One `invoke`/`stream` per turn: the first run that ends, ends the turn.
+   * { live })`. The prebuilt `ToolNode`'s calls and results are sent after the step that asked for them.
+   * One `invoke`/`stream` per turn: the first run that ends, ends the turn.
    */
   live?: LiveStream;
 }
@@ -228,7 +230,11 @@ function makeDurable<G extends AnyGraph>(
     const base = threadConfig(config);
     const runConfig = {
       ...base,
-      configurable: { ...base.configurable, [TASK_MEMO_KEY]: memo },
+      configurable: {
+        ...base.configurable,
+        [TASK_MEMO_KEY]: memo,
+        ...(options.live && { [LIVE_KEY]: options.live }),
+      },
       // Checkpoints go to state once, when the run ends (the saver holds them until then). By default
       // LangGraph makes one checkpoint per run; `durability: 'sync'` keeps one per superstep (time travel).
       // 'async' would run the saver beside the nodes, so it is taken as 'sync'.
@@ -517,6 +523,9 @@ function gatedRunnable(inner: Runnable, gate: OrderedGate<TaskOrderKey>, memo: T
   return gated;
 }
 
+/** Where a run's live stream reaches the guarded `ToolNode.run` (`config.configurable`). */
+const LIVE_KEY = '__restate_agents_live';
+
 /** Where the guarded `ToolNode.run` hands its turn's {@link Turnstile} to the tools (a config property). */
 const TOOL_TURN = Symbol('restate-agents.langgraph.toolTurn');
 
@@ -592,8 +601,51 @@ function guardToolNode(bound: Runnable): void {
     // ToolNode spreads the config into each tool's runtime: the turn reaches the wrapped tools with it.
     const output = await run.call(this, input, { ...config, [TOOL_TURN]: turn } as RunnableConfig);
     turn.latch.rethrow();
+    const live = config.configurable[LIVE_KEY] as LiveStream | undefined;
+    if (live) sendToolResults(liveChunks(live), input, output);
     return output;
   };
+}
+
+/**
+ * The tool calls a `ToolNode` answered, with their results, to the live stream: `tool-input-available` and
+ * `tool-output-available` (`tool-output-error` for an error message), in handler order after the model step
+ * that asked for them, so a replay sends the same events again (the log keeps them once).
+ */
+function sendToolResults(chunks: LiveChunks, input: unknown, output: unknown): void {
+  const calls = new Map<string, { name: string; args: unknown }>();
+  const sent = Array.isArray(input)
+    ? input
+    : ((input as { messages?: unknown } | null)?.messages as unknown[] | undefined);
+  for (const message of sent ?? []) {
+    if (!isBaseMessage(message) || !isAIMessage(message)) continue;
+    for (const call of (message as AIMessage).tool_calls ?? []) {
+      if (call.id) calls.set(call.id, { name: call.name, args: call.args });
+    }
+  }
+  const results = Array.isArray(output)
+    ? output
+    : ((output as { messages?: unknown } | null)?.messages as unknown[] | undefined);
+  for (const message of results ?? []) {
+    if (!isBaseMessage(message) || message.getType() !== 'tool') continue;
+    const result = message as ToolMessage;
+    const call = calls.get(result.tool_call_id);
+    chunks.send({
+      type: 'tool-input-available',
+      toolCallId: result.tool_call_id,
+      toolName: call?.name ?? result.name ?? 'unknown',
+      input: call?.args ?? {},
+    });
+    chunks.send(
+      result.status === 'error'
+        ? { type: 'tool-output-error', toolCallId: result.tool_call_id, errorText: result.text }
+        : {
+            type: 'tool-output-available',
+            toolCallId: result.tool_call_id,
+            output: result.content,
+          },
+    );
+  }
 }
 
 /**

@@ -1,9 +1,10 @@
 /**
  * Live streaming of a LangGraph graph run by `durableGraph(ctx, graph, { live })` through the stream log, on a
- * real restate-server: the agent node's `durableChatModel({ live })` streams the text, `durableGraph` ends the
- * turn. A SIGKILL mid-stream shows one `reset-step` and then exactly the journaled answer; a normal run (with
- * a tool) shows no reset and ends the turn; a run that fails for good ends it with an `error` frame. The agent
- * runs in a child process, the stream log in the test process.
+ * real restate-server: the agent node's `durableChatModel({ live })` streams the text, `durableGraph` sends the
+ * ToolNode's results and ends the turn. A SIGKILL mid-stream shows one `reset-step` and then exactly the
+ * journaled answer; a normal run (with a tool) shows no reset, the tool's result once, and ends the turn; a run
+ * that fails for good ends it with an `error` frame. The agent runs in a child process, the stream log in the
+ * test process.
  */
 import { fileURLToPath } from 'node:url';
 import { agentStreamObject, type StreamClient, streamClient } from '@restate-agents/core';
@@ -110,7 +111,7 @@ it('live: SIGKILL mid-stream → one reset-step, and the folded message is exact
   expect(mock.requestsFor(chatId).map((request) => request.attempt)).toEqual([1, 2]);
 });
 
-it('live: a normal streamed run with a tool → no reset-step, each delta once, the turn ended', async () => {
+it('live: a normal streamed run with a tool → no reset-step, each delta and the tool result once, the turn ended', async () => {
   const chatId = 'lg-live-normal';
   mock.conversation(chatId, [
     {
@@ -126,7 +127,21 @@ it('live: a normal streamed run with a tool → no reset-step, each delta once, 
     'It is found: o7.',
   ]);
   expect(count(chunks, 'reset-step')).toBe(0);
-  expect(texts(await folded(chunks))).toEqual(['Let me look that up.', 'It is found: o7.']);
+  const message = await folded(chunks);
+  expect(texts(message)).toEqual(['Let me look that up.', 'It is found: o7.']);
+  // The ToolNode's result, between the two model steps, once.
+  expect(count(chunks, 'tool-output-available')).toBe(1);
+  expect(message?.parts.filter((part) => part.type === 'tool-lookup')).toMatchObject([
+    {
+      toolCallId: expect.any(String),
+      state: 'output-available',
+      input: { text: 'o7' },
+      output: 'found o7',
+    },
+  ]);
+  const types = chunks.map((chunk) => chunk.type);
+  expect(types.indexOf('tool-output-available')).toBeGreaterThan(types.indexOf('finish-step'));
+  expect(types.indexOf('tool-output-available')).toBeLessThan(types.lastIndexOf('start-step'));
   const shown = chunks.flatMap((chunk) => (chunk.type === 'text-delta' ? [chunk.delta] : []));
   expect(shown.join('')).toBe('Let me look that up.It is found: o7.');
   expect(count(chunks, 'start-step')).toBe(2);
