@@ -65,7 +65,7 @@ export type {
 } from './live/agent-stream-object.js';
 export { agentStreamObject } from './live/agent-stream-object.js';
 export type { LiveChunks, TextPreview } from './live/live-step.js';
-export { liveChunks, liveModelStep, textPreview } from './live/live-step.js';
+export { endLiveTurn, liveChunks, liveModelStep, textPreview } from './live/live-step.js';
 export type {
   LiveAttempt,
   LiveSegment,

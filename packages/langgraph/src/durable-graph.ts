@@ -31,6 +31,7 @@ import {
   ControlErrorLatch,
   controlErrorKind,
   durableStep,
+  endLiveTurn,
   findControlError,
   type IdSource,
   idSource,
@@ -384,15 +385,7 @@ function makeDurable<G extends AnyGraph>(
  * own end of a failed turn, finishes it.
  */
 async function endTurn(live: LiveStream, failure: { error: unknown } | undefined): Promise<void> {
-  if (!failure) {
-    await liveChunks(live).end();
-    return;
-  }
-  const control = findControlError(failure.error);
-  const kind = controlErrorKind(control);
-  if (kind === 'terminal' || kind === 'timeout') {
-    await liveChunks(live).end({ error: (control as Error).message });
-  }
+  await endLiveTurn(liveChunks(live), failure);
 }
 
 /**

@@ -13,13 +13,7 @@ import {
   type StreamEvent,
   StreamedRunResult,
 } from '@openai/agents-core';
-import {
-  findControlError,
-  type LiveAttempt,
-  type LiveChunks,
-  textPreview,
-} from '@restate-agents/core';
-import { TerminalError } from '@restatedev/restate-sdk';
+import { endLiveTurn, type LiveAttempt, type LiveChunks, textPreview } from '@restate-agents/core';
 
 /** The id of step `seg`'s text part, the same in its preview and its authoritative chunks. */
 export const liveTextId = (seg: number): string => `text-${seg}`;
@@ -152,13 +146,11 @@ export function endTurnWithRun<R extends StreamedRunResult<any, any>>(
   const ended = completed.then(
     async () => {
       taps.delete(context);
-      await chunks.end();
+      await endLiveTurn(chunks);
     },
     async (error: unknown) => {
       taps.delete(context);
-      if (findControlError(error) === undefined && error instanceof TerminalError) {
-        await chunks.end({ error: error.message });
-      }
+      await endLiveTurn(chunks, { error });
       throw error;
     },
   );

@@ -27,6 +27,8 @@ const lookup = tool({
   execute: async ({ text }) => {
     // Right after the model step that asked for this tool was journaled.
     crashPoint('live-in-tool');
+    // A failure for good: the run ends, and its live turn with an error frame.
+    if (text === 'boom') throw new restate.TerminalError('lookup failed for good');
     return `found ${text}`;
   },
 });

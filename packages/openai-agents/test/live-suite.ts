@@ -143,4 +143,17 @@ export function liveSuite(alwaysReplay: boolean): void {
     expect(count(chunks, 'start-step')).toBe(2);
     expect(count(chunks, 'finish-step')).toBe(2);
   });
+
+  it(`live: a run that fails for good${alwaysReplay ? ' (always-replay)' : ''} (a terminal error in a tool) ends the turn with an error frame`, async () => {
+    const chatId = `oa-live-${alwaysReplay ? 'replay-' : ''}terminal`;
+    mock.conversation(chatId, [
+      { text: 'Looking.', toolCalls: [{ name: 'lookup', arguments: { text: 'boom' } }] },
+    ]);
+    const { invocationId, chunks } = await turn(chatId, 'look up boom');
+    await expect(restate.attach(invocationId)).rejects.toThrow(/lookup failed for good/);
+    expect(chunks.at(-1)).toMatchObject({
+      type: 'error',
+      errorText: expect.stringContaining('lookup failed for good'),
+    });
+  });
 }

@@ -144,3 +144,20 @@ function newLiveChunks(live: LiveStream): LiveChunks {
     },
   };
 }
+
+/**
+ * Ends a live turn after the agent's run: `finish` when it ended (`failure` absent), an `error` frame when
+ * it failed for good (a TerminalError, `RepeatingFailureError` included, or a timeout). Nothing after a
+ * suspension, a cancellation or a plain error Restate retries: the next attempt (or the chat handlers' own end
+ * of a failed turn) finishes it. The one rule every adapter's end of turn follows.
+ */
+export async function endLiveTurn(chunks: LiveChunks, failure?: { error: unknown }): Promise<void> {
+  if (!failure) {
+    await chunks.end();
+    return;
+  }
+  const control = findControlError(failure.error);
+  const kind = controlErrorKind(control);
+  if (kind === 'terminal' || kind === 'timeout')
+    await chunks.end({ error: (control as Error).message });
+}
