@@ -9,6 +9,9 @@
  *
  * A model wrapper rather than a plugin's `beforeModelCallback`: it keeps the agent's own model callbacks, and
  * it also covers the nested runner of an `AgentTool` (which runs without plugins).
+ *
+ * With `live` (docs/live-streaming.md), the step's text goes to the stream log while the step runs, and the
+ * journaled answer's step goes through the log after it (live.ts).
  */
 import { BaseLlm, type BaseLlmConnection, type LlmRequest, type LlmResponse } from '@google/adk';
 import {
@@ -17,23 +20,47 @@ import {
   idSource,
   invalidOption,
   isDurable,
+  type LiveReceipt,
+  type LiveStream,
+  liveModelStep,
   markDurable,
   nextModelStepName,
 } from '@restate-agents/core';
 import type { Context } from '@restatedev/restate-sdk';
 import { advanceTime, attemptState, capture } from './attempt-state.js';
+import { previewResponses, sendModelStep } from './live.js';
 import { ID_SCOPES, SDK } from './step-names.js';
 
 /** Options of {@link durableModel}. */
 export interface DurableModelOptions {
   /** The model step's retry cap, classification, `attemptTimeout` (core's `DurableStepOptions`). */
   step?: Omit<DurableStepOptions<ModelStepValue>, 'serde'>;
+  /**
+   * Live streaming (docs/live-streaming.md): the model step's text goes to this stream log while the step
+   * runs — delta by delta with `RunConfig({ streamingMode: StreamingMode.SSE })`, the whole answer per step
+   * without it — and the journaled answer's step (text, function calls) goes through the log after it.
+   * `runDurably` sends the tool outputs and ends the turn.
+   */
+  live?: LiveStream;
 }
 
 /** What one model step journals: the responses in order, and the time the step ran (the events' clock). */
 export interface ModelStepValue {
   responses: LlmResponse[];
   at: number;
+  /** With `live`: what the step's preview sent (its commit is built from it, on every replay). */
+  live?: LiveReceipt;
+}
+
+/** The live stream of each durable model (`runDurably` checks that a tree's models agree on it). */
+const modelLives = new WeakMap<object, LiveStream | undefined>();
+
+/** Whether `model` is a model made by {@link durableModel}, and the live stream it sends to. */
+export function durableModelLive(model: unknown): { durable: boolean; live?: LiveStream } {
+  if (typeof model !== 'object' || model === null || !modelLives.has(model))
+    return { durable: false };
+  const live = modelLives.get(model);
+  return live ? { durable: true, live } : { durable: true };
 }
 
 /** A copy of the request for one attempt: ADK's model classes mutate it, and the retries of `@google/genai` go off. */
@@ -79,36 +106,52 @@ class DurableLlm extends BaseLlm {
     attemptState(ctx).latch.rethrow();
     const name = nextModelStepName(ctx, SDK);
     const ids = idSource(ctx);
+    const { live, step } = this.#options;
     let value: ModelStepValue;
     try {
-      value = await durableStep(
-        ctx,
-        name,
-        async (attemptSignal) => {
-          const signal = abortSignal
-            ? AbortSignal.any([abortSignal, attemptSignal])
-            : attemptSignal;
-          const responses: LlmResponse[] = [];
-          for await (const response of this.#inner.generateContentAsync(
-            attemptRequest(llmRequest),
-            stream,
-            signal,
-          )) {
-            responses.push(journalable(response));
-          }
-          fillFunctionCallIds(
-            responses,
-            (n) => `adk-${ids.uuid(`${ID_SCOPES.functionCall}:${name}:${n}`)}`,
-          );
-          return { responses, at: Date.now() };
-        },
-        this.#options.step,
+      value = await liveModelStep(
+        live,
+        (preview, seg) =>
+          durableStep(
+            ctx,
+            name,
+            async (attemptSignal) => {
+              const signal = abortSignal
+                ? AbortSignal.any([abortSignal, attemptSignal])
+                : attemptSignal;
+              const attempt = preview(attemptSignal);
+              const shown = attempt && previewResponses(attempt, seg);
+              const responses: LlmResponse[] = [];
+              for await (const response of this.#inner.generateContentAsync(
+                attemptRequest(llmRequest),
+                stream,
+                signal,
+              )) {
+                shown?.push(response);
+                responses.push(journalable(response));
+              }
+              shown?.close();
+              fillFunctionCallIds(
+                responses,
+                (n) => `adk-${ids.uuid(`${ID_SCOPES.functionCall}:${name}:${n}`)}`,
+              );
+              return {
+                responses,
+                at: Date.now(),
+                ...(attempt && { live: await attempt.end() }),
+              };
+            },
+            step,
+          ),
+        (journaled) => journaled.live,
       );
     } catch (error) {
       // ADK turns a model error into an event and ends the run normally: remember it for runDurably.
       capture(ctx, error);
       throw error;
     }
+    // After the step's commit, on the first run and on replay: the journaled answer's step.
+    if (live) sendModelStep(live, value.responses);
     advanceTime(ctx, value.at);
     for (const response of value.responses) yield response;
   }
@@ -153,11 +196,23 @@ export function durableModel(
   model: BaseLlm,
   options: DurableModelOptions = {},
 ): BaseLlm {
-  if (isDurable(model, 'model')) return model;
+  if (isDurable(model, 'model')) {
+    const { live } = durableModelLive(model);
+    if (options.live && live !== options.live) {
+      // The wrapper would keep its own (or no) stream: the option would be silently ignored.
+      throw invalidOption(
+        `durableModel: the model "${model.model}" is durable already, ${live ? 'with another live stream' : 'without a live stream'}; ` +
+          'make it durable once, with { live } (withRestate(ctx, agent, { live }) does it for every agent).',
+      );
+    }
+    return model;
+  }
   if (typeof model?.generateContentAsync !== 'function') {
     throw invalidOption(
       `durableModel(ctx, model) needs an ADK model (a BaseLlm such as Gemini), got ${typeof model}.`,
     );
   }
-  return markDurable(new DurableLlm(ctx, model, options), 'model');
+  const durable = markDurable(new DurableLlm(ctx, model, options), 'model');
+  modelLives.set(durable, options.live);
+  return durable;
 }

@@ -22,7 +22,7 @@ import {
   isWorkflow,
   type LlmAgent,
 } from '@google/adk';
-import { brand, hasBrand, invalidOption } from '@restate-agents/core';
+import { brand, hasBrand, invalidOption, type LiveStream } from '@restate-agents/core';
 import type { Context } from '@restatedev/restate-sdk';
 import { type DurableModelOptions, durableModel } from './durable-model.js';
 import { guardTool, guardToolset } from './tool-guard.js';
@@ -32,7 +32,13 @@ const WITH_RESTATE = 'restate-agents.google-adk.with-restate';
 /** Options of {@link withRestate}. */
 export interface WithRestateOptions {
   /** Options of every agent's durable model (`step: { maxRetryAttempts, attemptTimeout, … }`). */
-  model?: DurableModelOptions;
+  model?: Omit<DurableModelOptions, 'live'>;
+  /**
+   * Live streaming (docs/live-streaming.md): every agent's model steps stream to this log (`durableModel`'s
+   * `live`), and `runDurably` sends the tool outputs and ends the turn. The agent of an `AgentTool` is left
+   * out: its answer reaches the chat as the tool's output.
+   */
+  live?: LiveStream;
 }
 
 function describe(value: unknown): string {
@@ -68,8 +74,10 @@ function durableToolOf(ctx: Context, tool: BaseTool, options: WithRestateOptions
       agent: BaseAgent;
       skipSummarization?: boolean;
     };
+    // Its nested runner's steps are not the chat's: shown live, they would read as the assistant's answer.
+    const { live: _live, ...nested } = options;
     const durable = new AgentTool({
-      agent: cloneTree(ctx, agent, options),
+      agent: cloneTree(ctx, agent, nested),
       ...(skipSummarization === undefined ? {} : { skipSummarization }),
     });
     return guardTool(ctx, brand(durable, WITH_RESTATE));
@@ -92,7 +100,14 @@ function cloneTree(ctx: Context, agent: BaseAgent, options: WithRestateOptions):
   return llmAgent.clone({
     subAgents,
     tools,
-    ...(hasOwnModel ? { model: durableModel(ctx, llmAgent.canonicalModel, options.model) } : {}),
+    ...(hasOwnModel
+      ? {
+          model: durableModel(ctx, llmAgent.canonicalModel, {
+            ...options.model,
+            ...(options.live && { live: options.live }),
+          }),
+        }
+      : {}),
   });
 }
 
