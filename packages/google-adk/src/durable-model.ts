@@ -28,7 +28,7 @@ import {
 } from '@restate-agents/core';
 import type { Context } from '@restatedev/restate-sdk';
 import { advanceTime, attemptState, capture } from './attempt-state.js';
-import { previewResponses, sendModelStep } from './live.js';
+import { countModelResponse, previewResponses, sendModelStep } from './live.js';
 import { ID_SCOPES, SDK } from './step-names.js';
 
 /** Options of {@link durableModel}. */
@@ -153,7 +153,10 @@ class DurableLlm extends BaseLlm {
     // After the step's commit, on the first run and on replay: the journaled answer's step.
     if (live) sendModelStep(live, value.responses);
     advanceTime(ctx, value.at);
-    for (const response of value.responses) yield response;
+    for (const response of value.responses) {
+      if (live) countModelResponse(live);
+      yield response;
+    }
   }
 
   connect(_llmRequest: LlmRequest): Promise<BaseLlmConnection> {

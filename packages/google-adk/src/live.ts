@@ -131,6 +131,39 @@ export function sendToolOutputs(live: LiveStream, event: Event): void {
   }
 }
 
+/** How many responses the durable models of a live stream yielded to ADK's flow. */
+const modelResponses = new WeakMap<LiveStream, number>();
+
+/** Counts a response a durable model yields (right before ADK's flow turns it into an event). */
+export function countModelResponse(live: LiveStream): void {
+  modelResponses.set(live, (modelResponses.get(live) ?? 0) + 1);
+}
+
+/**
+ * Tells which events of a run came from no durable model step: ADK's flow pulls each event from the model's
+ * responses one at a time, so an event with content that arrives while the count did not move was made up by
+ * a callback (`beforeModelCallback`, `beforeAgentCallback` returning content). Its text goes through the log
+ * outside any step (always shown: there was no preview), on the first run and on replay alike.
+ */
+export function madeUpTextSender(live: LiveStream): (event: Event) => void {
+  let seen = modelResponses.get(live) ?? 0;
+  let made = 0;
+  return (event) => {
+    const now = modelResponses.get(live) ?? 0;
+    const fromModel = now !== seen;
+    seen = now;
+    if (fromModel || event.partial === true || event.author === 'user') return;
+    const text = answerText(event);
+    if (!text || event.content?.role === 'user') return;
+    made += 1;
+    const chunks = liveChunks(live);
+    const id = `text-made-${made}`;
+    chunks.send({ type: 'text-start', id });
+    chunks.send({ type: 'text-delta', id, delta: text });
+    chunks.send({ type: 'text-end', id });
+  };
+}
+
 /** Whether `runDurably` already ended this live stream's turn. */
 export function turnEnded(live: LiveStream): boolean {
   return endedTurns.has(live);

@@ -26,7 +26,7 @@ import { invalidOption, type LiveStream, rethrowIfControl } from '@restate-agent
 import type { Context } from '@restatedev/restate-sdk';
 import { attemptState } from './attempt-state.js';
 import { durableModelLive } from './durable-model.js';
-import { endTurn, sendToolOutputs, turnEnded } from './live.js';
+import { endTurn, madeUpTextSender, sendToolOutputs, turnEnded } from './live.js';
 import { pluginContext } from './restate-context.js';
 import { isWithRestate } from './with-restate.js';
 
@@ -185,6 +185,7 @@ async function run(
   state.onCapture.add(stop);
   const events: Event[] = [];
   let text = '';
+  const sendMadeUp = live && madeUpTextSender(live);
   try {
     await runner.sessionService.getOrCreateSession({
       appName: runner.appName,
@@ -197,6 +198,7 @@ async function run(
     for await (const event of runner.runAsync({ ...runParams, abortSignal: signal })) {
       state.latch.rethrow();
       await onEvent?.(event);
+      sendMadeUp?.(event);
       if (event.partial) continue;
       if (live) sendToolOutputs(live, event);
       events.push(event);

@@ -11,7 +11,13 @@ import { CONFORMANCE_ENV } from '@restate-agents/testing';
 import { crashPoint } from '@restate-agents/testing/crash-point';
 import * as restate from '@restatedev/restate-sdk';
 import { z } from 'zod';
-import { RestatePlugin, RestateSessionService, runDurably, withRestate } from '../src/index.js';
+import {
+  durableModel,
+  RestatePlugin,
+  RestateSessionService,
+  runDurably,
+  withRestate,
+} from '../src/index.js';
 
 /** Where the agent reaches Restate's ingress (the tests set it). */
 const ingressUrl = process.env.LIVE_INGRESS_URL ?? '';
@@ -47,12 +53,18 @@ function promptOf(input: ChatInput): string {
 /** One chat turn; the chat id (the object's key) is the scripted conversation's model name. */
 async function turn(ctx: restate.ObjectContext, input: ChatInput, sse: boolean): Promise<string[]> {
   const live = liveStream(ctx, { streamId: ctx.key, ingressUrl });
+  const prompt = promptOf(input);
   const agent = new LlmAgent({
     name: 'assistant',
     instruction: 'Help.',
     model: new Gemini({ model: ctx.key, apiKey: 'scripted' }),
     generateContentConfig: { httpOptions: { ...(baseUrl === undefined ? {} : { baseUrl }) } },
     tools: [lookup],
+    // A guardrail as ADK's docs teach it: an answer made up without calling the model.
+    beforeModelCallback: () =>
+      prompt === 'forbidden'
+        ? { content: { role: 'model', parts: [{ text: 'Blocked by policy.' }] } }
+        : undefined,
   });
   const runner = new Runner({
     appName: 'live',
@@ -63,7 +75,7 @@ async function turn(ctx: restate.ObjectContext, input: ChatInput, sse: boolean):
   const { events } = await runDurably(runner, {
     userId: 'live',
     sessionId: ctx.key,
-    newMessage: { role: 'user', parts: [{ text: promptOf(input) }] },
+    newMessage: { role: 'user', parts: [{ text: prompt }] },
     ...(sse && { runConfig: { streamingMode: StreamingMode.SSE } }),
   });
   // Each model answer's text, in order (the folded chat message has one text part per answer).
@@ -96,4 +108,45 @@ const wholeChat = restate.object({
   options: { retryPolicy },
 });
 
-void restate.serve({ services: [chat, wholeChat], port: Number(process.env.PORT) });
+/** A live option that would be silently ignored: each case must be refused. */
+type Misuse = 'tree-without-live' | 'model-made-durable-twice' | 'second-run';
+
+const misuse = restate.object({
+  name: 'LiveMisuse',
+  handlers: {
+    async run(ctx: restate.ObjectContext, kind: Misuse): Promise<string> {
+      const live = liveStream(ctx, { streamId: ctx.key, ingressUrl });
+      const gemini = new Gemini({ model: ctx.key, apiKey: 'scripted' });
+      const agent = new LlmAgent({
+        name: 'assistant',
+        instruction: 'Help.',
+        model:
+          kind === 'model-made-durable-twice'
+            ? durableModel(ctx, durableModel(ctx, gemini), { live })
+            : gemini,
+        generateContentConfig: { httpOptions: { ...(baseUrl === undefined ? {} : { baseUrl }) } },
+      });
+      const runner = new Runner({
+        appName: 'live',
+        agent:
+          kind === 'tree-without-live'
+            ? withRestate(ctx, agent)
+            : withRestate(ctx, agent, { live }),
+        sessionService: new RestateSessionService(ctx),
+        plugins: [new RestatePlugin(ctx)],
+      });
+      const params = {
+        userId: 'live',
+        sessionId: ctx.key,
+        newMessage: { role: 'user', parts: [{ text: 'hello' }] },
+        live,
+      };
+      const { text } = await runDurably(runner, params);
+      await runDurably(runner, params);
+      return text;
+    },
+  },
+  options: { retryPolicy },
+});
+
+void restate.serve({ services: [chat, wholeChat, misuse], port: Number(process.env.PORT) });

@@ -217,6 +217,38 @@ export function liveSuite(alwaysReplay: boolean): void {
     expect(mock.requestsFor(chatId).map((request) => request.turnIndex)).toEqual([0, 1]);
   });
 
+  it(`live${mode}: an answer a beforeModelCallback made up (no model step) is shown once`, async () => {
+    const chatId = `adk-live-${tag}-made-up`;
+    mock.conversation(chatId, [{ text: 'never asked' }]);
+    const { invocationId, frames } = await turn('LiveChat', chatId, 'forbidden');
+    expect(await restate.attach<string[]>(invocationId)).toEqual(['Blocked by policy.']);
+    expect(texts(await folded(frames.map((frame) => frame.chunk)))).toEqual(['Blocked by policy.']);
+    expect(shownText(frames)).toBe('Blocked by policy.');
+    expect(frames.at(-1)?.chunk.type).toBe('finish');
+    expect(mock.requestsFor(chatId)).toHaveLength(0);
+  });
+
+  if (!alwaysReplay)
+    it('live: a live stream that would be ignored is refused (a tree without it, a model made durable twice, a second run)', async () => {
+      const refusals = {
+        'tree-without-live':
+          /the model of agent "assistant" does not stream live, while params.live was given.*withRestate\(ctx, agent, \{ live \}\)/,
+        'model-made-durable-twice':
+          /durableModel: the model ".*" is durable already, without a live stream/,
+        'second-run': /this live stream's turn already ended .*one live run per invocation/,
+      };
+      for (const [kind, message] of Object.entries(refusals)) {
+        const key = `adk-live-misuse-${kind}`;
+        mock.conversation(key, [{ text: 'Hi.' }]);
+        const { invocationId } = await restate.send(
+          { service: 'LiveMisuse', key, handler: 'run' },
+          kind,
+        );
+        await expect(restate.attach(invocationId)).rejects.toThrow(message);
+        expect(mock.requestsFor(key)).toHaveLength(kind === 'second-run' ? 1 : 0);
+      }
+    });
+
   it(`live${mode}: a run that fails for good (a TerminalError in a tool) ends the turn with an error frame`, async () => {
     const chatId = `adk-live-${tag}-terminal`;
     mock.conversation(chatId, [

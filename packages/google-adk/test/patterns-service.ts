@@ -11,6 +11,8 @@ import {
   BaseToolset,
   FunctionTool,
   Gemini,
+  InMemoryArtifactService,
+  InMemoryMemoryService,
   LlmAgent,
   LoopAgent,
   ParallelAgent,
@@ -45,7 +47,9 @@ export type Pattern =
   | 'toolset'
   | 'approval-edit'
   | 'not-durable'
-  | 'callbacks';
+  | 'callbacks'
+  | 'in-memory-artifacts'
+  | 'in-memory-memory';
 
 export interface PatternInput {
   pattern: Pattern;
@@ -163,6 +167,8 @@ function tree(pattern: Pattern, model: string, ctx: restate.ObjectContext): Base
         },
       });
     case 'not-durable':
+    case 'in-memory-artifacts':
+    case 'in-memory-memory':
       return llm(model, 'root');
     case 'parallel':
       return new ParallelAgent({ name: 'fan-out', subAgents: [llm(model, 'a'), llm(model, 'b')] });
@@ -180,6 +186,11 @@ const patterns = restate.object({
             ? tree(input.pattern, input.model, ctx)
             : withRestate(ctx, tree(input.pattern, input.model, ctx)),
         sessionService: new RestateSessionService(ctx),
+        // ADK's in-memory services, which runDurably refuses (nothing of them is journaled).
+        ...(input.pattern === 'in-memory-artifacts' && {
+          artifactService: new InMemoryArtifactService(),
+        }),
+        ...(input.pattern === 'in-memory-memory' && { memoryService: new InMemoryMemoryService() }),
         plugins: [
           new RestatePlugin(ctx, {
             approval: {

@@ -238,6 +238,23 @@ for (const mode of ['normal', 'always-replay'] as const) {
       expect(s.turns('root')).toEqual([]);
     });
 
+    it('an InMemoryArtifactService or InMemoryMemoryService on the runner is refused, naming it and the way out', async () => {
+      if (!service.running) await service.restart();
+      const refusals = {
+        'in-memory-artifacts':
+          /artifactService is an InMemoryArtifactService: .*not journaled.*Leave artifactService out/,
+        'in-memory-memory':
+          /memoryService is an InMemoryMemoryService: .*not journaled.*Leave memoryService out/,
+      } as const;
+      for (const [pattern, message] of Object.entries(refusals)) {
+        const s = session(pattern as Pattern, { root: [{ text: 'never' }] });
+        const failure = await s.result(await s.run('hello')).catch((error: unknown) => error);
+        expect(InvocationFailedError.isInstance(failure)).toBe(true);
+        expect((failure as Error).message).toMatch(message);
+        expect(s.turns('root')).toEqual([]);
+      }
+    });
+
     it('ParallelAgent is refused with an error naming it, before any model call', async () => {
       const s = session('parallel', { a: [{ text: 'a' }], b: [{ text: 'b' }] });
       if (!service.running) await service.restart();
