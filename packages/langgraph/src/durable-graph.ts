@@ -5,6 +5,9 @@
  * control errors (R4, R5), checkpoints go to Virtual Object state through a journaled copy (R10), and
  * `interrupt()` can pause on an awakeable inside the invocation.
  */
+
+import type { BaseCallbackHandler } from '@langchain/core/callbacks/base';
+import type { CallbackManager } from '@langchain/core/callbacks/manager';
 import {
   type AIMessage,
   isAIMessage,
@@ -47,6 +50,7 @@ import {
   Turnstile,
 } from '@restate-agents/core';
 import { type Context, type ObjectContext, RestatePromise } from '@restatedev/restate-sdk';
+import { type LiveGraphEvents, liveGraphEvents } from './live-graph-events.js';
 import { RestateCheckpointSaver } from './restate-checkpoint-saver.js';
 import type { RestateStore } from './restate-store.js';
 import { STEP_NAMES } from './step-names.js';
@@ -193,6 +197,16 @@ function makeDurable<G extends AnyGraph>(
   options: DurableGraphOptions,
 ): DurableGraph<G> {
   const concurrency = assertConcurrency(options.concurrency, 'durableGraph concurrency');
+  if (options.live && concurrency > 1) {
+    // Tasks side by side would send their model previews and node events in completion order, which a
+    // replay does not reproduce: the log keeps events by their number in handler order.
+    throw new RepeatingFailureError(
+      'unsupported',
+      `durableGraph cannot stream live with concurrency ${concurrency}: the tasks of a superstep would ` +
+        'send their events to the stream log in a different order on a replay. Use concurrency 1 (the ' +
+        'default) with live.',
+    );
+  }
   const key = objectKey(ctx);
   if (key === undefined && options.checkpointer !== false) {
     throw new TypeError(
@@ -229,12 +243,16 @@ function makeDurable<G extends AnyGraph>(
     const copy = wrapGraph(graph, saver, makeGate, ids, memo);
     if (options.store) copy.store = options.store;
     const base = threadConfig(config);
+    // Under live, LangGraph's own stream modes go to the log beside the UI chunks (live-graph-events.ts).
+    const events = options.live && liveGraphEvents(options.live);
     const runConfig = {
       ...base,
+      ...(events && { callbacks: withHandler(base.callbacks, events.handler) }),
       configurable: {
         ...base.configurable,
         [TASK_MEMO_KEY]: memo,
         ...(options.live && { [LIVE_KEY]: options.live }),
+        ...(events && { [LIVE_EVENTS_KEY]: events }),
       },
       // Checkpoints go to state once, when the run ends (the saver holds them until then). By default
       // LangGraph makes one checkpoint per run; `durability: 'sync'` keeps one per superstep (time travel).
@@ -467,7 +485,9 @@ function wrapGraph(
     const getNode = Object.getPrototypeOf(node).getNode as AnyNode['getNode'];
     wrapped.getNode = () => {
       const inner = getNode.call(wrapped);
-      return inner === undefined ? undefined : gatedRunnable(inner, gate, memo);
+      return inner === undefined
+        ? undefined
+        : gatedRunnable(inner, gate, memo, graph.outputChannels as string | string[]);
     };
     nodes[name] = wrapped;
   }
@@ -490,8 +510,15 @@ interface AnyNode {
 /**
  * The task's whole node (the user's function and LangGraph's channel writers) behind the gate. An object
  * with its own `invoke`, not a Runnable chain, so LangGraph's runner reaches the gate synchronously.
+ * Under live, the node's update goes to the log while the task still holds its slot: in gate order, so
+ * every replay sends the updates in the same order among the other events.
  */
-function gatedRunnable(inner: Runnable, gate: OrderedGate<TaskOrderKey>, memo: TaskMemo): Runnable {
+function gatedRunnable(
+  inner: Runnable,
+  gate: OrderedGate<TaskOrderKey>,
+  memo: TaskMemo,
+  outputChannels: string | string[],
+): Runnable {
   const gated = Object.create(inner) as Runnable;
   gated.invoke = (input: unknown, config?: RunnableConfig) => {
     const taskId = String(config?.configurable?.__pregel_task_id ?? '');
@@ -500,15 +527,24 @@ function gatedRunnable(inner: Runnable, gate: OrderedGate<TaskOrderKey>, memo: T
       String(metadata.langgraph_node ?? ''),
       (metadata.langgraph_path as unknown[] | undefined) ?? [],
     ];
+    const events = config?.configurable?.[LIVE_EVENTS_KEY] as LiveGraphEvents | undefined;
+    const writes: [string, unknown][] = [];
+    const runConfig = events ? recordingWrites(config as RunnableConfig, writes) : config;
+    const tags = config?.tags ?? [];
     return gate.run(taskId, key, async () => {
       // Each execution of the task (first run, retry, resume) counts its steps from the start.
       memo.begin(taskId);
+      writes.length = 0;
       try {
-        const output = await inner.invoke(input, config);
+        const output = await inner.invoke(input, runConfig);
         memo.end(taskId, false);
+        events?.nodeEnd({ metadata, tags, input, output, writes, outputChannels });
         return output;
       } catch (error) {
-        memo.end(taskId, isGraphInterrupt(error));
+        const interrupted = isGraphInterrupt(error);
+        memo.end(taskId, interrupted);
+        if (interrupted)
+          events?.nodeInterrupt({ metadata, tags, outputChannels }, error.interrupts);
         throw error;
       }
     });
@@ -518,6 +554,38 @@ function gatedRunnable(inner: Runnable, gate: OrderedGate<TaskOrderKey>, memo: T
 
 /** Where a run's live stream reaches the guarded `ToolNode.run` (`config.configurable`). */
 const LIVE_KEY = '__restate_agents_live';
+
+/** Where a run's {@link LiveGraphEvents} reach the gated tasks (`config.configurable`). */
+const LIVE_EVENTS_KEY = '__restate_agents_live_events';
+
+/** LangGraph's config key of a task's write function (`CONFIG_KEY_SEND` in `constants`). */
+const CONFIG_KEY_SEND = '__pregel_send';
+
+/** The task's config with its write function also recording the writes into `writes`. */
+function recordingWrites(config: RunnableConfig, writes: [string, unknown][]): RunnableConfig {
+  const send = config.configurable?.[CONFIG_KEY_SEND];
+  if (typeof send !== 'function') return config;
+  return {
+    ...config,
+    configurable: {
+      ...config.configurable,
+      [CONFIG_KEY_SEND]: (items: [string, unknown][]) => {
+        writes.push(...items);
+        return send(items);
+      },
+    },
+  };
+}
+
+/** The run's callbacks with `handler` added (a list, LangChain's manager, or none). */
+function withHandler(
+  callbacks: RunnableConfig['callbacks'],
+  handler: BaseCallbackHandler,
+): RunnableConfig['callbacks'] {
+  if (callbacks === undefined) return [handler];
+  if (Array.isArray(callbacks)) return [...callbacks, handler];
+  return (callbacks as CallbackManager).copy([handler], true);
+}
 
 /** Where the guarded `ToolNode.run` hands its turn's {@link Turnstile} to the tools (a config property). */
 const TOOL_TURN = Symbol('restate-agents.langgraph.toolTurn');

@@ -1,0 +1,93 @@
+/**
+ * The agent of live-native.test.ts, run in a child process the test SIGKILLs mid-stream: LangGraph's standard
+ * ReAct graph (a model node on a live `durableChatModel`, a prebuilt `ToolNode`, `toolsCondition`) run by
+ * `durableGraph(ctx, graph, { live })`. The stream log lives in the test process. Returns the run's messages
+ * as LangChain stored messages: the journaled answers the test compares the streams with.
+ * `LiveNativeGraph` runs in normal mode, `LiveNativeReplayGraph` with `inactivityTimeout: 0` (every journaled
+ * step ends the attempt, so the handler replays: always-replay on the same server).
+ */
+import { HumanMessage } from '@langchain/core/messages';
+import { tool } from '@langchain/core/tools';
+import { END, MessagesAnnotation, START, StateGraph } from '@langchain/langgraph';
+import { ToolNode, toolsCondition } from '@langchain/langgraph/prebuilt';
+import { ChatOpenAI } from '@langchain/openai';
+import { liveStream } from '@restate-agents/core';
+import { durableChatModel, durableTool } from '@restate-agents/langchain';
+import * as restate from '@restatedev/restate-sdk';
+import { z } from 'zod';
+import { durableGraph } from '../src/index.js';
+
+const ingressUrl = process.env.LIVE_INGRESS_URL ?? '';
+
+async function turn(ctx: restate.ObjectContext, prompt: string) {
+  const live = liveStream(ctx, { streamId: ctx.key, ingressUrl });
+  const lookup = durableTool(
+    ctx,
+    tool(async ({ text }) => `found ${text}`, {
+      name: 'lookup',
+      description: 'Looks something up',
+      schema: z.object({ text: z.string() }),
+    }),
+  );
+  const model = durableChatModel(
+    ctx,
+    new ChatOpenAI({
+      model: 'scripted-model',
+      apiKey: 'scripted',
+      configuration: {
+        baseURL: process.env.OPENAI_BASE_URL,
+        defaultHeaders: { 'x-mock-conversation': ctx.key },
+      },
+    }),
+    { live },
+  ).bindTools([lookup]);
+  const graph = new StateGraph(MessagesAnnotation)
+    .addNode('agent', async (state) => ({ messages: [await model.invoke(state.messages)] }))
+    .addNode('tools', new ToolNode([lookup]))
+    .addEdge(START, 'agent')
+    .addConditionalEdges('agent', toolsCondition, ['tools', END])
+    .addEdge('tools', 'agent')
+    .compile();
+  const state = await durableGraph(ctx, graph, { live }).invoke({
+    messages: [new HumanMessage(prompt)],
+  });
+  return state.messages.map((message) => message.toDict());
+}
+
+const retryPolicy = {
+  initialInterval: 100,
+  exponentiationFactor: 1.5,
+  maxInterval: 500,
+  maxAttempts: 200,
+};
+
+void restate.serve({
+  services: [
+    restate.object({
+      name: 'LiveNativeGraph',
+      handlers: { chat: turn },
+      options: { retryPolicy },
+    }),
+    restate.object({
+      name: 'LiveNativeParallelGraph',
+      handlers: {
+        // Refused before anything runs: concurrency above 1 cannot stream live.
+        chat: async (ctx: restate.ObjectContext) => {
+          const graph = new StateGraph(MessagesAnnotation)
+            .addNode('agent', () => ({}))
+            .addEdge(START, 'agent')
+            .compile();
+          const live = liveStream(ctx, { streamId: ctx.key, ingressUrl });
+          await durableGraph(ctx, graph, { live, concurrency: 2 }).invoke({ messages: [] });
+        },
+      },
+      options: { retryPolicy },
+    }),
+    restate.object({
+      name: 'LiveNativeReplayGraph',
+      handlers: { chat: turn },
+      options: { retryPolicy, inactivityTimeout: 0 },
+    }),
+  ],
+  port: Number(process.env.PORT),
+});
