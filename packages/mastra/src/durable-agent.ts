@@ -9,13 +9,20 @@
  * to `""`. The stream `durableAgent` returns ends its `fullStream` / `textStream` with that error, and its
  * promises (`text`, `getFullOutput()`, …) reject with it, so the invocation fails (and is retried) instead
  * of returning an empty answer.
+ *
+ * Live streaming (docs/live-streaming.md): with `live` (or a model made by `durableModel(ctx, model, { live })`)
+ * the run's model steps stream to the stream log. Pipe `stream()`'s output with `pipeMastraStream`;
+ * `generate()` does that itself (it runs the agent's `stream()`, pipes it and returns its full output, so
+ * the user sees the tokens and the turn ends), since Mastra's `generate()` asks the model for a whole answer
+ * and shows nothing live. A sub-agent's model must not stream live: its steps are not steps of the turn.
  */
 
 import type { Agent } from '@mastra/core/agent';
-import { brand, hasBrand, invalidOption, isDurable } from '@restate-agents/core';
+import { brand, hasBrand, invalidOption, isDurable, type LiveStream } from '@restate-agents/core';
 import type { Context } from '@restatedev/restate-sdk';
 import { checkMemoryConfig, checkProcessors } from './check-processors.js';
-import { RESTATE_MODEL } from './durable-model.js';
+import { modelLive, RESTATE_MODEL } from './durable-model.js';
+import { type MastraStreamOutput, pipeMastraStream } from './live.js';
 import { findContext, withContext } from './restate-context.js';
 import {
   type DurableCallOptions,
@@ -85,17 +92,20 @@ export function durableAgent<A extends AnyAgent>(
 ): DurableAgent<A> {
   const internals = agent as unknown as AgentInternals;
   checkAgent(internals);
+  const live = runLive(internals, options.live);
+  const runOptions: WithRestateOptions = live ? { ...options, live } : options;
   const prepare = async (callOptions: DurableCallOptions | undefined) => {
     const requestContext = withContext(ctx, callOptions?.requestContext);
     await checkTools(internals, requestContext, callOptions?.memory?.options);
     await prepareSubAgents(internals, requestContext, new Set([agent]));
     const defaults = (await internals.getDefaultOptions?.({ requestContext })) ?? {};
-    return withRestate(ctx, { ...callOptions, requestContext }, options, {
+    return withRestate(ctx, { ...callOptions, requestContext }, runOptions, {
       hooks: internals.getConfiguredToolHooks?.(),
       bounded: defaults.maxSteps !== undefined || defaults.stopWhen !== undefined,
     });
   };
   const generate = async (messages: unknown, callOptions?: DurableCallOptions) => {
+    if (live) return generateLive(live, await stream(messages, callOptions));
     const durable = await prepare(callOptions);
     const latch = latchOf(durable);
     let result: { error?: unknown };
@@ -128,6 +138,41 @@ export function durableAgent<A extends AnyAgent>(
     throw invalidOption(NETWORK_REFUSAL);
   };
   return { generate, stream, network } as unknown as DurableAgent<A>;
+}
+
+/** `generate()` of a live run: the streamed run piped to the log (the turn ended), then its full output. */
+async function generateLive(live: LiveStream, output: object): Promise<unknown> {
+  await pipeMastraStream(live, output as MastraStreamOutput);
+  const full = await (output as { getFullOutput(): Promise<{ error?: unknown }> }).getFullOutput();
+  if (full.error !== undefined) throw full.error;
+  return full;
+}
+
+/**
+ * The run's live stream: `live`, or the one the agent's model was made with. A model made durable without it,
+ * or with another one, would stream to no turn or to another: refused.
+ */
+function runLive(agent: AgentInternals, live: LiveStream | undefined): LiveStream | undefined {
+  let found = live;
+  for (const model of agentModels(agent)) {
+    const made = modelLive(model);
+    if (!made) continue;
+    if (live && made.live !== live) {
+      throw invalidOption(
+        `durableAgent: ${agent.name ?? 'the agent'}'s model was made by durableModel ${made.live ? 'with another live stream' : 'without live'}, ` +
+          "so its steps would not stream into this run's turn: give it the same stream, durableModel(ctx, model, { live }), " +
+          'or use restateModel(model), which takes it from the run.',
+      );
+    }
+    found ??= made.live;
+  }
+  return found;
+}
+
+function agentModels(agent: AgentInternals): unknown[] {
+  return Array.isArray(agent.model)
+    ? (agent.model as { model?: unknown }[]).map((entry) => entry.model)
+    : [agent.model];
 }
 
 /** Marks a sub-agent whose `generate` / `stream` {@link makeSubAgentDurable} replaced. */
@@ -167,6 +212,13 @@ async function prepareSubAgents(
     seen.add(sub);
     const internals = sub as unknown as AgentInternals;
     checkAgent(internals, 'sub-agent ');
+    if (agentModels(internals).some((model) => modelLive(model)?.live)) {
+      throw invalidOption(
+        `durableAgent: sub-agent ${internals.name ?? ''} has a model made with live: a sub-agent's steps are ` +
+          "not steps of the turn (the parent's stream counts its own steps only, and the sub-agent would end " +
+          'the turn). Give it durableModel(ctx, model) without live, or restateModel(model).',
+      );
+    }
     await checkTools(internals, requestContext);
     makeSubAgentDurable(sub);
     await prepareSubAgents(internals, requestContext, seen);

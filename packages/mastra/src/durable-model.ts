@@ -5,6 +5,10 @@
  * timestamp filled inside the step, the attempt's abort signal passed to the provider. Only the step names
  * differ: its `sdk` option names them `mastra:model:<n>` instead of `ai-sdk:model:<n>`, so a journal says
  * which adapter wrote it (docs/architecture.md#journal-step-names).
+ *
+ * With `live` (docs/live-streaming.md) each streamed step's text and reasoning go to the stream log while
+ * the step runs (the AI SDK adapter's preview, unchanged); `durableAgent` and `pipeMastraStream` send the
+ * rest. `restateModel` takes the run's live stream from its request context (`withRestate(..., { live })`).
  */
 
 import type { LanguageModelV4 } from '@ai-sdk/provider';
@@ -13,9 +17,9 @@ import {
   durableModel as aiSdkDurableModel,
   type DurableModelOptions,
 } from '@restate-agents/ai-sdk';
-import { brand, invalidOption, isDurable } from '@restate-agents/core';
+import { brand, invalidOption, isDurable, type LiveStream } from '@restate-agents/core';
 import type { Context } from '@restatedev/restate-sdk';
-import { restateContext } from './restate-context.js';
+import { findLive, restateContext } from './restate-context.js';
 import { SDK } from './step-names.js';
 
 export type { DurableModelOptions } from '@restate-agents/ai-sdk';
@@ -40,7 +44,21 @@ export function durableModel(
         "pass e.g. createOpenAI({ … }).chat('gpt-4.1') instead of a model router string.",
     );
   }
-  return aiSdkDurableModel(ctx, model, { ...options, sdk: SDK }) as DurableLanguageModel;
+  const durable = aiSdkDurableModel(ctx, model, { ...options, sdk: SDK });
+  LIVE_OF.set(durable, options.live);
+  return durable as DurableLanguageModel;
+}
+
+/** The live stream of each model {@link durableModel} made (`undefined`: it does not stream live). */
+const LIVE_OF = new WeakMap<object, LiveStream | undefined>();
+
+/**
+ * Whether `model` was made by {@link durableModel}, and with which live stream: `durableAgent` runs the
+ * agent live when its model is, and refuses a model that streams to another stream than the run.
+ */
+export function modelLive(model: unknown): { live: LiveStream | undefined } | undefined {
+  if (model === null || typeof model !== 'object' || !LIVE_OF.has(model)) return undefined;
+  return { live: LIVE_OF.get(model) };
 }
 
 /**
@@ -58,7 +76,8 @@ export type RestateModel = (args: { requestContext: unknown }) => DurableLanguag
 /**
  * `model` for an `Agent` declared once, at module level: a dynamic argument that makes `model` durable with
  * the Restate context of the run (from its request context; see `withRestate`). Sub-agents get the
- * parent's request context, so theirs are durable too.
+ * parent's request context, so theirs are durable too. In a run with a live stream
+ * (`durableAgent(ctx, agent, { live })`) the model streams live; a sub-agent's does not.
  *
  * @example
  * export const agent = new Agent({ id: 'support', name: 'Support', instructions, model: restateModel(openai.chat('gpt-4.1')) });
@@ -67,8 +86,14 @@ export function restateModel(
   model: LanguageModelV4,
   options: DurableModelOptions = {},
 ): RestateModel {
-  const dynamic: RestateModel = ({ requestContext }) =>
-    durableModel(restateContext({ requestContext: requestContext as never }), model, options);
+  const dynamic: RestateModel = ({ requestContext }) => {
+    const live = findLive(requestContext);
+    return durableModel(
+      restateContext({ requestContext: requestContext as never }),
+      model,
+      live ? { ...options, live } : options,
+    );
+  };
   return brand(dynamic, RESTATE_MODEL);
 }
 

@@ -17,6 +17,8 @@ export type { DurableToolOptions, MastraTool } from './durable-tool.js';
 export { durableTool, durableTools, isDurableTool } from './durable-tool.js';
 export type { DurableWorkflow, DurableWorkflowOptions } from './durable-workflow.js';
 export { durableWorkflow } from './durable-workflow.js';
+export type { MastraStreamOutput, PipeMastraStreamOptions } from './live.js';
+export { pipeMastraStream } from './live.js';
 export type { RequestContextSource } from './restate-context.js';
 export { RESTATE_CONTEXT_KEY, restateContext } from './restate-context.js';
 export type { RestateMemoryStorageOptions } from './restate-memory-storage.js';

@@ -17,9 +17,12 @@
  * - Mastra drops its default 5-step cap as soon as `stopWhen` is passed: the cap is added back.
  * - Approvals: `requireToolApproval` (Mastra's own option, `true` or a function) is decided on a Restate
  *   awakeable in this invocation instead of Mastra's suspend-and-resume through its storage.
+ * - `live`: the run's live stream rides in the request context (for `restateModel`), and each model step's
+ *   preview waits until `pipeMastraStream` sent the previous step's events (docs/live-streaming.md).
  */
 
 import type { RequestContext } from '@mastra/core/request-context';
+import { orderPreviewsBehindPipe } from '@restate-agents/ai-sdk';
 import {
   type ApprovalOptions,
   assertConcurrency,
@@ -27,12 +30,13 @@ import {
   ControlErrorLatch,
   idSource,
   invalidOption,
+  type LiveStream,
   rejectionMessage,
   requestApproval,
 } from '@restate-agents/core';
 import type { Context } from '@restatedev/restate-sdk';
 import { checkMemoryConfig, checkProcessors } from './check-processors.js';
-import { withContext } from './restate-context.js';
+import { setLive, withContext } from './restate-context.js';
 
 /** What an approver is shown for one tool call that needs a human decision. */
 export interface ToolApprovalDetails {
@@ -50,6 +54,13 @@ export interface WithRestateOptions {
    * tells the approver the awakeable id (it runs once, as a durable step).
    */
   approval?: ApprovalOptions<ToolApprovalDetails>;
+  /**
+   * Live streaming (docs/live-streaming.md): the run's model steps stream their text to this stream log while
+   * they run — a `restateModel` finds it in the run's request context; give a `durableModel` the same
+   * `live` — and each step's preview waits until `pipeMastraStream(live, output)` sent the previous step's
+   * events. Pipe the `stream()` output (or use `durableAgent`, whose `generate()` pipes it itself).
+   */
+  live?: LiveStream;
 }
 
 /** The hook context Mastra passes to `beforeToolCall` / `afterToolCall`. */
@@ -180,9 +191,13 @@ export function withRestate<O extends DurableCallOptions>(
   if (userStop === undefined && callOptions.maxSteps === undefined && !agent.bounded) {
     stopWhen.push(({ steps }) => steps.length >= MASTRA_DEFAULT_MAX_STEPS);
   }
+  const requestContext = withContext(ctx, callOptions.requestContext);
+  // A sub-agent's run (withRestate without `live`) must not stream into its parent's turn.
+  setLive(requestContext, options.live);
+  if (options.live) orderPreviewsBehindPipe(options.live);
   const durable = {
     ...rest,
-    requestContext: withContext(ctx, callOptions.requestContext),
+    requestContext,
     modelSettings: { ...callOptions.modelSettings, maxRetries: 0 },
     toolCallConcurrency: 1,
     eagerToolExecution: false,
