@@ -103,7 +103,9 @@ export interface DurableGraphOptions {
    * good (a terminal error); a suspension or a retried failure leaves the turn open for the next attempt.
    * The text itself comes from the graph's models: pass the same stream to `durableChatModel(ctx, model,
    * { live })`. The prebuilt `ToolNode`'s calls and results are sent after the step that asked for them.
-   * One `invoke`/`stream` per turn: the first run that ends, ends the turn.
+   * Beside them go LangGraph's model metadata, journaled answers and node updates, as transient
+   * `data-langgraph-*` chunks, which `graphStreamEvents` turns into LangGraph's `messages` and `updates`
+   * tuples. One `invoke`/`stream` per turn: the first run that ends, ends the turn. Needs `concurrency` 1.
    */
   live?: LiveStream;
 }
