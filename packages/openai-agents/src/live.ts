@@ -66,7 +66,7 @@ function tapRun(context: RunContext<unknown>, tap: Tap): void {
 
 /** Starts sending the events of the streamed run about to start on `context` to the log. @internal */
 export function streamRunToLog(context: RunContext<unknown>, chunks: LiveChunks): void {
-  const mapper = uiChunkMapper();
+  const mapper = uiChunkMapper(chunks.step);
   tapRun(context, (event) => {
     for (const chunk of mapper.map(event)) chunks.send(chunk);
   });

@@ -3,6 +3,7 @@ import {
   RunItemStreamEvent,
   RunRawModelStreamEvent,
   RunToolCallItem,
+  type StreamedRunResult,
 } from '@openai/agents-core';
 import { describe, expect, it } from 'vitest';
 import { type MappableRunEvent, runStreamEvents } from './index.js';
@@ -102,6 +103,12 @@ describe('runUIMessageStream', () => {
   it("ends with an error chunk when the source throws (the run's failure)", async () => {
     const chunks = await collect(runUIMessageStream(source([], new Error('lookup failed'))));
     expect(chunks).toEqual([{ type: 'start' }, { type: 'error', errorText: 'lookup failed' }]);
+  });
+
+  it('takes a streamed run result as it is (type check)', () => {
+    // biome-ignore lint/suspicious/noExplicitAny: any streamed result.
+    const typed = (result: StreamedRunResult<any, any>) => runUIMessageStream(result);
+    expect(typed).toBeTypeOf('function');
   });
 
   it('refuses a source that is not an async iterable, naming it', () => {

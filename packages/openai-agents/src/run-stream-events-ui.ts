@@ -40,10 +40,11 @@ interface RawItem {
  * A new mapping: each model response is a step (`start-step`, its text part `text-<n>`, `finish-step`); a function
  * tool call is `tool-input-available`, its result `tool-output-available` (the result as the SDK's item JSON
  * gives it: a string); every event but a text delta or a step start also travels whole as a transient
- * `data-openai-agents-event` chunk (what `runStreamEvents` reads back). @internal
+ * `data-openai-agents-event` chunk (what `runStreamEvents` reads back). `firstStep`: the steps already sent in
+ * this turn (text ids follow the live preview's step numbers). @internal
  */
-export function uiChunkMapper(): UIChunkMapper {
-  let step = 0;
+export function uiChunkMapper(firstStep = 0): UIChunkMapper {
+  let step = firstStep;
   let text = false;
   const carried = (event: RunStreamEvent | RunStreamEventJSON): StreamChunk[] => {
     const data = runStreamEventJSON(event);
