@@ -75,10 +75,17 @@ export function restateMiddleware(
   ctx: Context,
   options: RestateMiddlewareOptions = {},
 ): AgentMiddleware {
-  // langchain wraps every error leaving wrapModelCall in MiddlewareError; its afterModel/beforeModel hooks
+  // langchain wraps every error leaving wrapModelCall in MiddlewareError; its afterModel/afterAgent hooks
   // are not wrapped. So a control error from the model is held here and rethrown from afterModel. The
   // latch is the invocation's: durable models and tools capture into it too, so a retry middleware listed
   // after this one cannot swallow a control error.
+  //
+  // Only the hooks that can end the run are registered: every hook is one more graph node per model call,
+  // and each node run costs LangChain's callback and tracing setup (a `beforeModel` hook used to cost
+  // ~0.4 ms per model call under load, see docs/benchmarks.md). A control error held after a tool ran
+  // (the graph goes tools → model) is thrown by `afterModel` too: `wrapModelCall` then answers with the
+  // stand-in without calling the model. After a `returnDirect` tool the graph goes tools → exit, so
+  // `afterAgent` stays.
   const watch = modelWatch(ctx);
   const { latch } = watch;
   const turns = new Map<string, Turnstile>();
@@ -150,7 +157,6 @@ export function restateMiddleware(
   const middleware: AgentMiddleware & { [MIDDLEWARE_BRAND]: true } = {
     [MIDDLEWARE_BRAND]: true,
     name: 'RestateMiddleware',
-    beforeModel: rethrowHeld,
     afterAgent: rethrowHeld,
     afterModel: {
       canJumpTo: ['model'],
@@ -160,6 +166,9 @@ export function restateMiddleware(
       },
     },
     async wrapModelCall(request, handler) {
+      // A control error is held (a tool's, in the turn before): the model is not called, and afterModel
+      // ends the run with the held error.
+      if (latch.captured) return new AIMessage({ content: '' });
       try {
         const response = await handler({
           ...request,
@@ -237,9 +246,9 @@ function throwHeld(latch: ControlErrorLatch): void {
 }
 
 /**
- * A stand-in result nobody reads: the held control error ends the run from the next beforeModel or
- * afterAgent hook, whose errors langchain does not wrap (an error thrown from wrapToolCall itself would
- * be wrapped in a `MiddlewareError`, which Restate retries).
+ * A stand-in result nobody reads: the held control error ends the run from the next afterModel hook (the
+ * model is not called while an error is held) or afterAgent hook, whose errors langchain does not wrap (an
+ * error thrown from wrapToolCall itself would be wrapped in a `MiddlewareError`, which Restate retries).
  */
 function heldToolMessage(toolCall: ToolCall, latch: ControlErrorLatch): ToolMessage {
   return new ToolMessage({

@@ -307,7 +307,8 @@ const patterns = restate.object({
       try {
         const { messages } = await agent.invoke(
           { messages: [new HumanMessage('loop')] },
-          { recursionLimit: 4 },
+          // One turn is three graph steps: model, restateMiddleware's afterModel hook, tools.
+          { recursionLimit: 3 },
         );
         return messages.at(-1)?.text;
       } catch (error) {
@@ -712,7 +713,7 @@ for (const alwaysReplay of [false, true]) {
       await expect(env.attach(invocationId)).rejects.toThrow(
         /GraphRecursionError.*would repeat identically/s,
       );
-      // One model turn fits in recursionLimit 4 (the middleware's hooks are graph nodes too).
+      // One model turn fits in recursionLimit 3 (the middleware's afterModel hook is a graph node too).
       expect(mock.requestsFor(key)).toHaveLength(1);
     });
   });
