@@ -64,6 +64,20 @@ describe('uiChunkMapper', () => {
     expect(mapper.step).toBe(1);
   });
 
+  it("numbers text parts after the turn's steps already sent (a later run on the same live stream)", () => {
+    const mapper = uiChunkMapper(2);
+    mapper.map({ type: 'raw_model_stream_event', data: { type: 'response_started' } });
+    expect(
+      mapper.map({
+        type: 'raw_model_stream_event',
+        data: { type: 'output_text_delta', delta: 'x' },
+      }),
+    ).toEqual([
+      { type: 'text-start', id: 'text-3' },
+      { type: 'text-delta', id: 'text-3', delta: 'x' },
+    ]);
+  });
+
   it('leaves the provider body out of a carried response_done', () => {
     const chunks = uiChunkMapper().map({
       type: 'raw_model_stream_event',
