@@ -51,7 +51,12 @@ function promptOf(input: ChatInput): string {
 }
 
 /** One chat turn; the chat id (the object's key) is the scripted conversation's model name. */
-async function turn(ctx: restate.ObjectContext, input: ChatInput, sse: boolean): Promise<string[]> {
+async function turn(
+  ctx: restate.ObjectContext,
+  input: ChatInput,
+  sse: boolean,
+  step?: { maxRetryAttempts: number },
+): Promise<string[]> {
   const live = liveStream(ctx, { streamId: ctx.key, ingressUrl });
   const prompt = promptOf(input);
   const agent = new LlmAgent({
@@ -68,7 +73,7 @@ async function turn(ctx: restate.ObjectContext, input: ChatInput, sse: boolean):
   });
   const runner = new Runner({
     appName: 'live',
-    agent: withRestate(ctx, agent, { live }),
+    agent: withRestate(ctx, agent, { live, ...(step && { model: { step } }) }),
     sessionService: new RestateSessionService(ctx),
     plugins: [new RestatePlugin(ctx)],
   });
@@ -105,6 +110,16 @@ const chat = restate.object({
 const wholeChat = restate.object({
   name: 'LiveWholeChat',
   handlers: { chat: (ctx: restate.ObjectContext, input: ChatInput) => turn(ctx, input, false) },
+  options: { retryPolicy },
+});
+
+/** A turn whose model step gives up at its retry cap (a TerminalError) after its preview showed text. */
+const giveUpChat = restate.object({
+  name: 'LiveGiveUpChat',
+  handlers: {
+    chat: (ctx: restate.ObjectContext, input: ChatInput) =>
+      turn(ctx, input, true, { maxRetryAttempts: 1 }),
+  },
   options: { retryPolicy },
 });
 
@@ -149,4 +164,7 @@ const misuse = restate.object({
   options: { retryPolicy },
 });
 
-void restate.serve({ services: [chat, wholeChat, misuse], port: Number(process.env.PORT) });
+void restate.serve({
+  services: [chat, wholeChat, giveUpChat, misuse],
+  port: Number(process.env.PORT),
+});

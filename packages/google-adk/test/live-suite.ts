@@ -22,7 +22,7 @@ import { readUIMessageStream, type UIMessage, type UIMessageChunk } from 'ai';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 
 /** live-service.ts's chat objects: SSE streaming mode, and without it. */
-type ChatObject = 'LiveChat' | 'LiveWholeChat';
+type ChatObject = 'LiveChat' | 'LiveWholeChat' | 'LiveGiveUpChat';
 
 interface Frame {
   offset: number;
@@ -227,6 +227,25 @@ export function liveSuite(alwaysReplay: boolean): void {
     expect(frames.at(-1)?.chunk.type).toBe('finish');
     expect(mock.requestsFor(chatId)).toHaveLength(0);
   });
+
+  if (!alwaysReplay)
+    it('live: a model step that gives up at its retry cap retracts the text its preview showed, and the turn ends with an error frame', async () => {
+      const chatId = 'adk-live-give-up';
+      // The only attempt streams part of its answer, then the connection breaks: the step gives up.
+      mock.conversation(chatId, () => ({
+        text: reply(1),
+        chunkDelayMs: 10,
+        faults: [{ kind: 'reset' }],
+      }));
+      const { invocationId, frames } = await turn('LiveGiveUpChat', chatId, 'hi');
+      await expect(restate.attach(invocationId)).rejects.toThrow();
+      expect(count(frames, 'text-delta')).toBeGreaterThan(0);
+      expect(count(frames, 'reset-step')).toBe(1);
+      const at = frames.findIndex((frame) => frame.chunk.type === 'reset-step');
+      expect(JSON.stringify(frames.slice(at))).not.toContain('alpha');
+      expect(frames.at(-1)?.chunk.type).toBe('error');
+      expect(mock.requestsFor(chatId)).toHaveLength(1);
+    });
 
   if (!alwaysReplay)
     it('live: a live stream that would be ignored is refused (a tree without it, a model made durable twice, a second run)', async () => {
