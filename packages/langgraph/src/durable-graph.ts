@@ -532,7 +532,9 @@ function gatedRunnable(
     const events = config?.configurable?.[LIVE_EVENTS_KEY] as LiveGraphEvents | undefined;
     const writes: [string, unknown][] = [];
     const runConfig = events ? recordingWrites(config as RunnableConfig, writes) : config;
-    const tags = config?.tags ?? [];
+    // The node run's tags as LangChain gives them: the task's callback manager's (`graph:step:<n>`), then its own.
+    const managerTags = (config?.callbacks as { tags?: string[] } | undefined)?.tags ?? [];
+    const tags = [...new Set([...managerTags, ...(config?.tags ?? [])])];
     return gate.run(taskId, key, async () => {
       // Each execution of the task (first run, retry, resume) counts its steps from the start.
       memo.begin(taskId);

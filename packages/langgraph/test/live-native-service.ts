@@ -6,7 +6,7 @@
  * `LiveNativeGraph` runs in normal mode, `LiveNativeReplayGraph` with `inactivityTimeout: 0` (every journaled
  * step ends the attempt, so the handler replays: always-replay on the same server).
  */
-import { HumanMessage } from '@langchain/core/messages';
+import { HumanMessage, isBaseMessage } from '@langchain/core/messages';
 import { tool } from '@langchain/core/tools';
 import { END, MessagesAnnotation, START, StateGraph } from '@langchain/langgraph';
 import { ToolNode, toolsCondition } from '@langchain/langgraph/prebuilt';
@@ -19,7 +19,7 @@ import { durableGraph } from '../src/index.js';
 
 const ingressUrl = process.env.LIVE_INGRESS_URL ?? '';
 
-async function turn(ctx: restate.ObjectContext, prompt: string) {
+async function turn(ctx: restate.ObjectContext, prompt: string, streaming = false) {
   const live = liveStream(ctx, { streamId: ctx.key, ingressUrl });
   const lookup = durableTool(
     ctx,
@@ -48,10 +48,30 @@ async function turn(ctx: restate.ObjectContext, prompt: string) {
     .addConditionalEdges('agent', toolsCondition, ['tools', END])
     .addEdge('tools', 'agent')
     .compile();
-  const state = await durableGraph(ctx, graph, { live }).invoke({
-    messages: [new HumanMessage(prompt)],
-  });
+  const durable = durableGraph(ctx, graph, { live });
+  const input = { messages: [new HumanMessage(prompt)] };
+  if (streaming) {
+    // LangGraph's own tuples of the same run, for the test to hold the log's against.
+    const messages: unknown[] = [];
+    const updates: unknown[] = [];
+    for await (const [mode, payload] of (await durable.stream(input, {
+      streamMode: ['messages', 'updates'],
+    })) as AsyncIterable<[string, unknown]>) {
+      if (mode === 'updates') updates.push(asJson(payload));
+      else messages.push(asJson(payload));
+    }
+    return { messages, updates };
+  }
+  const state = await durable.invoke(input);
   return state.messages.map((message) => message.toDict());
+}
+
+/** A value as JSON, each LangChain message as its stored form (`toDict()`). */
+function asJson(value: unknown): unknown {
+  if (isBaseMessage(value)) return value.toDict();
+  if (Array.isArray(value)) return value.map(asJson);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).map(([key, entry]) => [key, asJson(entry)]));
 }
 
 const retryPolicy = {
@@ -85,7 +105,9 @@ void restate.serve({
     }),
     restate.object({
       name: 'LiveNativeReplayGraph',
-      handlers: { chat: turn },
+      handlers: {
+        chat: (ctx: restate.ObjectContext, prompt: string) => turn(ctx, prompt, true),
+      },
       options: { retryPolicy, inactivityTimeout: 0 },
     }),
   ],

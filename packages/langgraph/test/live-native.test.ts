@@ -13,6 +13,7 @@ import {
   type AIMessageChunk,
   type BaseMessage,
   isAIMessageChunk,
+  isBaseMessage,
   mapStoredMessageToChatMessage,
   type StoredMessage,
   type ToolMessage,
@@ -72,17 +73,47 @@ function script(chatId: string, firstDelayMs: (attempt: number) => number): void
   );
 }
 
-/** Starts a turn; the journaled messages come from `attach`. */
+/** Starts a turn. */
 async function start(object: string, chatId: string) {
   const { invocationId } = await restate.send(
     { service: object, key: chatId, handler: 'chat' },
     'look up o7 and k9',
   );
-  const journaled = async () =>
-    (await restate.attach<StoredMessage[]>(invocationId))
-      .map((stored) => mapStoredMessageToChatMessage(stored))
-      .filter((message) => message.type !== 'human');
-  return { invocationId, journaled };
+  return invocationId;
+}
+
+/** The run's messages but the prompt, as the handler returned them (stored form). */
+const journaledMessages = (stored: StoredMessage[]): BaseMessage[] =>
+  stored
+    .map((message) => mapStoredMessageToChatMessage(message))
+    .filter((message) => message.type !== 'human');
+
+/** A value as JSON, each LangChain message as its stored form (as the service returns them). */
+function asJson(value: unknown): unknown {
+  if (isBaseMessage(value)) return value.toDict();
+  if (Array.isArray(value)) return value.map(asJson);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).map(([key, entry]) => [key, asJson(entry)]));
+}
+
+/** Each message's metadata, in order of first appearance, without the per-attempt checkpoint namespaces. */
+function metadataByMessage(
+  tuples: [{ data: { id?: string } } | BaseMessage, Record<string, unknown>][],
+) {
+  const seen = new Map<string, Record<string, unknown>>();
+  for (const [message, metadata] of tuples) {
+    const id = isBaseMessage(message) ? message.id : message.data.id;
+    if (id === undefined || seen.has(id)) continue;
+    seen.set(
+      id,
+      Object.fromEntries(
+        Object.entries(metadata).filter(
+          ([key]) => !key.startsWith('__') && !key.endsWith('checkpoint_ns'),
+        ),
+      ),
+    );
+  }
+  return [...seen.values()];
 }
 
 async function collect<T>(events: AsyncIterable<T>): Promise<T[]> {
@@ -227,7 +258,7 @@ it('live native: SIGKILL mid-stream → messages fold to the journaled answers, 
   const chatId = 'lg-native-kill';
   // Attempt 1 streams slowly, so the kill lands mid-stream even on a busy machine.
   script(chatId, (attempt) => (attempt === 1 ? 100 : 20));
-  const { invocationId, journaled } = await start('LiveNativeGraph', chatId);
+  const invocationId = await start('LiveNativeGraph', chatId);
   const live: GraphStreamEvent[] = [];
   let killed = false;
   for await (const event of graphStreamEvents(log, chatId, { turn: invocationId })) {
@@ -240,7 +271,7 @@ it('live native: SIGKILL mid-stream → messages fold to the journaled answers, 
     }
   }
   expect(killed).toBe(true);
-  const answers = await journaled();
+  const answers = journaledMessages(await restate.attach<StoredMessage[]>(invocationId));
   expect(answers[0]?.text).toBe(reply(2));
   const all = await checkTurn(chatId, invocationId, answers, live);
   const retracts = all.filter(([mode]) => mode === 'restate/retract');
@@ -257,7 +288,7 @@ it('live native: SIGKILL mid-stream → messages fold to the journaled answers, 
 it('live native (always-replay): the same run replayed after every step → no retract, each update once, resumed reader agrees', async () => {
   const chatId = 'lg-native-replay';
   script(chatId, () => 30);
-  const { invocationId, journaled } = await start('LiveNativeReplayGraph', chatId);
+  const invocationId = await start('LiveNativeReplayGraph', chatId);
   // A reader that drops the connection after four deltas and resumes from the next offset.
   const live: GraphStreamEvent[] = [];
   for await (const event of graphStreamEvents(log, chatId, { turn: invocationId })) {
@@ -266,8 +297,25 @@ it('live native (always-replay): the same run replayed after every step → no r
   }
   const last = live.at(-1) as GraphStreamEvent;
   live.push(...(await collect(graphStreamEvents(log, chatId, { from: last.offset + 1 }))));
-  const all = await checkTurn(chatId, invocationId, await journaled(), live);
+  // LangGraph's own `messages` and `updates` of the same run, as the handler's `graph.stream` saw them.
+  const own = await restate.attach<{
+    messages: [{ data: { id?: string } }, Record<string, unknown>][];
+    updates: Record<string, { messages: StoredMessage[] }>[];
+  }>(invocationId);
+  const journaled = journaledMessages(
+    own.updates.flatMap((update) => Object.values(update).flatMap((value) => value.messages)),
+  );
+  const all = await checkTurn(chatId, invocationId, journaled, live);
   expect(all.filter(([mode]) => mode === 'restate/retract')).toEqual([]);
+  // The log's updates are LangGraph's, and each message carries LangGraph's metadata.
+  expect(all.filter(([mode]) => mode === 'updates').map((event) => asJson(event[1]))).toEqual(
+    own.updates,
+  );
+  const ours = all.filter(([mode]) => mode === 'messages').map((event) => event[1]) as [
+    BaseMessage,
+    Record<string, unknown>,
+  ][];
+  expect(metadataByMessage(ours)).toEqual(metadataByMessage(own.messages));
 });
 
 it('live native: a graph with concurrency above 1 cannot stream live → a clear error, no retries', async () => {
