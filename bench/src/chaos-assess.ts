@@ -113,6 +113,12 @@ export interface InvocationReport {
   modelTurns: ModelTurnReport[];
   /** The largest gap by which a producing execution was stamped after its journal entry (clock skew), ms. */
   clockInversionMs: number;
+  /**
+   * Every attempt of this invocation the server ended with a failure (`TransientError` events: a failed
+   * step, a refused connection, the invoker's inactivity/abort timeout), the time and the first line of why.
+   * What tells a re-run within one attempt (the adapter called twice) from a retry of the attempt.
+   */
+  attemptEnds: Array<{ at: string; detail: string }>;
 }
 
 /** One `sys_journal_events` row (a failed attempt, a pause), its payload summarised. */
@@ -311,6 +317,9 @@ export function assessInvocation(
     sideEffects,
     modelTurns,
     clockInversionMs: inversions.length === 0 ? 0 : Math.max(...inversions),
+    attemptEnds: evidence.events
+      .filter((event) => event.type === 'TransientError' && event.appendedAt !== undefined)
+      .map((event) => ({ at: event.appendedAt as string, detail: event.detail.slice(0, 200) })),
   };
 }
 
@@ -318,9 +327,13 @@ export function assessInvocation(
 function summariseEvents(events: JournalEvent[]): string[] {
   const lines: string[] = [];
   let previous: string | undefined;
+  let firstAt: string | undefined;
   let repeats = 0;
+  // The time of the first of a run of repeats: what tells which kill or server event an attempt's end followed.
   const flush = () => {
-    if (previous !== undefined) lines.push(repeats > 1 ? `${previous} (×${repeats})` : previous);
+    if (previous === undefined) return;
+    const line = firstAt === undefined ? previous : `${previous} [at ${firstAt}]`;
+    lines.push(repeats > 1 ? `${line} (×${repeats})` : line);
   };
   for (const event of events) {
     const line = `${event.type} after entry ${event.afterJournalIndex ?? '?'}: ${event.detail}`;
@@ -330,6 +343,7 @@ function summariseEvents(events: JournalEvent[]): string[] {
     }
     flush();
     previous = line;
+    firstAt = event.appendedAt;
     repeats = 1;
   }
   flush();
@@ -386,13 +400,24 @@ export interface Disruption {
  */
 export const SERVER_EVENT_REACH_MS = 10_000;
 
+/** How the server reports an attempt it gave up on (inactivity, then abort timeout: RT0001). */
+export const ATTEMPT_TIMEOUT = /RT0001|inactiv|abort(ed)? (due to|timeout)|timed? ?out/i;
+
 /** The in-flight re-runs of one invocation, by what ended the attempt that ran the step first. */
 export interface RerunAttribution {
   /** A service kill lies between the two executions. */
   byServiceKill: number;
   /** No service kill between them, but a server node kill, restart or leadership change before. */
   byServer: number;
-  /** Neither: the step was retried within an attempt (its call failed or timed out), or an attempt timed out. */
+  /**
+   * Neither, but the server ended the attempt that ran it first (a `TransientError` between the two runs):
+   * the invoker's inactivity + abort timeout on an attempt starved of CPU (RT0001), or another step of the
+   * same attempt failing (a model fault). A legal retry of the attempt, not a duplicate.
+   */
+  byAttemptEnd: number;
+  /** Of them, attempts ended by the invoker's timeouts (the server gave up on a silent attempt). */
+  byAttemptTimeout: number;
+  /** None of these: the step ran twice within one attempt (the adapter or the SDK called it again). */
   unexplained: number;
   /** Server events (node kills and restarts, leadership changes) during the invocation. */
   serverEvents: number;
@@ -417,6 +442,8 @@ export function attributeReruns(
   const result: RerunAttribution = {
     byServiceKill: 0,
     byServer: 0,
+    byAttemptEnd: 0,
+    byAttemptTimeout: 0,
     unexplained: 0,
     serverEvents: 0,
     parallelSteps: 1,
@@ -441,7 +468,16 @@ export function attributeReruns(
       ) {
         result.byServer++;
       } else {
-        result.unexplained++;
+        const ended = report.attemptEnds.filter((end) => {
+          const at = Date.parse(end.at);
+          return at >= first && at <= again;
+        });
+        if (ended.length === 0) {
+          result.unexplained++;
+        } else {
+          result.byAttemptEnd++;
+          if (ended.some((end) => ATTEMPT_TIMEOUT.test(end.detail))) result.byAttemptTimeout++;
+        }
       }
     }
   }

@@ -8,6 +8,7 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { agentStreamObject, streamClient } from '@restate-agents/core';
 import {
   CONFORMANCE_ENV,
   CONFORMANCE_HANDLER,
@@ -30,6 +31,7 @@ import {
   type ModelTurnReport,
   type SideEffectReport,
 } from './chaos-assess.ts';
+import { readTurn, type TurnDelivery } from './chaos-delivery.ts';
 
 export interface ChaosAdapter {
   id: string;
@@ -41,7 +43,16 @@ export interface ChaosAdapter {
   recordStep: RegExp;
   /** Package slug whose dist must be built. */
   slug: string;
+  /**
+   * The adapter has `live`: with {@link ChaosOptions.live} its agent is the one of chaos-live-service.ts
+   * (the same contract and step names, streaming every model step to the stream log) and clients read
+   * each turn while the service is killed. Adding an adapter there is one entry in its `AGENTS` and this flag.
+   */
+  live?: boolean;
 }
+
+/** The streaming agents of every adapter with `live` (one process per run, chosen by env). */
+const LIVE_ENTRY = fileURLToPath(new URL('./chaos-live-service.ts', import.meta.url));
 
 const packages = fileURLToPath(new URL('../../packages/', import.meta.url));
 
@@ -55,6 +66,7 @@ export const CHAOS_ADAPTERS: readonly ChaosAdapter[] = [
   },
   {
     id: 'ai-sdk',
+    live: true,
     slug: 'ai-sdk',
     entry: `${packages}ai-sdk/test/conformance-service.ts`,
     env: { AI_SDK_API: 'generateText' },
@@ -63,6 +75,7 @@ export const CHAOS_ADAPTERS: readonly ChaosAdapter[] = [
   },
   {
     id: 'openai-agents',
+    live: true,
     slug: 'openai-agents',
     entry: `${packages}openai-agents/test/conformance-service.ts`,
     env: { OPENAI_AGENTS_API: 'chat' },
@@ -71,6 +84,7 @@ export const CHAOS_ADAPTERS: readonly ChaosAdapter[] = [
   },
   {
     id: 'langchain',
+    live: true,
     slug: 'langchain',
     entry: `${packages}langchain/test/agent-service.ts`,
     modelStep: /^langchain:model(:\d+)?$/,
@@ -78,6 +92,7 @@ export const CHAOS_ADAPTERS: readonly ChaosAdapter[] = [
   },
   {
     id: 'langgraph',
+    live: true,
     slug: 'langgraph',
     entry: `${packages}langgraph/test/conformance-service.ts`,
     // Its agent node calls the model through durableChatModel from @restate-agents/langchain.
@@ -133,6 +148,13 @@ export interface ChaosOptions {
   serverKillEveryMs?: [number, number];
   /** How long a killed node stays down; default 0.5–2 s. */
   nodeDownMs?: [number, number];
+  /**
+   * Stream: adapters with `live` run their streaming agent, and a client reads every turn from the stream
+   * log while the service is killed (words shown twice, answers missing, retractions). Default false.
+   */
+  live?: boolean;
+  /** Streaming runs: ms between two streamed pieces of a model answer (default 25). */
+  chunkDelayMs?: number;
   log?: (line: string) => void;
 }
 
@@ -212,8 +234,28 @@ export interface ChaosResult {
   durationMs: number;
   /** Cluster runs only: what happened to the server nodes and what it cost. */
   cluster?: ClusterChaosResult;
+  /** Streaming runs only: what the clients reading the turns saw. */
+  delivery?: DeliveryResult;
   /** Per invocation: outcome, server status, every side effect and model turn with its journal entry. */
   invocations: InvocationReport[];
+}
+
+/** What the clients of a streaming chaos run saw, one client per turn (chaos-delivery.ts). */
+export interface DeliveryResult {
+  /** Turns a client read. */
+  turnsRead: number;
+  /** Words a client's message showed beyond a prefix of the journaled answer, summed over turns: must be 0. */
+  wordsShownTwice: number;
+  /** Completed turns whose client's final message is not the journaled answer: must be 0. */
+  answersMissing: number;
+  /** `reset-step` chunks read: previews of attempts that were not the journaled one, retracted. */
+  retractions: number;
+  /** Turns with at least one retraction. */
+  turnsRetracted: number;
+  /** Reads that failed (a server node down) and resumed from the next offset. */
+  reconnects: number;
+  /** Up to 10 turns that went wrong: session, what was shown, why. */
+  failures: Array<{ session: string; final: string; wordsShownTwice: number; error?: string }>;
 }
 
 /** The server side of a cluster chaos run. */
@@ -232,10 +274,17 @@ export interface ClusterChaosResult {
   /** Of them, re-runs with no service kill in between: the step in flight at a server event. */
   inFlightRerunsAtServerEvents: number;
   /**
-   * Re-runs with neither a service kill nor a server event near them. Reported, not a failure: a step not
-   * yet journaled is also retried when its call failed or timed out inside the attempt, or when the server's
-   * inactivity timeout (3 s in chaos) aborted an attempt starved of CPU; the 2026-12-01 cluster runs under
-   * load ~44 showed them for langchain and langgraph only, in runs that went on long after the last kill.
+   * Re-runs with neither a service kill nor a server event near them, but a failed attempt between the two
+   * runs (the server's `TransientError`): the attempt was retried, so the step in flight ran again — legal
+   * (at-least-once for a step not yet journaled). Mostly the invoker giving up on an attempt that sent
+   * nothing for the inactivity + abort timeouts (3 s + 3 s in chaos) on a machine starved of CPU.
+   */
+  inFlightRerunsAtAttemptEnds: number;
+  /** Of them, attempts the invoker ended by its timeouts (RT0001). */
+  inFlightRerunsAtTimeouts: number;
+  /**
+   * Re-runs with no service kill, no server event and no failed attempt between the two runs: the step ran
+   * twice within one attempt. Reported with each invocation's evidence in the results file.
    */
   inFlightRerunsUnexplained: number;
   /**
@@ -243,6 +292,10 @@ export interface ClusterChaosResult {
    * have in flight at once: must be 0 (at most one re-run per step in flight per leadership change).
    */
   invocationsOverRerunBound: number;
+  /** Sessions with an unexplained re-run: their reports are kept in the results file, with their events. */
+  sessionsWithUnexplainedReruns: string[];
+  /** Every service kill and server event of the run, in order (ISO time and kind). */
+  disruptions: Array<{ at: string; kind: Disruption['kind'] }>;
 }
 
 /**
@@ -267,6 +320,8 @@ export function chaosVerdict(result: ChaosResult): string[] {
       result.cluster?.invocationsOverRerunBound ?? 0,
       'invocations re-running more steps than leadership changes allow',
     ],
+    [result.delivery?.wordsShownTwice ?? 0, 'words shown twice to a streaming client'],
+    [result.delivery?.answersMissing ?? 0, "answers missing from a client's final message"],
   ];
   return problems.filter(([value]) => value !== 0).map(([value, what]) => `${value} ${what}`);
 }
@@ -297,12 +352,25 @@ interface Planned {
   /** The `record` ids asked for, by turn. */
   idsByTurn: string[][];
   final: string;
+  /** Every model step's text of the turn, in order: what a streaming client's message must show. */
+  answer: string;
 }
 
-function plan(adapter: string, index: number, turns: number, next: () => number): Planned {
+/**
+ * A streaming run's answers have text in every turn (the model says what it records, then calls the tool),
+ * streamed in pieces `chunkDelayMs` apart, so kills land inside streams; `answer` is all of it, in order.
+ */
+function plan(
+  adapter: string,
+  index: number,
+  turns: number,
+  next: () => number,
+  stream?: { chunkDelayMs: number },
+): Planned {
   const session = `chaos-${adapter}-${index}`;
   const idsByTurn: string[][] = [];
   const script: MockReply[] = [];
+  const texts: string[] = [];
   for (let turn = 0; turn < turns; turn++) {
     const calls = next() < 0.3 ? 2 : 1;
     const toolCalls = Array.from({ length: calls }, (_, position) => {
@@ -312,12 +380,25 @@ function plan(adapter: string, index: number, turns: number, next: () => number)
     });
     idsByTurn.push(toolCalls.map((call) => call.arguments.id));
     const fault = next() < 0.35 ? FAULTS[Math.floor(next() * FAULTS.length)] : undefined;
-    script.push({ toolCalls, ...(fault && { faults: [fault] }) });
+    const text =
+      stream && `Turn ${turn} of ${session}: recording ${calls} items now, one step at a time. `;
+    script.push({
+      toolCalls,
+      ...(stream && { text, chunkDelayMs: stream.chunkDelayMs }),
+      ...(fault && { faults: [fault] }),
+    });
+    texts.push(text ?? '');
   }
-  const final = `done ${session}`;
+  const final = stream
+    ? `done ${session}: every item is recorded once, and this answer streamed live while the service was killed.`
+    : `done ${session}`;
   const fault = next() < 0.35 ? FAULTS[Math.floor(next() * FAULTS.length)] : undefined;
-  script.push({ text: final, ...(fault && { faults: [fault] }) });
-  return { session, script, idsByTurn, final };
+  script.push({
+    text: final,
+    ...(stream && { chunkDelayMs: stream.chunkDelayMs }),
+    ...(fault && { faults: [fault] }),
+  });
+  return { session, script, idsByTurn, final, answer: [...texts, final].join('') };
 }
 
 export async function runChaos(adapter: ChaosAdapter, options: ChaosOptions): Promise<ChaosResult> {
@@ -355,9 +436,11 @@ export async function runChaos(adapter: ChaosAdapter, options: ChaosOptions): Pr
     await Promise.all([model.close(), restate.stop()]);
     throw error;
   });
+  const live = options.live === true && adapter.live === true;
   const service = await startServiceProcess({
-    entry: adapter.entry,
+    entry: live ? LIVE_ENTRY : adapter.entry,
     env: {
+      ...(live && { CHAOS_LIVE_ADAPTER: adapter.id, CHAOS_LIVE_INGRESS_URL: restate.ingressUrl }),
       [CONFORMANCE_ENV.openaiBaseUrl]: model.openaiBaseUrl,
       [CONFORMANCE_ENV.anthropicBaseUrl]: model.anthropicBaseUrl,
       [CONFORMANCE_ENV.geminiBaseUrl]: model.geminiBaseUrl,
@@ -374,16 +457,28 @@ export async function runChaos(adapter: ChaosAdapter, options: ChaosOptions): Pr
   let stopServerChaos = (): void => undefined;
   // Set when the run ends, also by an error: the killers stop instead of restarting what was stopped.
   let over = false;
+  // Stops the streaming clients whose turn never ends (an invocation left unfinished).
+  const readers = new AbortController();
   try {
+    // The stream log in this process, which the run never kills: readers wait on it while the agent restarts.
+    if (live) await restate.register({ services: [agentStreamObject()] });
     await restate.register({ url: service.url });
     const planned: Array<Planned & { invocationId: string }> = [];
     const outcomes = new Map<string, { text?: string; error?: string }>();
+    const deliveries = new Map<string, Promise<TurnDelivery>>();
+    const logClient = streamClient({ ingressUrl: restate.ingressUrl });
     let kills = 0;
     let counter = 0;
     const inFlight = new Set<Promise<void>>();
 
     const launch = async (): Promise<void> => {
-      const item = plan(adapter.id, counter++, options.turns, next);
+      const item = plan(
+        adapter.id,
+        counter++,
+        options.turns,
+        next,
+        live ? { chunkDelayMs: options.chunkDelayMs ?? 25 } : undefined,
+      );
       model.conversation(item.session, item.script);
       const { invocationId } = await restate.send(
         { service: CONFORMANCE_OBJECT, handler: CONFORMANCE_HANDLER, key: item.session },
@@ -392,6 +487,13 @@ export async function runChaos(adapter: ChaosAdapter, options: ChaosOptions): Pr
         { idempotencyKey: item.session },
       );
       planned.push({ ...item, invocationId });
+      // A client reads the turn live from its start (one turn per session: the stream id is the session).
+      if (live) {
+        deliveries.set(
+          item.session,
+          readTurn(logClient, item.session, invocationId, item.answer, readers.signal),
+        );
+      }
       const done = restate
         .attach<{ text: string }>(invocationId, { timeoutMs: 180_000 })
         .then(
@@ -471,6 +573,17 @@ export async function runChaos(adapter: ChaosAdapter, options: ChaosOptions): Pr
             ),
         ),
     );
+
+    // Every turn that ended was read to its end by now; the others' readers wait no longer.
+    const delivered = new Map<string, TurnDelivery>();
+    if (live) {
+      await Promise.race([
+        Promise.all(deliveries.values()),
+        new Promise((resolve) => setTimeout(resolve, 30_000)),
+      ]);
+      readers.abort();
+      for (const [session, delivery] of deliveries) delivered.set(session, await delivery);
+    }
 
     // Count: every side effect and model answer against the time its own step was journaled.
     const invocations: InvocationReport[] = [];
@@ -560,16 +673,55 @@ export async function runChaos(adapter: ChaosAdapter, options: ChaosOptions): Pr
         ),
       durationMs: Math.round(performance.now() - started),
       ...(clusterResult && { cluster: clusterResult }),
+      ...(live && { delivery: deliveryResult(planned, invocations, delivered) }),
       invocations,
     };
   } finally {
     over = true;
+    readers.abort();
     stopServerChaos();
     await service.stop();
     await ledger.close();
     await model.close();
     await restate.stop();
   }
+}
+
+/** Sums what the clients saw; a completed turn's final message must be the whole journaled answer. */
+function deliveryResult(
+  planned: ReadonlyArray<Planned>,
+  invocations: ReadonlyArray<InvocationReport>,
+  delivered: ReadonlyMap<string, TurnDelivery>,
+): DeliveryResult {
+  const completed = new Set(
+    invocations.filter((report) => report.outcome === 'completed').map((report) => report.session),
+  );
+  const failures: DeliveryResult['failures'] = [];
+  let answersMissing = 0;
+  for (const item of planned) {
+    const delivery = delivered.get(item.session);
+    if (delivery === undefined) continue;
+    const missing = completed.has(item.session) && delivery.final !== item.answer;
+    if (missing) answersMissing++;
+    if ((missing || delivery.wordsShownTwice > 0) && failures.length < 10) {
+      failures.push({
+        session: item.session,
+        final: delivery.final,
+        wordsShownTwice: delivery.wordsShownTwice,
+        ...(delivery.error !== undefined && { error: delivery.error }),
+      });
+    }
+  }
+  const all = [...delivered.values()];
+  return {
+    turnsRead: all.length,
+    wordsShownTwice: all.reduce((sum, delivery) => sum + delivery.wordsShownTwice, 0),
+    answersMissing,
+    retractions: all.reduce((sum, delivery) => sum + delivery.retractions, 0),
+    turnsRetracted: all.filter((delivery) => delivery.retractions > 0).length,
+    reconnects: all.reduce((sum, delivery) => sum + delivery.reconnects, 0),
+    failures,
+  };
 }
 
 /**
@@ -667,12 +819,22 @@ function startServerChaos(
         leaderKills,
         leadershipChanges,
         failoverMs,
-        inFlightReruns: sum((value) => value.byServiceKill + value.byServer + value.unexplained),
+        inFlightReruns: sum(
+          (value) => value.byServiceKill + value.byServer + value.byAttemptEnd + value.unexplained,
+        ),
+        inFlightRerunsAtAttemptEnds: sum((value) => value.byAttemptEnd),
+        inFlightRerunsAtTimeouts: sum((value) => value.byAttemptTimeout),
         inFlightRerunsAtServerEvents: sum((value) => value.byServer),
         inFlightRerunsUnexplained: sum((value) => value.unexplained),
         invocationsOverRerunBound: attributions.filter(
           (value) => value.byServer > value.serverEvents * value.parallelSteps,
         ).length,
+        sessionsWithUnexplainedReruns: invocations
+          .filter((_, index) => (attributions[index]?.unexplained ?? 0) > 0)
+          .map((report) => report.session),
+        disruptions: [...disruptions]
+          .sort((a, b) => a.at - b.at)
+          .map((event) => ({ at: new Date(event.at).toISOString(), kind: event.kind })),
       };
     },
   };

@@ -254,7 +254,15 @@ describe('attributeReruns', () => {
         { at: T0 + 5_000, kind: 'service-kill' },
         { at: T0 + 14_000, kind: 'leader-change' },
       ]),
-    ).toEqual({ byServiceKill: 1, byServer: 1, unexplained: 0, serverEvents: 1, parallelSteps: 2 });
+    ).toEqual({
+      byServiceKill: 1,
+      byServer: 1,
+      byAttemptEnd: 0,
+      byAttemptTimeout: 0,
+      unexplained: 0,
+      serverEvents: 1,
+      parallelSteps: 2,
+    });
   });
 
   it('leaves a re-run that nothing explains unexplained', () => {
@@ -265,5 +273,32 @@ describe('attributeReruns', () => {
     ]);
     expect(attribution.byServiceKill).toBe(1);
     expect(attribution.unexplained).toBe(1);
+  });
+
+  it('puts a re-run after a failed attempt on that attempt, and names the invoker timeout', () => {
+    const failed = (detail: string, at: number) =>
+      attributeReruns(
+        {
+          ...report,
+          attemptEnds: [{ at: new Date(T0 + at).toISOString(), detail }],
+        },
+        [{ at: T0 + 5_000, kind: 'service-kill' }],
+      );
+    // The server gave up on the attempt between turn 1's two requests (12 s and 19 s).
+    const timeout = failed(
+      '[500] The invocation response stream was aborted due to the timeout configured in worker.invoker.abort_timeout (RT0001)',
+      15_000,
+    );
+    expect(timeout).toMatchObject({ byAttemptEnd: 1, byAttemptTimeout: 1, unexplained: 0 });
+    expect(failed('[500] rate-limit 429: mock fault', 15_000)).toMatchObject({
+      byAttemptEnd: 1,
+      byAttemptTimeout: 0,
+      unexplained: 0,
+    });
+    // An attempt that failed before the first request cannot have cut it short: within one attempt.
+    expect(failed('[500] RT0001 abort timeout', 11_000)).toMatchObject({
+      byAttemptEnd: 0,
+      unexplained: 1,
+    });
   });
 });
