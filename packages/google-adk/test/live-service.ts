@@ -101,16 +101,28 @@ const retryPolicy = {
   maxAttempts: 200,
 };
 
-const chat = restate.object({
-  name: 'LiveChat',
-  handlers: { chat: (ctx: restate.ObjectContext, input: ChatInput) => turn(ctx, input, true) },
-  options: { retryPolicy },
-});
-/** Without SSE streaming mode: each step's preview is its whole answer. */
-const wholeChat = restate.object({
-  name: 'LiveWholeChat',
-  handlers: { chat: (ctx: restate.ObjectContext, input: ChatInput) => turn(ctx, input, false) },
-  options: { retryPolicy },
+/**
+ * The chat objects, as they are (`Live…`) and in always-replay mode (`LiveReplay…`: `inactivityTimeout: 0`
+ * suspends the invocation after every journal entry and replays it, as restate-server's always-replay mode
+ * does), so one server runs both modes.
+ */
+const chatObjects = (['Live', 'LiveReplay'] as const).flatMap((prefix) => {
+  const options = { retryPolicy, ...(prefix === 'LiveReplay' && { inactivityTimeout: 0 }) };
+  return [
+    restate.object({
+      name: `${prefix}Chat`,
+      handlers: { chat: (ctx: restate.ObjectContext, input: ChatInput) => turn(ctx, input, true) },
+      options,
+    }),
+    // Without SSE streaming mode: each step's preview is its whole answer.
+    restate.object({
+      name: `${prefix}WholeChat`,
+      handlers: {
+        chat: (ctx: restate.ObjectContext, input: ChatInput) => turn(ctx, input, false),
+      },
+      options,
+    }),
+  ];
 });
 
 /** A turn whose model step gives up at its retry cap (a TerminalError) after its preview showed text. */
@@ -165,6 +177,6 @@ const misuse = restate.object({
 });
 
 void restate.serve({
-  services: [chat, wholeChat, giveUpChat, misuse],
+  services: [...chatObjects, giveUpChat, misuse],
   port: Number(process.env.PORT),
 });

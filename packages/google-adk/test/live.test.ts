@@ -1,4 +1,4 @@
-/** Live streaming of ADK runs (normal mode): see live-suite.ts. */
+/** Live streaming of ADK runs, in normal and always-replay mode: see live-suite.ts. */
 import { liveSuite } from './live-suite.js';
 
-liveSuite(false);
+liveSuite();

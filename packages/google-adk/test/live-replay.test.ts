@@ -1,4 +1,0 @@
-/** Live streaming of ADK runs in always-replay mode: see live-suite.ts. */
-import { liveSuite } from './live-suite.js';
-
-liveSuite(true);
