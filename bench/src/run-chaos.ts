@@ -172,11 +172,20 @@ function eventDetail(json: string | undefined): string {
     const event = JSON.parse(json ?? '{}') as {
       error_message?: string;
       error_code?: number;
-      last_failure?: { error_message?: string; error_code?: number };
+      restate_doc_error_code?: string;
+      last_failure?: {
+        error_message?: string;
+        error_code?: number;
+        restate_doc_error_code?: string;
+      };
     };
     const failure = event.last_failure ?? event;
     if (failure.error_message !== undefined) {
-      return `[${failure.error_code ?? '?'}] ${failure.error_message.split('\n')[0]}`.slice(0, 300);
+      // The doc code tells an attempt the invoker gave up on (RT0001) from one the service failed (RT0007).
+      const code = [failure.error_code ?? '?', failure.restate_doc_error_code]
+        .filter(Boolean)
+        .join(' ');
+      return `[${code}] ${failure.error_message.split('\n')[0]}`.slice(0, 300);
     }
   } catch {
     // Not JSON: shown as it is.

@@ -286,7 +286,8 @@ describe('attributeReruns', () => {
       );
     // The server gave up on the attempt between turn 1's two requests (12 s and 19 s).
     const timeout = failed(
-      '[500] The invocation response stream was aborted due to the timeout configured in worker.invoker.abort_timeout (RT0001)',
+      // As restate-server 1.7.12 records it (a 4 s step, inactivity and abort timeouts of 1 s each).
+      "[500 RT0001] the invocation stream was closed after the 'abort timeout' (1s) fired.",
       15_000,
     );
     expect(timeout).toMatchObject({ byAttemptEnd: 1, byAttemptTimeout: 1, unexplained: 0 });
