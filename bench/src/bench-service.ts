@@ -14,6 +14,7 @@ import * as restate from '@restatedev/restate-sdk';
 import { durableCalls } from '@restatedev/vercel-ai-middleware';
 import { wrapLanguageModel } from 'ai';
 import { type BenchInput, LAST_TOOL_CRASH_POINT, serviceName } from './configs.ts';
+import { loadAgent } from './load-agents.ts';
 import { openaiProvider, runAiSdkLoop } from './loops/ai-sdk-loop.ts';
 import { handWiredAiSdkModel } from './loops/hand-wired.ts';
 import { openaiClient, runOpenAiLoop } from './loops/openai-loop.ts';
@@ -122,6 +123,32 @@ if (adapters.has('ai-sdk')) {
     });
 }
 
+/** The no-Restate loops; `POST /<sdk>` with a BenchInput (below). */
+const floors: Record<string, (input: BenchInput) => Promise<unknown>> = {
+  'ai-sdk': (input) =>
+    runAiSdkLoop({
+      ...parseConversation(input.conversation),
+      model: provider.chat(input.conversation),
+    }),
+  openai: (input) =>
+    runOpenAiLoop({
+      ...parseConversation(input.conversation),
+      client,
+      conversation: input.conversation,
+    }),
+};
+
+// LangChain and LangGraph: the load bench's agents (adapter, hand-wired ctx.run, no Restate).
+for (const sdk of ['langchain', 'langgraph'] as const) {
+  if (!adapters.has(sdk)) continue;
+  const agent = await loadAgent(sdk, modelUrl);
+  loops[sdk] = (ctx, input, k) =>
+    agent.durable(ctx, input.conversation, { onToolLive: toolHook(input, k) });
+  loops[`hand-${sdk}`] = (ctx, input, k) =>
+    agent.hand(ctx, input.conversation, { onToolLive: toolHook(input, k) });
+  floors[sdk] = (input) => agent.floor(input.conversation);
+}
+
 const services = Object.entries(loops).map(([config, loop]) =>
   restate.service({
     name: serviceName(config),
@@ -136,21 +163,6 @@ const services = Object.entries(loops).map(([config, loop]) =>
     },
   }),
 );
-
-/** The floors: the same loops, no Restate. `POST /<sdk>` with a BenchInput. */
-const floors: Record<string, (input: BenchInput) => Promise<unknown>> = {
-  'ai-sdk': (input) =>
-    runAiSdkLoop({
-      ...parseConversation(input.conversation),
-      model: provider.chat(input.conversation),
-    }),
-  openai: (input) =>
-    runOpenAiLoop({
-      ...parseConversation(input.conversation),
-      client,
-      conversation: input.conversation,
-    }),
-};
 
 const floorServer = createServer((request, response) => {
   const chunks: Buffer[] = [];

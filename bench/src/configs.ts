@@ -13,11 +13,14 @@ export interface BenchInput {
 
 export const LAST_TOOL_CRASH_POINT = 'bench:last-tool';
 
+/** The no-Restate loops (one per SDK), served over plain HTTP by the bench's service process. */
+export type FloorId = 'ai-sdk' | 'openai' | 'langchain' | 'langgraph';
+
 export interface BenchConfig {
   id: string;
   label: string;
   /** The no-Restate loop with the same SDK; undefined for the raw Restate floor itself. */
-  floor: 'ai-sdk' | 'openai' | undefined;
+  floor: FloorId | undefined;
   /** Adapter package slug that must be built for this configuration to run. */
   adapter?: string;
 }
@@ -44,14 +47,47 @@ export const ALL_CONFIGS: readonly BenchConfig[] = [
     floor: 'ai-sdk',
   },
   { id: 'hand-openai', label: 'hand-wired ctx.run: openai chat loop', floor: 'openai' },
+  // The LangChain agents are the load bench's (load-agents.ts): createAgent, and a StateGraph with a
+  // ToolNode, each in three forms making the same calls.
+  {
+    id: 'langchain',
+    label: '@restate-agents/langchain (createAgent + restateMiddleware + durableTool)',
+    floor: 'langchain',
+    adapter: 'langchain',
+  },
+  {
+    id: 'hand-langchain',
+    label: 'hand-wired ctx.run: LangChain createAgent',
+    floor: 'langchain',
+    adapter: 'langchain',
+  },
+  {
+    id: 'langgraph',
+    label: '@restate-agents/langgraph (durableGraph + durableChatModel)',
+    floor: 'langgraph',
+    adapter: 'langgraph',
+  },
+  {
+    id: 'hand-langgraph',
+    label: 'hand-wired ctx.run: LangGraph StateGraph + ToolNode',
+    floor: 'langgraph',
+    adapter: 'langgraph',
+  },
 ];
 
 /** The hand-wired `ctx.run` loop each adapter configuration is compared with. */
-export const HAND_WIRED: Record<string, string> = { 'ai-sdk': 'hand-ai-sdk', core: 'hand-openai' };
+export const HAND_WIRED: Record<string, string> = {
+  'ai-sdk': 'hand-ai-sdk',
+  core: 'hand-openai',
+  langchain: 'hand-langchain',
+  langgraph: 'hand-langgraph',
+};
 
-export const FLOOR_LABELS: Record<'ai-sdk' | 'openai', string> = {
+export const FLOOR_LABELS: Record<FloorId, string> = {
   'ai-sdk': 'no Restate: AI SDK generateText',
   openai: 'no Restate: openai chat loop',
+  langchain: 'no Restate: LangChain createAgent',
+  langgraph: 'no Restate: LangGraph StateGraph + ToolNode',
 };
 
 /** Restate service name of a configuration. */

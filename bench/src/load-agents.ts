@@ -25,13 +25,27 @@ import {
   USER_PROMPT,
 } from './workload.ts';
 
+/** What `pnpm bench` hooks into a run (the load bench passes nothing). */
+export interface RunHooks {
+  /** Called inside the tool body when it really runs (not on replay): tracing and crash points. */
+  onToolLive?: (turn: number) => void;
+}
+
 export interface LoadAgent {
   /** The adapter on Restate; returns what both forms must agree on. */
-  durable: (ctx: restate.Context, conversation: string) => Promise<{ steps: number }>;
+  durable: (
+    ctx: restate.Context,
+    conversation: string,
+    hooks?: RunHooks,
+  ) => Promise<{ steps: number }>;
   /** The same loop with `ctx.run` around each model and tool call, nothing else. */
-  hand: (ctx: restate.Context, conversation: string) => Promise<{ steps: number }>;
+  hand: (
+    ctx: restate.Context,
+    conversation: string,
+    hooks?: RunHooks,
+  ) => Promise<{ steps: number }>;
   /** The same loop, no Restate. */
-  floor: (conversation: string) => Promise<{ steps: number }>;
+  floor: (conversation: string, hooks?: RunHooks) => Promise<{ steps: number }>;
 }
 
 /** Every adapter `pnpm bench:load` knows, in report order. */
@@ -52,6 +66,12 @@ const FLOOR_RETRIES = 2;
 
 const LOOKUP_DESCRIPTION = 'Look up a fact in the knowledge base.';
 const lookupArgs = z.object({ query: z.string() });
+
+/**
+ * LangGraph's recursion limit for K turns: a turn is at most four graph steps (createAgent with
+ * restateMiddleware: model, its afterModel hook, tools); the default of 25 would stop `pnpm bench`'s K = 10.
+ */
+const recursionLimit = (conversation: string) => 4 * parseConversation(conversation).k + 10;
 
 function expectSteps(k: number, steps: number): { steps: number } {
   if (steps !== k + 1) throw new Error(`expected ${k + 1} model calls, the loop made ${steps}`);
@@ -204,11 +224,17 @@ async function langchainAgent(modelUrl: string): Promise<LoadAgent> {
   const { ChatOpenAI } = await import('@langchain/openai');
   const { createAgent, createMiddleware } = await import('langchain');
   const { durableTool, restateMiddleware } = await import('@restate-agents/langchain');
-  const lookup = tool(async ({ query }) => toolResult(turnOfQuery(query)), {
-    name: TOOL_NAME,
-    description: LOOKUP_DESCRIPTION,
-    schema: lookupArgs,
-  });
+  // Built per run in every form (the hand-wired one needs `ctx` in it), so all three pay the same.
+  const toolBody = (query: string, hooks: RunHooks | undefined) => async () => {
+    hooks?.onToolLive?.(turnOfQuery(query));
+    return toolResult(turnOfQuery(query));
+  };
+  const lookup = (hooks: RunHooks | undefined) =>
+    tool(({ query }) => toolBody(query, hooks)(), {
+      name: TOOL_NAME,
+      description: LOOKUP_DESCRIPTION,
+      schema: lookupArgs,
+    });
   const model = (conversation: string, maxRetries = 0) =>
     new ChatOpenAI({
       model: conversation,
@@ -235,36 +261,43 @@ async function langchainAgent(modelUrl: string): Promise<LoadAgent> {
         return mapStoredMessagesToChatMessages(stored)[0] as never;
       },
     });
-  const handLookup = (ctx: restate.Context) =>
-    tool(({ query }) => ctx.run(`tool:${TOOL_NAME}`, async () => toolResult(turnOfQuery(query))), {
+  const handLookup = (ctx: restate.Context, hooks: RunHooks | undefined) =>
+    tool(({ query }) => ctx.run(`tool:${TOOL_NAME}`, toolBody(query, hooks)), {
       name: TOOL_NAME,
       description: LOOKUP_DESCRIPTION,
       schema: lookupArgs,
     });
+  const invoke = async (agent: ReturnType<typeof createAgent>, conversation: string) => {
+    const state = await agent.invoke(
+      { messages: messages(conversation) },
+      { recursionLimit: recursionLimit(conversation) },
+    );
+    return expectSteps(parseConversation(conversation).k, modelCalls(state as never));
+  };
   return {
-    hand: async (ctx, conversation) => {
-      const agent = createAgent({
-        model: model(conversation),
-        tools: [handLookup(ctx)],
-        middleware: [handMiddleware(ctx)],
-      });
-      const state = await agent.invoke({ messages: messages(conversation) });
-      return expectSteps(parseConversation(conversation).k, modelCalls(state));
-    },
-    durable: async (ctx, conversation) => {
-      const agent = createAgent({
-        model: model(conversation),
-        tools: [durableTool(ctx, lookup)],
-        middleware: [restateMiddleware(ctx)],
-      });
-      const state = await agent.invoke({ messages: messages(conversation) });
-      return expectSteps(parseConversation(conversation).k, modelCalls(state));
-    },
-    floor: async (conversation) => {
-      const agent = createAgent({ model: model(conversation, FLOOR_RETRIES), tools: [lookup] });
-      const state = await agent.invoke({ messages: messages(conversation) });
-      return expectSteps(parseConversation(conversation).k, modelCalls(state));
-    },
+    hand: (ctx, conversation, hooks) =>
+      invoke(
+        createAgent({
+          model: model(conversation),
+          tools: [handLookup(ctx, hooks)],
+          middleware: [handMiddleware(ctx)],
+        }),
+        conversation,
+      ),
+    durable: (ctx, conversation, hooks) =>
+      invoke(
+        createAgent({
+          model: model(conversation),
+          tools: [durableTool(ctx, lookup(hooks))],
+          middleware: [restateMiddleware(ctx)],
+        }),
+        conversation,
+      ),
+    floor: (conversation, hooks) =>
+      invoke(
+        createAgent({ model: model(conversation, FLOOR_RETRIES), tools: [lookup(hooks)] }),
+        conversation,
+      ),
   };
 }
 
@@ -287,10 +320,14 @@ async function langgraphAgent(modelUrl: string): Promise<LoadAgent> {
     conversation: string,
     ctx: restate.Context | undefined,
     form: Form = 'durable',
+    hooks?: RunHooks,
   ) => {
     const lookup = tool(
       async ({ query }) => {
-        const body = async () => toolResult(turnOfQuery(query));
+        const body = async () => {
+          hooks?.onToolLive?.(turnOfQuery(query));
+          return toolResult(turnOfQuery(query));
+        };
         if (ctx === undefined) return body();
         return form === 'hand'
           ? ctx.run(`tool:${TOOL_NAME}`, body)
@@ -327,22 +364,35 @@ async function langgraphAgent(modelUrl: string): Promise<LoadAgent> {
   };
   const modelCalls = (state: { messages: Array<{ getType(): string }> }) =>
     state.messages.filter((m) => m.getType() === 'ai').length;
+  const input = (conversation: string) => ({
+    messages: [
+      ...earlierHistory(parseConversation(conversation).size).map(
+        (m) => new HumanMessage(m.content),
+      ),
+      new HumanMessage(USER_PROMPT),
+    ],
+  });
+  const options = (conversation: string) => ({ recursionLimit: recursionLimit(conversation) });
   return {
-    hand: async (ctx, conversation) => {
-      const state = await build(conversation, ctx, 'hand').invoke({
-        messages: [new HumanMessage(USER_PROMPT)],
-      });
+    hand: async (ctx, conversation, hooks) => {
+      const state = await build(conversation, ctx, 'hand', hooks).invoke(
+        input(conversation),
+        options(conversation),
+      );
       return expectSteps(parseConversation(conversation).k, modelCalls(state as never));
     },
-    durable: async (ctx, conversation) => {
-      const graph = durableGraph(ctx, build(conversation, ctx), { checkpointer: false });
-      const state = await graph.invoke({ messages: [new HumanMessage(USER_PROMPT)] });
+    durable: async (ctx, conversation, hooks) => {
+      const graph = durableGraph(ctx, build(conversation, ctx, 'durable', hooks), {
+        checkpointer: false,
+      });
+      const state = await graph.invoke(input(conversation), options(conversation));
       return expectSteps(parseConversation(conversation).k, modelCalls(state as never));
     },
-    floor: async (conversation) => {
-      const state = await build(conversation, undefined).invoke({
-        messages: [new HumanMessage(USER_PROMPT)],
-      });
+    floor: async (conversation, hooks) => {
+      const state = await build(conversation, undefined, 'durable', hooks).invoke(
+        input(conversation),
+        options(conversation),
+      );
       return expectSteps(parseConversation(conversation).k, modelCalls(state as never));
     },
   };

@@ -12,6 +12,7 @@
  * `inactivityTimeout` (Restate suspends them and the service's memory goes back to its baseline).
  */
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -61,6 +62,11 @@ export interface LoadRun {
   /** Journal entries (commands and notifications) per invocation; 0 with no Restate. */
   journalEntriesPerAgent: number;
   failures: number;
+  /**
+   * The machine's 1-minute load average when the run ended: on a shared machine, wall times mean little
+   * beside it (2 cores at load 30 give each process a fifteenth of a core).
+   */
+  loadAverage: number;
 }
 
 export type LoadMode = 'floor' | 'hand' | 'durable';
@@ -126,7 +132,7 @@ interface Environment {
 }
 
 /** restate-server's pid: the process running the native binary on this environment's data folder. */
-function findServerPid(baseDir: string): number {
+export function findServerPid(baseDir: string): number {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
@@ -142,7 +148,7 @@ function findServerPid(baseDir: string): number {
 }
 
 /** CPU time (user + system) of a process, ms; /proc ticks are 10 ms. */
-function processCpuMs(pid: number): number {
+export function processCpuMs(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) * 10;
@@ -276,6 +282,7 @@ async function measureRun(
     connectionsPerAgent: round((after.connectionsOpened - before.connectionsOpened) / n, 2),
     journalEntriesPerAgent: round((entriesAfter - entriesBefore) / n, 2),
     failures: failures.length,
+    loadAverage: round(loadavg()[0] ?? 0, 1),
   };
 }
 
@@ -294,6 +301,7 @@ function medianRun(runs: LoadRun[]): LoadRun {
     connectionsPerAgent: pick('connectionsPerAgent'),
     journalEntriesPerAgent: pick('journalEntriesPerAgent'),
     failures: runs.reduce((sum, run) => sum + run.failures, 0),
+    loadAverage: pick('loadAverage'),
   };
 }
 
