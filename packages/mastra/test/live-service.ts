@@ -7,6 +7,8 @@
  *   `pipeMastraStream`.
  * - `generate`: an agent declared at module level on `restateModel(model)`, which takes the live stream from
  *   the run (`durableAgent(ctx, agent, { live })`); `generate()` pipes and ends the turn itself.
+ * - `delegate`: the agent of `chat` with a sub-agent on `restateModel(model)`: the sub-agent's steps must not
+ *   stream into the turn (they are not steps of the parent's stream).
  */
 import { createOpenAI } from '@ai-sdk/openai';
 import { Agent } from '@mastra/core/agent';
@@ -48,6 +50,15 @@ const moduleAgent = new Agent({
 });
 
 /** What `useChat` POSTs (its UI messages are what Mastra's `stream()` and `generate()` take). */
+/** A sub-agent declared once (its scripted conversation is its model's name). */
+const researcher = new Agent({
+  id: 'researcher',
+  name: 'researcher',
+  description: 'Looks orders up.',
+  instructions: 'You look orders up.',
+  model: restateModel(openai.chat('mastra-live-researcher')),
+});
+
 interface ChatBody {
   id: string;
   messages: MessageListInput;
@@ -55,7 +66,11 @@ interface ChatBody {
 
 const texts = (steps: readonly { text: string }[]): string[] => steps.map((step) => step.text);
 
-async function chat(ctx: restate.ObjectContext, body: ChatBody): Promise<string[]> {
+async function chat(
+  ctx: restate.ObjectContext,
+  body: ChatBody,
+  delegate = false,
+): Promise<string[]> {
   const live = liveStream(ctx, { streamId: ctx.key, ingressUrl });
   const agent = new Agent({
     id: 'live',
@@ -63,6 +78,7 @@ async function chat(ctx: restate.ObjectContext, body: ChatBody): Promise<string[
     instructions: 'Be brief.',
     model: durableModel(ctx, openai.chat(ctx.key), { live }),
     tools: { lookup },
+    ...(delegate && { agents: { researcher } }),
   });
   const output = await durableAgent(ctx, agent).stream(body.messages, { maxSteps: 4 });
   await pipeMastraStream(live, output);
@@ -88,11 +104,19 @@ const retryPolicy = {
 
 void restate.serve({
   services: [
-    restate.object({ name: 'LiveMastra', handlers: { chat, generate }, options: { retryPolicy } }),
+    restate.object({
+      name: 'LiveMastra',
+      handlers: {
+        chat: (ctx: restate.ObjectContext, body: ChatBody) => chat(ctx, body),
+        generate,
+        delegate: (ctx: restate.ObjectContext, body: ChatBody) => chat(ctx, body, true),
+      },
+      options: { retryPolicy },
+    }),
     // Always-replay on the same server: every journaled step ends the attempt, the next one replays it.
     restate.object({
       name: 'LiveMastraReplay',
-      handlers: { chat, generate },
+      handlers: { chat: (ctx: restate.ObjectContext, body: ChatBody) => chat(ctx, body), generate },
       options: { retryPolicy, inactivityTimeout: 0 },
     }),
   ],

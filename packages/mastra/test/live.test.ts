@@ -45,7 +45,9 @@ afterAll(async () => {
   await restate?.stop();
 });
 
-const handlers = (object: string, handler: 'chat' | 'generate'): ChatHandlers =>
+type Handler = 'chat' | 'generate' | 'delegate';
+
+const handlers = (object: string, handler: Handler): ChatHandlers =>
   createChatHandlers({
     ingressUrl: restate.ingressUrl,
     adminUrl: restate.adminUrl,
@@ -55,7 +57,7 @@ const handlers = (object: string, handler: 'chat' | 'generate'): ChatHandlers =>
 /** Starts a turn as `useChat` does (POST of the chat's messages) and reads its frames to the end. */
 async function turn(
   object: string,
-  handler: 'chat' | 'generate',
+  handler: Handler,
   chatId: string,
   text: string,
   onChunk?: (chunks: UIMessageChunk[]) => Promise<void>,
@@ -154,6 +156,34 @@ it('live: SIGKILL mid-stream → one reset-step, and the folded message is exact
   expect(chunks[0]?.type).toBe('start');
   expect(chunks.at(-1)?.type).toBe('finish');
   expect(mock.requestsFor(chatId).map((request) => request.attempt)).toEqual([1, 2]);
+});
+
+it("live: a sub-agent's steps do not stream into the turn (only the agent the user talks to streams)", async () => {
+  const chatId = 'mastra-live-delegate';
+  mock.conversation(chatId, [
+    {
+      toolCalls: [{ name: 'agent-researcher', arguments: { prompt: 'Look up order 7.' } }],
+      chunkDelayMs: 20,
+    },
+    { text: 'Supervisor: order 7 shipped.', chunkDelayMs: 20 },
+  ]);
+  mock.conversation('mastra-live-researcher', [
+    { text: 'Researcher: order 7 shipped.', chunkDelayMs: 20 },
+  ]);
+  const { invocationId, chunks, done } = await turn('LiveMastra', 'delegate', chatId, 'order 7?');
+  expect(done).toBe(true);
+  const journaled = await restate.attach<string[]>(invocationId);
+  expect(journaled).toEqual(['', 'Supervisor: order 7 shipped.']);
+  const message = await folded(chunks);
+  expect(texts(message)).toEqual(['Supervisor: order 7 shipped.']);
+  // The researcher's answer is the tool's output, never text of the turn.
+  expect(shown(chunks)).toBe('Supervisor: order 7 shipped.');
+  expect(count(chunks, 'reset-step')).toBe(0);
+  expect(count(chunks, 'start-step')).toBe(2);
+  expect(deltasPerStep(chunks)[1]).toBeGreaterThan(1);
+  expect(message?.parts.filter((part) => part.type === 'tool-agent-researcher')).toMatchObject([
+    { state: 'output-available', output: { text: 'Researcher: order 7 shipped.' } },
+  ]);
 });
 
 for (const object of ['LiveMastra', 'LiveMastraReplay']) {
