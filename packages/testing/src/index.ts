@@ -21,6 +21,39 @@ export { crashPoint } from './crash-point.js';
 export { freePort, freePorts } from './free-port.js';
 export type { InvocationTarget, SendOptions } from './ingress-api.js';
 export { InvocationFailedError } from './invocation-failed-error.js';
+export type {
+  LiveChatHandler,
+  LiveChunk,
+  LiveFrame,
+  LiveHarness,
+  LiveLogClient,
+  LiveMessage,
+  LiveReadRequest,
+  LiveStreamObject,
+  LiveTurnRead,
+  StartLiveHarnessOptions,
+} from './live-kit.js';
+export {
+  afterLastReset,
+  assertShownOnce,
+  countChunks,
+  foldLiveMessage,
+  killAndRestart,
+  LIVE_ENV,
+  LIVE_HANDLER,
+  LIVE_OBJECTS,
+  LIVE_TOOL,
+  liveChatObjects,
+  liveMessageSnapshots,
+  liveReply,
+  messageTexts,
+  pauseProcess,
+  readLiveTurn,
+  shownText,
+  startLiveHarness,
+} from './live-kit.js';
+export type { PartitionProxy } from './live-kit-proxy.js';
+export { startPartitionProxy } from './live-kit-proxy.js';
 export type { MockModelServer, StartMockModelOptions } from './mock-model/mock-model-server.js';
 export { startMockModel } from './mock-model/mock-model-server.js';
 export type {

@@ -77,3 +77,11 @@ function forwardTo<T extends object>(current: () => T | undefined, owner: string
 
 export type { DescribeConformanceOptions } from './conformance/describe-conformance.js';
 export { describeConformance } from './conformance/describe-conformance.js';
+export type {
+  LiveAdapter,
+  LiveMode,
+  LiveScenarioName,
+  LiveTurnStart,
+  LiveTurnStarted,
+} from './live-kit-scenarios.js';
+export { liveScenarioNames, liveScenarios } from './live-kit-scenarios.js';
