@@ -1,10 +1,11 @@
 /**
- * The chat agent of live.test.ts, run in a child process the tests SIGKILL (or SIGSTOP) mid-stream: a
+ * The chat agent of live.test.ts (the live kit's service contract, `liveChatObjects` in
+ * @restate-agents/testing), run in a child process the tests SIGKILL, SIGSTOP and cut off from Restate: a
  * `streamText` turn with live streaming to the stream log, which lives in the test process.
  */
 import { createOpenAI } from '@ai-sdk/openai';
 import { liveStream } from '@restate-agents/core';
-import { CONFORMANCE_ENV } from '@restate-agents/testing';
+import { CONFORMANCE_ENV, LIVE_ENV, LIVE_TOOL, liveChatObjects } from '@restate-agents/testing';
 import { crashPoint } from '@restate-agents/testing/crash-point';
 import * as restate from '@restatedev/restate-sdk';
 import {
@@ -18,14 +19,11 @@ import {
 } from 'ai';
 import { pipeUIMessageStream, withRestate } from '../src/index.js';
 
-/** Where the agent reaches Restate's ingress (the test sets it; live-helpers.ts uses the same name). */
-const LIVE_INGRESS_ENV = 'LIVE_INGRESS_URL';
-
 const openai = createOpenAI({
   baseURL: process.env[CONFORMANCE_ENV.openaiBaseUrl],
   apiKey: 'scripted',
 });
-const ingressUrl = process.env[LIVE_INGRESS_ENV] ?? '';
+const ingressUrl = process.env[LIVE_ENV.ingressUrl] ?? '';
 
 const lookup = tool({
   description: 'Looks something up',
@@ -36,7 +34,9 @@ const lookup = tool({
   } as JSONSchema7),
   execute: async ({ text }) => {
     // Right after the model step that asked for this tool was journaled.
-    crashPoint('live-in-tool');
+    crashPoint(LIVE_TOOL.crashPoint);
+    // A failure for good: the run ends, and its live turn with an error frame.
+    if (text === LIVE_TOOL.failWith) throw new restate.TerminalError(LIVE_TOOL.failure);
     return `found ${text}`;
   },
 });
@@ -79,28 +79,6 @@ async function chatTurn(
   return (await result.steps).map((step) => step.text);
 }
 
-/** Retries come quickly while the killed process restarts (Restate's default backoff grows to seconds). */
-const retryPolicy = {
-  initialInterval: 100,
-  exponentiationFactor: 1.5,
-  maxInterval: 500,
-  maxAttempts: 200,
-};
-const liveChat = restate.object({ name: 'LiveChat', handlers: { chat }, options: { retryPolicy } });
-/** The same agent with short timeouts, so an attempt stopped with SIGSTOP is given up on (and retried) soon. */
-const liveZombieChat = restate.object({
-  name: 'LiveZombieChat',
-  handlers: { chat },
-  options: { inactivityTimeout: 2_000, abortTimeout: 1_000, retryPolicy },
-});
-
-/** A turn whose model step gives up at its retry cap (a TerminalError) after its preview showed text. */
-const liveGiveUpChat = restate.object({
-  name: 'LiveGiveUpChat',
-  handlers: { chat: chatGivingUp },
-  options: { retryPolicy },
-});
-
 /** An agent that fails for good without ending its turn: before opening it (`early`) or after. */
 const liveBrokenChat = restate.object({
   name: 'LiveBrokenChat',
@@ -117,6 +95,6 @@ const liveBrokenChat = restate.object({
 });
 
 void restate.serve({
-  services: [liveChat, liveZombieChat, liveBrokenChat, liveGiveUpChat],
+  services: [...liveChatObjects({ chat, giveUp: chatGivingUp }), liveBrokenChat],
   port: Number(process.env.PORT),
 });
