@@ -81,11 +81,11 @@ export function restateMiddleware(
   // after this one cannot swallow a control error.
   //
   // Only the hooks that can end the run are registered: every hook is one more graph node per model call,
-  // and each node run costs LangChain's callback and tracing setup (a `beforeModel` hook used to cost
-  // ~0.4 ms per model call under load, see docs/benchmarks.md). A control error held after a tool ran
-  // (the graph goes tools → model) is thrown by `afterModel` too: `wrapModelCall` then answers with the
-  // stand-in without calling the model. After a `returnDirect` tool the graph goes tools → exit, so
-  // `afterAgent` stays.
+  // and each node run costs LangChain's callback and tracing setup (a `beforeModel` hook cost 0.5–1.3 ms
+  // per model call on 2 busy cores, 10–14 % of an agent's CPU: docs/benchmarks.md). A control error held
+  // after a tool ran (the graph goes tools → model) is thrown by `afterModel` too: `wrapModelCall` then
+  // answers with the stand-in without calling the model. After a `returnDirect` tool the graph goes
+  // tools → exit, so `afterAgent` stays.
   const watch = modelWatch(ctx);
   const { latch } = watch;
   const turns = new Map<string, Turnstile>();
