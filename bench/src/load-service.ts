@@ -191,6 +191,14 @@ const controlServer = createServer((request, response) => {
 // The driver polls, then waits seconds between calls: an idle keep-alive connection the server closes just
 // as the driver reuses it is reset (Node's default is 5 s).
 controlServer.keepAliveTimeout = 120_000;
-controlServer.listen(Number(process.env.LOAD_CONTROL_PORT), '127.0.0.1');
+// All N no-Restate requests arrive at once: with Node's default listen backlog (511) a burst of 1,000
+// connections overflows it and the rest are refused or reset ("fetch failed" in the driver), which the
+// durable forms, whose requests go to restate-server's ingress, never meet. A backlog as deep as the kernel
+// allows (net.core.somaxconn) serves the no-Restate form the way a real service would be.
+controlServer.listen({
+  port: Number(process.env.LOAD_CONTROL_PORT),
+  host: '127.0.0.1',
+  backlog: 4096,
+});
 
 await restate.serve({ services, port: Number(process.env.PORT) });
