@@ -39,7 +39,10 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '1' },
     burn: { type: 'string', default: '0' },
     cluster: { type: 'string' },
-    /** `on` (default): adapters with `live` stream, and clients read every turn; `off`: no streaming. */
+    /**
+     * `on` (default): adapters with `live` stream, and clients read every turn; `off`: no streaming;
+     * `only`: the adapters with `live` alone (`pnpm --filter @restate-agents/bench chaos:live`).
+     */
     live: { type: 'string', default: 'on' },
     /** Streaming runs: ms between two streamed pieces of a model answer. */
     'chunk-delay-ms': { type: 'string', default: '25' },
@@ -50,7 +53,10 @@ const { values } = parseArgs({
 });
 
 const only = values.adapters?.split(',');
-const adapters = availableChaosAdapters().filter((adapter) => !only || only.includes(adapter.id));
+const adapters = availableChaosAdapters().filter(
+  (adapter) =>
+    (!only || only.includes(adapter.id)) && (values.live !== 'only' || adapter.live === true),
+);
 const results: Array<ChaosResult & { run: number }> = [];
 const errors: string[] = [];
 
@@ -113,7 +119,7 @@ try {
 
 const rows = results.map(
   (result) =>
-    `| ${result.adapter} | ${result.run} | ${result.kills} | ${result.invocationsCompleted}/${result.invocationsStarted} | ${result.invocationsGaveUp} | ${result.invocationsFailed + result.invocationsUnfinished} (${result.invocationsPaused} paused) | ${result.sideEffectsDuplicated} | ${result.sideEffectsLost} | ${result.modelRequestsRepeated} | ${result.journalMismatches} | ${result.sideEffectsRerunBeforeJournaled} | ${result.modelRequestsRetriedBeforeJournaled} | ${result.faultsInjected} | ${result.clockInversionMaxMs} | ${(result.durationMs / 1000).toFixed(0)} s |`,
+    `| ${result.adapter} | ${result.run} | ${result.kills} | ${result.invocationsCompleted}/${result.invocationsStarted} | ${result.invocationsGaveUp} | ${result.invocationsFailed + result.invocationsUnfinished} (${result.invocationsPaused} paused) | ${result.sideEffectsDuplicated} | ${result.sideEffectsLost} | ${result.modelRequestsRepeated} | ${result.journalMismatches} | ${result.sideEffectsRerunBeforeJournaled} | ${result.modelRequestsRetriedBeforeJournaled} | ${result.rerunCauses.attemptEnd} (${result.rerunCauses.attemptTimeout}) | ${result.rerunCauses.withinAttempt} | ${result.faultsInjected} | ${result.clockInversionMaxMs} | ${(result.durationMs / 1000).toFixed(0)} s |`,
 );
 const clusterRows = results.flatMap((result) =>
   result.cluster === undefined
@@ -138,8 +144,8 @@ console.log(
   [
     `${values.kills} kills per run${burners.length > 0 ? `, beside ${burners.length} CPU-burning processes` : ''}`,
     '',
-    '| adapter | run | kills | invocations completed | gave up (error naming why) | failed or unfinished | side effects duplicated | side effects lost | model requests repeated | journal mismatches | re-run before journaled (killed inside the step) | model requests retried before journaled | model faults injected | clock skew absorbed (ms) | duration |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| adapter | run | kills | invocations completed | gave up (error naming why) | failed or unfinished | side effects duplicated | side effects lost | model requests repeated | journal mismatches | re-run before journaled (killed inside the step) | model requests retried before journaled | of the re-runs: after a failed attempt (invoker timeout) | within one attempt | model faults injected | clock skew absorbed (ms) | duration |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows,
   ].join('\n'),
 );

@@ -18,6 +18,7 @@ import {
   type RestateCluster,
   type RestateEnvironment,
   type RestateNode,
+  type ServiceProcess,
   startLedger,
   startMockModel,
   startRestate,
@@ -29,6 +30,7 @@ import {
   type Disruption,
   type InvocationReport,
   type ModelTurnReport,
+  type RerunAttribution,
   type SideEffectReport,
 } from './chaos-assess.ts';
 import { readTurn, type TurnDelivery } from './chaos-delivery.ts';
@@ -240,6 +242,19 @@ export interface ChaosResult {
    * did not find: must be 0, or the checks above compared against nothing (a step was renamed).
    */
   stepsUnmatched: number;
+  /**
+   * What ended the attempt before each in-flight re-run (a step run again before its result was journaled;
+   * chaos-assess.ts `attributeReruns`): a service kill, a server event (cluster runs), a failed attempt the
+   * server recorded (`attemptEnd`; `attemptTimeout` of them the invoker's inactivity + abort timeouts, RT0001),
+   * or nothing (`withinAttempt`: the step ran twice in one attempt).
+   */
+  rerunCauses: {
+    serviceKill: number;
+    serverEvent: number;
+    attemptEnd: number;
+    attemptTimeout: number;
+    withinAttempt: number;
+  };
   durationMs: number;
   /** Cluster runs only: what happened to the server nodes and what it cost. */
   cluster?: ClusterChaosResult;
@@ -446,7 +461,15 @@ export async function runChaos(adapter: ChaosAdapter, options: ChaosOptions): Pr
     throw error;
   });
   const live = options.live === true && adapter.live === true;
-  const service = await startServiceProcess({
+  // A start that fails is tried again, as a restart is (below): someone rebuilding a dist/ in the working tree.
+  const startService = async (attempt = 1): Promise<ServiceProcess> =>
+    startServiceProcess(serviceOptions).catch(async (error: unknown) => {
+      if (attempt >= 3) throw error;
+      log(`${adapter.id}: start ${attempt} failed, trying again: ${String(error).slice(-300)}`);
+      await new Promise((resolve) => setTimeout(resolve, 5_000));
+      return startService(attempt + 1);
+    });
+  const serviceOptions: Parameters<typeof startServiceProcess>[0] = {
     entry: live ? LIVE_ENTRY : adapter.entry,
     env: {
       ...(live && { CHAOS_LIVE_ADAPTER: adapter.id, CHAOS_LIVE_INGRESS_URL: restate.ingressUrl }),
@@ -459,7 +482,8 @@ export async function runChaos(adapter: ChaosAdapter, options: ChaosOptions): Pr
     },
     // A loaded machine takes long to load an SDK: a slow start is not what chaos measures.
     readyTimeoutMs: 120_000,
-  }).catch(async (error: unknown) => {
+  };
+  const service = await startService().catch(async (error: unknown) => {
     await Promise.all([ledger.close(), model.close(), restate.stop()]);
     throw error;
   });
@@ -635,6 +659,9 @@ export async function runChaos(adapter: ChaosAdapter, options: ChaosOptions): Pr
     const extraHits = (effect: SideEffectReport): number => effect.ledgerHits.length - 1;
     const extraAnswers = (turn: ModelTurnReport): number => Math.max(0, turn.answeredAt.length - 1);
     const clusterResult = serverChaos?.finish(invocations, disruptions);
+    const attributions = invocations.map((report) => attributeReruns(report, disruptions));
+    const total = (pick: (value: RerunAttribution) => number): number =>
+      attributions.reduce((sum, value) => sum + pick(value), 0);
     const mismatchPattern = /journal mismatch|RT0016/gi;
     const journalMismatches =
       (restate.logs().match(mismatchPattern)?.length ?? 0) +
@@ -680,6 +707,13 @@ export async function runChaos(adapter: ChaosAdapter, options: ChaosOptions): Pr
             ),
           0,
         ),
+      rerunCauses: {
+        serviceKill: total((value) => value.byServiceKill),
+        serverEvent: total((value) => value.byServer),
+        attemptEnd: total((value) => value.byAttemptEnd),
+        attemptTimeout: total((value) => value.byAttemptTimeout),
+        withinAttempt: total((value) => value.unexplained),
+      },
       durationMs: Math.round(performance.now() - started),
       ...(clusterResult && { cluster: clusterResult }),
       ...(live && { delivery: deliveryResult(planned, invocations, delivered) }),
