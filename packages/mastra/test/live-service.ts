@@ -7,6 +7,7 @@
  *   `pipeMastraStream`.
  * - `generate`: an agent declared at module level on `restateModel(model)`, which takes the live stream from
  *   the run (`durableAgent(ctx, agent, { live })`); `generate()` pipes and ends the turn itself.
+ * - `giveUp`: the agent of `chat` whose model step gives up after one attempt.
  * - `delegate`: the agent of `chat` with a sub-agent on `restateModel(model)`: the sub-agent's steps must not
  *   stream into the turn (they are not steps of the parent's stream).
  */
@@ -69,16 +70,20 @@ const texts = (steps: readonly { text: string }[]): string[] => steps.map((step)
 async function chat(
   ctx: restate.ObjectContext,
   body: ChatBody,
-  delegate = false,
+  variant?: 'delegate' | 'give-up',
 ): Promise<string[]> {
   const live = liveStream(ctx, { streamId: ctx.key, ingressUrl });
   const agent = new Agent({
     id: 'live',
     name: 'Live',
     instructions: 'Be brief.',
-    model: durableModel(ctx, openai.chat(ctx.key), { live }),
+    // `give-up`: the model step gives up after one attempt (a TerminalError at the retry cap).
+    model: durableModel(ctx, openai.chat(ctx.key), {
+      live,
+      ...(variant === 'give-up' && { step: { maxRetryAttempts: 1 } }),
+    }),
     tools: { lookup },
-    ...(delegate && { agents: { researcher } }),
+    ...(variant === 'delegate' && { agents: { researcher } }),
   });
   const output = await durableAgent(ctx, agent).stream(body.messages, { maxSteps: 4 });
   await pipeMastraStream(live, output);
@@ -109,7 +114,8 @@ void restate.serve({
       handlers: {
         chat: (ctx: restate.ObjectContext, body: ChatBody) => chat(ctx, body),
         generate,
-        delegate: (ctx: restate.ObjectContext, body: ChatBody) => chat(ctx, body, true),
+        delegate: (ctx: restate.ObjectContext, body: ChatBody) => chat(ctx, body, 'delegate'),
+        giveUp: (ctx: restate.ObjectContext, body: ChatBody) => chat(ctx, body, 'give-up'),
       },
       options: { retryPolicy },
     }),

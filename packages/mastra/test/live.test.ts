@@ -45,7 +45,7 @@ afterAll(async () => {
   await restate?.stop();
 });
 
-type Handler = 'chat' | 'generate' | 'delegate';
+type Handler = 'chat' | 'generate' | 'delegate' | 'giveUp';
 
 const handlers = (object: string, handler: Handler): ChatHandlers =>
   createChatHandlers({
@@ -184,6 +184,25 @@ it("live: a sub-agent's steps do not stream into the turn (only the agent the us
   expect(message?.parts.filter((part) => part.type === 'tool-agent-researcher')).toMatchObject([
     { state: 'output-available', output: { text: 'Researcher: order 7 shipped.' } },
   ]);
+});
+
+it('live: a model step that gives up at its retry cap mid-stream → its preview retracted, the turn ended with an error frame', async () => {
+  const chatId = 'mastra-live-give-up';
+  // The only attempt streams part of the answer, then the connection breaks.
+  mock.conversation(chatId, [{ text: reply(1), chunkDelayMs: 20, faults: [{ kind: 'reset' }] }]);
+  const { invocationId, chunks, done } = await turn('LiveMastra', 'giveUp', chatId, 'hello');
+  expect(done).toBe(true);
+  await expect(restate.attach(invocationId)).rejects.toThrow();
+  // The half answer the attempt streamed was shown, then retracted (or, if its preview was still held back, never
+  // shown): nothing of it after the reset.
+  expect(count(chunks, 'reset-step')).toBeLessThanOrEqual(1);
+  const at = chunks.findIndex((chunk) => chunk.type === 'reset-step');
+  expect(JSON.stringify(chunks.slice(at + 1))).not.toContain('alpha');
+  // Nothing of the failed attempt is left in the message: Mastra's own error chunk held back, one error frame.
+  expect(texts(await folded(chunks.slice(0, -1)))).toEqual([]);
+  expect(chunks.at(-1)?.type).toBe('error');
+  expect(count(chunks, 'error')).toBe(1);
+  expect(mock.requestsFor(chatId)).toHaveLength(1);
 });
 
 for (const object of ['LiveMastra', 'LiveMastraReplay']) {
