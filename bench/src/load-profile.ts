@@ -3,6 +3,11 @@
  * node internal) and the hottest functions, so durability's cost can be compared with the no-Restate run.
  *
  *   node src/load-profile.ts DIR/ai-sdk-durable-n1000.cpuprofile [DIR/ai-sdk-floor-n1000.cpuprofile] [--top 25]
+ *
+ * Each sample counts for the time since the previous one, capped at twice the median interval: on a busy
+ * machine the process is often descheduled between two samples, and the uncapped interval (up to hundreds
+ * of ms) would charge that wait to whichever function happened to be running, so a small function could look
+ * hot. Capped, a sample is worth about the CPU time it stands for.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -40,9 +45,12 @@ export function summariseProfile(profile: Profile): {
   byFunction: Array<[string, number]>;
 } {
   const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
+  const deltas = [...profile.timeDeltas].sort((a, b) => a - b);
+  const cap = 2 * (deltas[Math.floor(deltas.length / 2)] ?? 0);
   const selfMs = new Map<number, number>();
   profile.samples.forEach((id, index) => {
-    selfMs.set(id, (selfMs.get(id) ?? 0) + (profile.timeDeltas[index] ?? 0) / 1000);
+    const delta = Math.min(profile.timeDeltas[index] ?? 0, cap);
+    selfMs.set(id, (selfMs.get(id) ?? 0) + delta / 1000);
   });
   const byPackage = new Map<string, number>();
   const byFunction = new Map<string, number>();
