@@ -110,6 +110,8 @@ interface ScenarioRun {
     prompt: string,
     options?: {
       object?: string;
+      /** Another chat than the scenario's own. */
+      chatId?: string;
       onFrame?: (frame: LiveFrame, frames: LiveFrame[]) => unknown;
     },
   ): Promise<{ invocationId: string; frames: LiveFrame[]; done: boolean }>;
@@ -148,43 +150,92 @@ const toolConversation = [
   { text: 'It is found: o7.', chunkDelayMs: 10 },
 ];
 
+/**
+ * A turn of {@link toolConversation} as the client must see it: the two answers, no `reset-step`, every delta
+ * once, two steps, the turn finished, and (if the adapter shows tools) the tool call with its result.
+ */
+async function expectToolTurn(
+  adapter: LiveAdapter,
+  { frames, done }: { frames: LiveFrame[]; done: boolean },
+  answer: string[],
+): Promise<void> {
+  expect(done).toBe(true);
+  expect(answer).toEqual(['Let me look that up.', 'It is found: o7.']);
+  expect(countChunks(frames, 'reset-step')).toBe(0);
+  expect(shownText(frames)).toBe(answer.join(''));
+  await assertShownOnce(frames, answer);
+  expect(countChunks(frames, 'start-step')).toBe(2);
+  expect(countChunks(frames, 'finish-step')).toBe(2);
+  expect(frames.at(-1)?.chunk.type).toBe('finish');
+  if (adapter.toolParts !== false) {
+    const message = await foldLiveMessage(frames);
+    expect(message?.parts.filter((part) => part.type === `tool-${LIVE_TOOL.name}`)).toMatchObject([
+      { state: 'output-available', input: { text: 'o7' }, output: 'found o7' },
+    ]);
+  }
+}
+
 const scenarios: readonly Scenario[] = [
   {
     name: 'kill-mid-stream',
     title:
-      'SIGKILL mid-stream → one reset-step, nothing of the killed attempt after it, the final message is the journaled answer',
-    modes: ['normal', 'always-replay'],
+      'SIGKILL mid-stream, a normal and an always-replay turn at once → each shows one reset-step, nothing of the killed attempt after it, and ends with the journaled answer',
+    // Both modes in one test: one kill and one restart (the costly part) serve both turns.
+    modes: ['normal'],
     async run({ h, chatId, turn, journaled }) {
-      // The scripted model streams an answer in at most 16 pieces: attempt 1 takes 2.4 s, so the kill lands
-      // mid-stream even on a busy machine; the retry is quick.
-      h.model.conversation(chatId, (request) =>
-        request.attempt === 1
-          ? { text: liveReply(1), chunkDelayMs: 150 }
-          : { text: liveReply(request.attempt), chunkDelayMs: 10 },
-      );
+      const turns = [
+        { chatId, object: LIVE_OBJECTS.chat },
+        { chatId: `${chatId}-replay`, object: LIVE_OBJECTS.replay },
+      ];
+      // The scripted model streams an answer in at most 16 pieces: attempt 1 takes 3.2 s, so the kill lands
+      // mid-stream of both turns even on a busy machine; the retry is quick.
+      for (const { chatId: id } of turns) {
+        h.model.conversation(id, (request) =>
+          request.attempt === 1
+            ? { text: liveReply(1), chunkDelayMs: 200 }
+            : { text: liveReply(request.attempt), chunkDelayMs: 10 },
+        );
+      }
+      const shown = turns.map(() => 0);
+      let killed = false;
       let restart: Promise<void> | undefined;
-      const { invocationId, frames, done } = await untilRestartFails((restarted) =>
-        turn('hello', {
-          onFrame: async (_frame, all) => {
-            if (restart === undefined && deltas(all) >= 3) {
-              restart = restarted((await killAndRestart(h.service)).restarted);
-            }
-          },
-        }),
+      const reads = await untilRestartFails((restarted) =>
+        Promise.all(
+          turns.map(({ chatId: id, object }, i) =>
+            turn('hello', {
+              chatId: id,
+              object,
+              onFrame: async (_frame, all) => {
+                shown[i] = deltas(all);
+                // Once every turn has shown some of attempt 1.
+                if (killed || !shown.every((count) => count >= 2)) return;
+                // Set before the await: the other turn's reader must not kill a second time meanwhile.
+                killed = true;
+                restart = restarted((await killAndRestart(h.service)).restarted);
+              },
+            }),
+          ),
+        ),
       );
       await restart;
       expect(restart, 'the service was killed mid-stream').toBeDefined();
-      expect(done).toBe(true);
-      const answer = await journaled(invocationId);
-      expect(answer).toEqual([liveReply(2)]);
-      expect(countChunks(frames, 'reset-step')).toBe(1);
-      const at = frames.findIndex((frame) => frame.chunk.type === 'reset-step');
-      expect(JSON.stringify(frames.slice(0, at))).toContain('alpha0');
-      expect(afterLastReset(frames)).not.toContain('alpha');
-      await assertShownOnce(frames, answer);
-      expect(frames.at(-1)?.chunk.type).toBe('finish');
-      // The killed step was served twice, nothing else.
-      expect(h.model.requestsFor(chatId).map((request) => request.attempt)).toEqual([1, 2]);
+      for (const [i, { invocationId, frames, done }] of reads.entries()) {
+        const id = turns[i]?.chatId ?? '';
+        expect(done, id).toBe(true);
+        const answer = await journaled(invocationId);
+        expect(answer, id).toEqual([liveReply(2)]);
+        expect(countChunks(frames, 'reset-step'), id).toBe(1);
+        const at = frames.findIndex((frame) => frame.chunk.type === 'reset-step');
+        expect(JSON.stringify(frames.slice(0, at)), id).toContain('alpha0');
+        expect(afterLastReset(frames), id).not.toContain('alpha');
+        await assertShownOnce(frames, answer);
+        expect(frames.at(-1)?.chunk.type, id).toBe('finish');
+        // The killed step was served twice, nothing else.
+        expect(
+          h.model.requestsFor(id).map((request) => request.attempt),
+          id,
+        ).toEqual([1, 2]);
+      }
     },
   },
   {
@@ -203,19 +254,8 @@ const scenarios: readonly Scenario[] = [
         void restarted(restart);
         return reading;
       });
-      expect(done).toBe(true);
-      const answer = await journaled(invocationId);
-      expect(answer).toEqual(['Let me look that up.', 'It is found: o7.']);
-      expect(countChunks(frames, 'reset-step')).toBe(0);
       // The sealed preview of step 1 was not repeated by the replay after the crash.
-      expect(shownText(frames)).toBe(answer.join(''));
-      await assertShownOnce(frames, answer);
-      if (adapter.toolParts !== false) {
-        const message = await foldLiveMessage(frames);
-        expect(
-          message?.parts.filter((part) => part.type === `tool-${LIVE_TOOL.name}`),
-        ).toHaveLength(1);
-      }
+      await expectToolTurn(adapter, { frames, done }, await journaled(invocationId));
       // Each model step was served once: the crash came after step 1 was journaled.
       expect(h.model.requestsFor(chatId).map((request) => request.attempt)).toEqual([1, 1]);
     },
@@ -227,21 +267,7 @@ const scenarios: readonly Scenario[] = [
     async run({ h, adapter, chatId, turn, journaled }) {
       h.model.conversation(chatId, toolConversation);
       const { invocationId, frames, done } = await turn('look up o7');
-      expect(done).toBe(true);
-      const answer = await journaled(invocationId);
-      expect(answer).toEqual(['Let me look that up.', 'It is found: o7.']);
-      expect(countChunks(frames, 'reset-step')).toBe(0);
-      expect(shownText(frames)).toBe(answer.join(''));
-      await assertShownOnce(frames, answer);
-      expect(countChunks(frames, 'start-step')).toBe(2);
-      expect(countChunks(frames, 'finish-step')).toBe(2);
-      expect(frames.at(-1)?.chunk.type).toBe('finish');
-      if (adapter.toolParts !== false) {
-        const message = await foldLiveMessage(frames);
-        expect(
-          message?.parts.filter((part) => part.type === `tool-${LIVE_TOOL.name}`),
-        ).toMatchObject([{ state: 'output-available', input: { text: 'o7' }, output: 'found o7' }]);
-      }
+      await expectToolTurn(adapter, { frames, done }, await journaled(invocationId));
     },
   },
   {
@@ -438,13 +464,11 @@ export function liveScenarios(adapter: LiveAdapter): LiveHarness {
             chatId,
             async turn(prompt, options = {}) {
               const object = options.object ?? defaultObject;
+              const id = options.chatId ?? chatId;
               const started: LiveTurnStarted = adapter.startTurn
-                ? await adapter.startTurn({ harness: h, object, chatId, prompt })
-                : await h.restate.send(
-                    { service: object, key: chatId, handler: LIVE_HANDLER },
-                    prompt,
-                  );
-              const source = started.frames ?? h.log.frames(chatId, { turn: started.invocationId });
+                ? await adapter.startTurn({ harness: h, object, chatId: id, prompt })
+                : await h.restate.send({ service: object, key: id, handler: LIVE_HANDLER }, prompt);
+              const source = started.frames ?? h.log.frames(id, { turn: started.invocationId });
               const read = await readLiveTurn(source, options.onFrame);
               return { invocationId: started.invocationId, ...read };
             },
