@@ -29,6 +29,7 @@ import {
   attributeReruns,
   type Disruption,
   type InvocationReport,
+  journaledSteps,
   type ModelTurnReport,
   type RerunAttribution,
   type SideEffectReport,
@@ -620,6 +621,28 @@ export async function runChaos(adapter: ChaosAdapter, options: ChaosOptions): Pr
 
     // Count: every side effect and model answer against the time its own step was journaled.
     const invocations: InvocationReport[] = [];
+    // A completed invocation journaled one model step per scripted reply. On a cluster a node that was
+    // restarted answers SQL from its own replica of the partition, which may still lack the tail of a
+    // journal for a while (the ai-sdk cluster run of 2026-12-01 found 67 steps of completed invocations
+    // missing): read again until every model step is there, for up to 60 s over the whole run.
+    const journalDeadline = Date.now() + 60_000;
+    const completeJournal = async (item: Planned & { invocationId: string }) => {
+      const expected = item.idsByTurn.length + 1;
+      let journal = await restate.journal(item.invocationId);
+      for (
+        let attempt = 1;
+        Date.now() < journalDeadline &&
+        outcomes.get(item.session)?.text === item.final &&
+        journaledSteps(journal, adapter.modelStep).length < expected;
+        attempt++
+      ) {
+        if (attempt === 1)
+          log(`${adapter.id}: ${item.session}'s journal lacks steps, reading again`);
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+        journal = await restate.journal(item.invocationId);
+      }
+      return journal;
+    };
     for (const item of planned) {
       const status = await restate.invocation(item.invocationId).catch(() => undefined);
       // Failed attempts and pauses, as the server recorded them (consecutive repeats are stored once).
@@ -637,7 +660,7 @@ export async function runChaos(adapter: ChaosAdapter, options: ChaosOptions): Pr
             final: item.final,
             outcome: outcomes.get(item.session),
             status,
-            journal: await restate.journal(item.invocationId),
+            journal: await completeJournal(item),
             events: events.map((event) => ({
               afterJournalIndex: event.after_journal_entry_index,
               type: event.event_type,
