@@ -1,42 +1,41 @@
 /**
- * The chat agent of live.test.ts, run in a child process the test SIGKILLs mid-stream: a Mastra agent run by
- * `durableAgent` with live streaming to the stream log (which lives in the test process). It takes the POST
- * body `useChat` sends (through the AI SDK adapter's chat handlers) and returns each model step's text.
+ * The chat agent of live.test.ts, run in a child process the tests SIGKILL, SIGSTOP and cut off from Restate: a
+ * Mastra agent run by `durableAgent` with live streaming to the stream log (which lives in the test process).
  *
- * - `chat`: an agent built in the handler on `durableModel(ctx, model, { live })`; `stream()` piped with
- *   `pipeMastraStream`.
- * - `generate`: an agent declared at module level on `restateModel(model)`, which takes the live stream from
- *   the run (`durableAgent(ctx, agent, { live })`); `generate()` pipes and ends the turn itself.
- * - `giveUp`: the agent of `chat` whose model step gives up after one attempt.
- * - `delegate`: the agent of `chat` with a sub-agent on `restateModel(model)`: the sub-agent's steps must not
- *   stream into the turn (they are not steps of the parent's stream).
+ * - The live kit's objects (`liveChatObjects` in @restate-agents/testing; the handler takes the prompt): an agent
+ *   built in the handler on `durableModel(ctx, model, { live })`, `stream()` piped with `pipeMastraStream`.
+ * - `LiveMastra` / `LiveMastraReplay` (always-replay), which take the POST body `useChat` sends (through the AI SDK
+ *   adapter's chat handlers): `generate`, an agent declared at module level on `restateModel(model)`, which takes
+ *   the live stream from the run (`durableAgent(ctx, agent, { live })`), its `generate()` piping and ending the
+ *   turn itself; `delegate`, the agent of `chat` with a sub-agent on `restateModel(model)`, whose steps must not
+ *   stream into the turn.
  */
 import { createOpenAI } from '@ai-sdk/openai';
 import { Agent } from '@mastra/core/agent';
 import type { MessageListInput } from '@mastra/core/agent/message-list';
 import { createTool } from '@mastra/core/tools';
 import { liveStream } from '@restate-agents/core';
-import { CONFORMANCE_ENV } from '@restate-agents/testing';
+import { CONFORMANCE_ENV, LIVE_ENV, LIVE_TOOL, liveChatObjects } from '@restate-agents/testing';
 import { crashPoint } from '@restate-agents/testing/crash-point';
 import * as restate from '@restatedev/restate-sdk';
 import { z } from 'zod';
 import { durableAgent, durableModel, pipeMastraStream, restateModel } from '../src/index.js';
 
-const ingressUrl = process.env.LIVE_INGRESS_URL ?? '';
+const ingressUrl = process.env[LIVE_ENV.ingressUrl] ?? '';
 const openai = createOpenAI({
   baseURL: process.env[CONFORMANCE_ENV.openaiBaseUrl],
   apiKey: 'scripted',
 });
 
 const lookup = createTool({
-  id: 'lookup',
+  id: LIVE_TOOL.name,
   description: 'Looks something up',
   inputSchema: z.object({ text: z.string() }),
   execute: async ({ text }) => {
     // Right after the model step that asked for this tool was journaled.
-    crashPoint('live-in-tool');
+    crashPoint(LIVE_TOOL.crashPoint);
     // A failure for good: the run ends with it, and so does the turn (an `error` frame).
-    if (text === 'boom') throw new restate.TerminalError('lookup failed for good');
+    if (text === LIVE_TOOL.failWith) throw new restate.TerminalError(LIVE_TOOL.failure);
     return `found ${text}`;
   },
 });
@@ -69,7 +68,7 @@ const texts = (steps: readonly { text: string }[]): string[] => steps.map((step)
 
 async function chat(
   ctx: restate.ObjectContext,
-  body: ChatBody,
+  messages: MessageListInput,
   variant?: 'delegate' | 'give-up',
 ): Promise<string[]> {
   const live = liveStream(ctx, { streamId: ctx.key, ingressUrl });
@@ -85,7 +84,7 @@ async function chat(
     tools: { lookup },
     ...(variant === 'delegate' && { agents: { researcher } }),
   });
-  const output = await durableAgent(ctx, agent).stream(body.messages, { maxSteps: 4 });
+  const output = await durableAgent(ctx, agent).stream(messages, { maxSteps: 4 });
   await pipeMastraStream(live, output);
   return texts(await output.steps);
 }
@@ -109,20 +108,23 @@ const retryPolicy = {
 
 void restate.serve({
   services: [
+    ...liveChatObjects({
+      chat: (ctx, prompt: string) => chat(ctx, prompt),
+      giveUp: (ctx, prompt: string) => chat(ctx, prompt, 'give-up'),
+    }),
     restate.object({
       name: 'LiveMastra',
       handlers: {
-        chat: (ctx: restate.ObjectContext, body: ChatBody) => chat(ctx, body),
         generate,
-        delegate: (ctx: restate.ObjectContext, body: ChatBody) => chat(ctx, body, 'delegate'),
-        giveUp: (ctx: restate.ObjectContext, body: ChatBody) => chat(ctx, body, 'give-up'),
+        delegate: (ctx: restate.ObjectContext, body: ChatBody) =>
+          chat(ctx, body.messages, 'delegate'),
       },
       options: { retryPolicy },
     }),
     // Always-replay on the same server: every journaled step ends the attempt, the next one replays it.
     restate.object({
       name: 'LiveMastraReplay',
-      handlers: { chat: (ctx: restate.ObjectContext, body: ChatBody) => chat(ctx, body), generate },
+      handlers: { generate },
       options: { retryPolicy, inactivityTimeout: 0 },
     }),
   ],
