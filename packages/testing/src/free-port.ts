@@ -10,14 +10,31 @@ export async function freePorts(count: number): Promise<number[]> {
   const servers: Server[] = [];
   try {
     const ports: number[] = [];
-    for (let index = 0; index < count; index++) {
+    while (ports.length < count) {
       const server = createServer();
       servers.push(server);
-      ports.push(await listenOnEphemeralPort(server));
+      const port = await listenOnEphemeralPort(server);
+      // Not one this process handed out lately: a caller may not have bound it yet (a service process
+      // loading its SDK while restate-server starts beside it), and the kernel may offer it again.
+      if (recentlyHandedOut.has(port)) continue;
+      ports.push(port);
     }
+    for (const port of ports) remember(port);
     return ports;
   } finally {
     await Promise.all(servers.map(closeServer));
+  }
+}
+
+const recentlyHandedOut = new Set<number>();
+const RECENT_LIMIT = 512;
+
+function remember(port: number): void {
+  recentlyHandedOut.add(port);
+  // A Set iterates in insertion order: drop the oldest.
+  if (recentlyHandedOut.size > RECENT_LIMIT) {
+    const oldest = recentlyHandedOut.values().next().value;
+    if (oldest !== undefined) recentlyHandedOut.delete(oldest);
   }
 }
 

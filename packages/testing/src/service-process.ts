@@ -22,6 +22,14 @@ export interface StartServiceProcessOptions {
    * service importing a large SDK (Mastra takes 8–11 s on two busy cores) must not fail a test by loading.
    */
   readyTimeoutMs?: number;
+  /**
+   * Keep a second process of the same entry loaded in the background (its modules imported, its
+   * `listen` on the service port held back) and promote it on `restart()`, so a restart after a kill or
+   * crash costs the bind instead of loading the SDK again (seconds for a large one). The standby is a
+   * fresh process like any restart: nothing armed, nothing from the killed one. Costs one more process
+   * load per start; worth it where a test restarts. Default false.
+   */
+  warmStandby?: boolean;
 }
 
 /** Where a service process died at a crash point. */
@@ -74,21 +82,41 @@ export async function startServiceProcess(
   const port = options.port ?? (await freePort());
   const output = new OutputBuffer();
   let run: Run | undefined;
+  let standby: Run | undefined;
 
   const start = async (): Promise<void> => {
-    run = spawnRun(options, port, output);
+    const promoted = promoteStandby(standby);
+    standby = undefined;
+    run = promoted ?? spawnRun(options, port, output, false);
     const current = run;
-    await pollUntil(() => acceptsConnections(port), {
-      description: `service process ${options.entry} to listen on port ${port}`,
-      timeoutMs: options.readyTimeoutMs ?? 60_000,
-      details: () => `Output:\n${output.tail(40)}`,
-      failIf: () =>
-        current.alive
-          ? undefined
-          : new Error(
-              `Service process ${options.entry} exited during startup.\nOutput:\n${output.tail(40)}`,
-            ),
-    });
+    await pollUntil(
+      () => {
+        // Said again until it listens: a standby still booting may not be listening for messages yet.
+        if (promoted !== undefined) promoteStandby(promoted);
+        return acceptsConnections(port);
+      },
+      {
+        description: `service process ${options.entry} to listen on port ${port}`,
+        timeoutMs: options.readyTimeoutMs ?? 60_000,
+        details: () => `Output:\n${output.tail(40)}`,
+        failIf: () =>
+          current.alive
+            ? undefined
+            : new Error(
+                `Service process ${options.entry} exited during startup.\nOutput:\n${output.tail(40)}`,
+              ),
+      },
+    );
+    // The next restart's process loads while this one serves.
+    if (options.warmStandby) standby = spawnRun(options, port, output, true);
+  };
+
+  const stopStandby = async (): Promise<void> => {
+    const waiting = standby;
+    standby = undefined;
+    if (waiting === undefined) return;
+    if (waiting.alive) waiting.child.kill('SIGKILL');
+    await waiting.ended;
   };
 
   const kill = async (): Promise<void> => {
@@ -102,7 +130,7 @@ export async function startServiceProcess(
   } catch (error) {
     // Nobody gets a handle to stop a process that never became ready: stop it here, or it outlives the
     // caller's cleanup (and keeps the caller's event loop alive).
-    await kill();
+    await Promise.all([kill(), stopStandby()]);
     throw error;
   }
   return {
@@ -119,7 +147,9 @@ export async function startServiceProcess(
       await kill();
       await start();
     },
-    stop: kill,
+    stop: async () => {
+      await Promise.all([kill(), stopStandby()]);
+    },
     armCrash: async (point, hit = 1) => {
       const current = run;
       if (current === undefined || !current.alive) {
@@ -141,7 +171,30 @@ export async function startServiceProcess(
   };
 }
 
-function spawnRun(options: StartServiceProcessOptions, port: number, output: OutputBuffer): Run {
+// Spelled out again in service-process-preload.ts, which imports nothing (it runs from src/ in the child).
+const standbyMessages = {
+  env: 'RESTATE_AGENTS_STANDBY',
+  promote: 'restate-agents:promote-standby',
+} as const;
+
+/** Lets a loaded standby bind the port; undefined if there is none (or it died), so a fresh one starts. */
+function promoteStandby(standby: Run | undefined): Run | undefined {
+  if (standby === undefined || !standby.alive) return undefined;
+  try {
+    standby.child.send({ type: standbyMessages.promote });
+    return standby;
+  } catch {
+    standby.child.kill('SIGKILL');
+    return undefined;
+  }
+}
+
+function spawnRun(
+  options: StartServiceProcessOptions,
+  port: number,
+  output: OutputBuffer,
+  asStandby: boolean,
+): Run {
   // From src/ (tests, type stripping) the helpers are .ts files, from dist/ .js files.
   const extension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
   const preload = new URL(`./service-process-preload${extension}`, import.meta.url).href;
@@ -155,6 +208,7 @@ function spawnRun(options: StartServiceProcessOptions, port: number, output: Out
         PORT: String(port),
         RESTATE_AGENTS_SERVICE_PROCESS: '1',
         ...options.env,
+        ...(asStandby && { [standbyMessages.env]: '1' }),
       },
       // The IPC channel carries crash-point arming and reports, and closes when we die.
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],

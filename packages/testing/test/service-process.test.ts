@@ -105,6 +105,33 @@ describe('service process crashes', () => {
     }
   });
 
+  it('warmStandby: restart() promotes the process that loaded beside it; its listen waited until then', async () => {
+    const service = await startServiceProcess({ entry: crashingService, warmStandby: true });
+    const processes = () => processesMatching(crashingService);
+    try {
+      const first = service.pid;
+      const standby = await pollUntil(async () => processes().find((pid) => pid !== first), {
+        description: 'the standby process',
+        timeoutMs: 30_000,
+      });
+      await service.kill();
+      // The standby is alive and loaded, but the port stays closed: it binds only when promoted.
+      expect(processes()).toEqual([standby]);
+      expect(await portAcceptsConnections(service.port)).toBe(false);
+      await service.restart();
+      expect(service.pid).toBe(standby);
+      expect(await portAcceptsConnections(service.port)).toBe(true);
+      // And the next standby is on its way.
+      await pollUntil(async () => (processes().length === 2 ? true : undefined), {
+        description: 'a new standby after the promotion',
+        timeoutMs: 30_000,
+      });
+    } finally {
+      await service.stop();
+    }
+    expect(processes()).toEqual([]);
+  });
+
   it('reports the output of an entry that fails to start', async () => {
     const error = await startServiceProcess({
       entry: fileURLToPath(new URL('./fixtures/does-not-exist.ts', import.meta.url)),

@@ -50,6 +50,19 @@ export interface ConformanceHarness {
   stop(): Promise<void>;
 }
 
+/**
+ * Restate's default invocation retry policy waits 500 ms, then doubles up to 1 min. After a SIGKILL the
+ * server retries the dead service while it restarts; with the default the first retry that finds it up came
+ * seconds after it was back (up to the whole restart time again). Retrying every 50 ms..1 s keeps that gap
+ * under a second and changes nothing a scenario asserts: step retry caps are counted by the SDK, and 70
+ * attempts at most 1 s apart still outlast a minute of restart on a busy machine before the server would
+ * pause the invocation.
+ */
+const CONFORMANCE_SERVER_ENV: Record<string, string> = {
+  RESTATE_DEFAULT_RETRY_POLICY__INITIAL_INTERVAL: '50ms',
+  RESTATE_DEFAULT_RETRY_POLICY__MAX_INTERVAL: '1s',
+};
+
 /** Starts restate-server, the model server, the ledger and the driver's service, and registers it. */
 export async function startConformanceHarness(
   driver: ConformanceDriver,
@@ -59,24 +72,45 @@ export async function startConformanceHarness(
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
   };
-  try {
-    const restate = await startRestate({ alwaysReplay: mode === 'always-replay' });
-    stops.push(() => restate.stop());
-    const model = await startMockModel();
-    stops.push(() => model.close());
-    const ledger = await startLedger();
-    stops.push(() => ledger.close());
-    const service = await startServiceProcess({
-      entry: driver.serviceEntry,
-      env: {
-        [CONFORMANCE_ENV.openaiBaseUrl]: model.openaiBaseUrl,
-        [CONFORMANCE_ENV.anthropicBaseUrl]: model.anthropicBaseUrl,
-        [CONFORMANCE_ENV.geminiBaseUrl]: model.geminiBaseUrl,
-        [CONFORMANCE_ENV.ledgerUrl]: ledger.url,
-        ...driver.env,
-      },
+  // Started side by side, each registered for teardown as soon as it is up (a failed sibling stops it).
+  const pending: Array<Promise<unknown>> = [];
+  const started = <T>(promise: Promise<T>, stop: (value: T) => Promise<void>): Promise<T> => {
+    const running = promise.then((value) => {
+      stops.push(() => stop(value));
+      return value;
     });
-    stops.push(() => service.stop());
+    // Handled here too: a start failing while a sibling is awaited is no unhandled rejection.
+    running.catch(() => undefined);
+    pending.push(running);
+    return running;
+  };
+  try {
+    const restatePromise = started(
+      startRestate({ alwaysReplay: mode === 'always-replay', env: CONFORMANCE_SERVER_ENV }),
+      (server) => server.stop(),
+    );
+    const [model, ledger] = await Promise.all([
+      started(startMockModel(), (server) => server.close()),
+      started(startLedger(), (server) => server.close()),
+    ]);
+    // The service needs the model's and the ledger's URLs, not the server: it loads (seconds for a large
+    // SDK) while restate-server starts.
+    const servicePromise = started(
+      startServiceProcess({
+        entry: driver.serviceEntry,
+        // crash-mid-loop restarts the service: the next process loads while the scenarios before it run.
+        warmStandby: true,
+        env: {
+          [CONFORMANCE_ENV.openaiBaseUrl]: model.openaiBaseUrl,
+          [CONFORMANCE_ENV.anthropicBaseUrl]: model.anthropicBaseUrl,
+          [CONFORMANCE_ENV.geminiBaseUrl]: model.geminiBaseUrl,
+          [CONFORMANCE_ENV.ledgerUrl]: ledger.url,
+          ...driver.env,
+        },
+      }),
+      (child) => child.stop(),
+    );
+    const [restate, service] = await Promise.all([restatePromise, servicePromise]);
     await restate.register({ url: service.url });
 
     let counter = 0;
@@ -118,6 +152,8 @@ export async function startConformanceHarness(
       stop: stopAll,
     };
   } catch (error) {
+    // A sibling still starting would register its stop after the teardown: wait for every start first.
+    await Promise.allSettled(pending);
     await stopAll();
     throw error;
   }

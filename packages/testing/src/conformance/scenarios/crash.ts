@@ -7,6 +7,7 @@ export const crashMidLoop: Scenario = {
   name: 'crash-mid-loop',
   title:
     'SIGKILL mid-loop, restart: no completed model request repeated, every side effect exactly once',
+  exclusive: true,
   async run(context) {
     context.script([
       { toolCalls: [{ name: CONFORMANCE_TOOLS.record, arguments: { id: 'one' } }] },

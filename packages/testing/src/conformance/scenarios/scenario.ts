@@ -22,5 +22,10 @@ export type ScenarioName =
 export interface Scenario {
   name: ScenarioName;
   title: string;
+  /**
+   * The scenario kills (or restarts) the shared service process: it runs alone. Every other scenario
+   * uses only its own session key and model name, so those run side by side.
+   */
+  exclusive?: boolean;
   run(context: ScenarioContext): Promise<void>;
 }
