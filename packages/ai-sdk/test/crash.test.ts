@@ -28,16 +28,34 @@ for (const alwaysReplay of [false, true]) {
     let service: ServiceProcess;
 
     beforeAll(async () => {
-      restate = await startRestate({ alwaysReplay });
-      mock = await startMockModel();
-      ledger = await startLedger();
-      service = await startServiceProcess({
-        entry,
+      // Restate's default invocation retry policy (500 ms, doubling up to 1 min) would retry the restarted
+      // service seconds after it is back; 50 ms..1 s finds it within a second. Each step's own retry cap
+      // is counted by the SDK, and nothing here asserts on the back-off.
+      const starting = startRestate({
+        alwaysReplay,
         env: {
-          [CONFORMANCE_ENV.openaiBaseUrl]: mock.openaiBaseUrl,
-          [CONFORMANCE_ENV.ledgerUrl]: ledger.url,
+          RESTATE_DEFAULT_RETRY_POLICY__INITIAL_INTERVAL: '50ms',
+          RESTATE_DEFAULT_RETRY_POLICY__MAX_INTERVAL: '1s',
         },
       });
+      [mock, ledger] = await Promise.all([startMockModel(), startLedger()]);
+      // The service loads the SDK while restate-server starts.
+      const [restateStarted, serviceStarted] = await Promise.allSettled([
+        starting,
+        startServiceProcess({
+          entry,
+          // Every test restarts the service: the next process loads while the current one serves.
+          warmStandby: true,
+          env: {
+            [CONFORMANCE_ENV.openaiBaseUrl]: mock.openaiBaseUrl,
+            [CONFORMANCE_ENV.ledgerUrl]: ledger.url,
+          },
+        }),
+      ]);
+      if (restateStarted.status === 'fulfilled') restate = restateStarted.value;
+      if (serviceStarted.status === 'fulfilled') service = serviceStarted.value;
+      if (restateStarted.status === 'rejected') throw restateStarted.reason;
+      if (serviceStarted.status === 'rejected') throw serviceStarted.reason;
       await restate.register({ url: service.url });
     });
     afterAll(async () => {
