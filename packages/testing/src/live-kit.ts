@@ -164,6 +164,8 @@ export async function startLiveHarness(options: StartLiveHarnessOptions): Promis
     await server.register({ services: [options.streamObject] });
     const service = await startServiceProcess({
       entry: options.serviceEntry,
+      // Every kill scenario restarts the service: the next process is loaded while this one serves.
+      warmStandby: true,
       env: {
         [CONFORMANCE_ENV.openaiBaseUrl]: model.openaiBaseUrl,
         [CONFORMANCE_ENV.anthropicBaseUrl]: model.anthropicBaseUrl,
