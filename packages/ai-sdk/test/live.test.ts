@@ -38,10 +38,6 @@ const live = liveScenarios({
       frames: sseFrames(response),
     };
   },
-  knownFailures: {
-    'fail-for-good':
-      'a run that failed for good (a TerminalError in a tool) ends its turn with an `abort` chunk, not an `error` frame naming the failure',
-  },
   // GET /api/chat/:id/stream?offset=N, as RestateChatTransport reconnects.
   async *resume(harness, chatId, from) {
     yield* sseFrames(

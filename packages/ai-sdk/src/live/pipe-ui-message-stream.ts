@@ -8,6 +8,8 @@
  * model step's preview waits until this pipe has sent the previous step's events (`orderSegments`).
  */
 import {
+  ControlErrorLatch,
+  endLiveTurn,
   isPreviewChunk,
   isRestateControlError,
   type LiveStream,
@@ -93,10 +95,17 @@ export async function pipeUIMessageStream(
         })
       : (source as ReadableStream<UIMessageChunk> | AsyncIterable<UIMessageChunk>);
   let seg: number | undefined;
+  let abort: StreamChunk | undefined;
   for await (const chunk of stream as AsyncIterable<UIMessageChunk>) {
     // A suspension or cancellation is not the turn's outcome: the replay sends the rest.
     if (control !== undefined) throw control;
     const part = chunk as StreamChunk;
+    // `withRestate` aborts the call when a tool hit a control error (a TerminalError: the run failed for
+    // good): that `abort` is not the client's, so it is held until the result says why the call ended.
+    if (part.type === 'abort') {
+      abort = part;
+      continue;
+    }
     if (part.type === 'start-step') {
       progress.steps += 1;
       seg = progress.steps;
@@ -118,5 +127,29 @@ export async function pipeUIMessageStream(
   progress.started = true;
   progress.finished = Number.POSITIVE_INFINITY;
   release(progress);
+  if (abort !== undefined) {
+    const aborted = await abortCause(source);
+    if (aborted !== undefined) {
+      // The one end-of-turn rule (core): an `error` frame when the run failed for good, nothing after a
+      // suspension or a cancellation; the handler then ends as Restate wants.
+      await endLiveTurn(live, { error: aborted });
+      throw aborted;
+    }
+    live.event(abort);
+  }
   await live.end();
+}
+
+/** The Restate control error a `streamText` result was aborted with (its `response` rejects with it), if any. */
+async function abortCause(source: unknown): Promise<unknown> {
+  const response = (source as { response?: PromiseLike<unknown> } | undefined)?.response;
+  if (response === undefined || typeof response.then !== 'function') return undefined;
+  try {
+    await response;
+    return undefined;
+  } catch (error) {
+    const latch = new ControlErrorLatch();
+    latch.capture(error);
+    return latch.captured;
+  }
 }

@@ -151,7 +151,10 @@ function newLiveChunks(live: LiveStream): LiveChunks {
  * suspension, a cancellation or a plain error Restate retries: the next attempt (or the chat handlers' own end
  * of a failed turn) finishes it. The one rule every adapter's end of turn follows.
  */
-export async function endLiveTurn(chunks: LiveChunks, failure?: { error: unknown }): Promise<void> {
+export async function endLiveTurn(
+  chunks: Pick<LiveChunks, 'end'>,
+  failure?: { error: unknown },
+): Promise<void> {
   if (!failure) {
     await chunks.end();
     return;
