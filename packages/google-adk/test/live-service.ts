@@ -1,13 +1,15 @@
 /**
- * The chat agent of the live tests, run in a child process the tests SIGKILL mid-stream: an ADK `LlmAgent` on
- * ADK's own `Gemini` model (HTTP to the scripted model's Gemini API) made durable with
- * `withRestate(ctx, agent, { live })` and run by `runDurably` in SSE streaming mode; the stream log lives in
- * the test process. The handler takes what `useChat` POSTs through ai-sdk's `createChatHandlers`
- * (`{ id, messages }`) or a plain prompt, and returns the text of each model answer of the turn.
+ * The chat agent of live.test.ts (the live kit's service contract, `liveChatObjects` in
+ * @restate-agents/testing), run in a child process the tests SIGKILL, SIGSTOP and cut off from Restate: an ADK
+ * `LlmAgent` on ADK's own `Gemini` model (HTTP to the scripted model's Gemini API) made durable with
+ * `withRestate(ctx, agent, { live })` and run by `runDurably` in SSE streaming mode; the stream log lives in the
+ * test process. Each handler takes the prompt and returns the text of each model answer of the turn.
+ * Besides the kit's objects: `LiveWholeChat` / `LiveReplayWholeChat` run without SSE streaming mode, and
+ * `LiveMisuse` tries the live options that must be refused.
  */
 import { FunctionTool, Gemini, LlmAgent, Runner, StreamingMode } from '@google/adk';
 import { liveStream } from '@restate-agents/core';
-import { CONFORMANCE_ENV } from '@restate-agents/testing';
+import { CONFORMANCE_ENV, LIVE_ENV, LIVE_TOOL, liveChatObjects } from '@restate-agents/testing';
 import { crashPoint } from '@restate-agents/testing/crash-point';
 import * as restate from '@restatedev/restate-sdk';
 import { z } from 'zod';
@@ -19,46 +21,29 @@ import {
   withRestate,
 } from '../src/index.js';
 
-/** Where the agent reaches Restate's ingress (the tests set it). */
-const ingressUrl = process.env.LIVE_INGRESS_URL ?? '';
+const ingressUrl = process.env[LIVE_ENV.ingressUrl] ?? '';
 const baseUrl = process.env[CONFORMANCE_ENV.geminiBaseUrl];
 
 const lookup = new FunctionTool({
-  name: 'lookup',
+  name: LIVE_TOOL.name,
   description: 'Looks something up.',
   parameters: z.object({ text: z.string() }),
   execute: async ({ text }) => {
     // Right after the model step that asked for this tool was journaled.
-    crashPoint('live-in-tool');
+    crashPoint(LIVE_TOOL.crashPoint);
     // A failure for good: the run ends, and its live turn with an error frame.
-    if (text === 'boom') throw new restate.TerminalError('lookup failed for good');
+    if (text === LIVE_TOOL.failWith) throw new restate.TerminalError(LIVE_TOOL.failure);
     return `found ${text}`;
   },
 });
 
-/** What useChat POSTs (the chat's messages in UI form), or a prompt. */
-type ChatInput =
-  | string
-  | { id: string; messages: { role: string; parts: { type: string; text?: string }[] }[] };
-
-/** The text of the last user message: the session in Restate state holds the conversation before it. */
-function promptOf(input: ChatInput): string {
-  if (typeof input === 'string') return input;
-  const last = input.messages.findLast((message) => message.role === 'user');
-  return (last?.parts ?? [])
-    .map((part) => (part.type === 'text' ? (part.text ?? '') : ''))
-    .join('');
-}
-
 /** One chat turn; the chat id (the object's key) is the scripted conversation's model name. */
 async function turn(
   ctx: restate.ObjectContext,
-  input: ChatInput,
-  sse: boolean,
-  step?: { maxRetryAttempts: number },
+  prompt: string,
+  options: { sse: boolean; step?: { maxRetryAttempts: number } },
 ): Promise<string[]> {
   const live = liveStream(ctx, { streamId: ctx.key, ingressUrl });
-  const prompt = promptOf(input);
   const agent = new LlmAgent({
     name: 'assistant',
     instruction: 'Help.',
@@ -73,7 +58,10 @@ async function turn(
   });
   const runner = new Runner({
     appName: 'live',
-    agent: withRestate(ctx, agent, { live, ...(step && { model: { step } }) }),
+    agent: withRestate(ctx, agent, {
+      live,
+      ...(options.step && { model: { step: options.step } }),
+    }),
     sessionService: new RestateSessionService(ctx),
     plugins: [new RestatePlugin(ctx)],
   });
@@ -81,7 +69,7 @@ async function turn(
     userId: 'live',
     sessionId: ctx.key,
     newMessage: { role: 'user', parts: [{ text: prompt }] },
-    ...(sse && { runConfig: { streamingMode: StreamingMode.SSE } }),
+    ...(options.sse && { runConfig: { streamingMode: StreamingMode.SSE } }),
   });
   // Each model answer's text, in order (the folded chat message has one text part per answer).
   return events.flatMap((event) => {
@@ -102,38 +90,18 @@ const retryPolicy = {
 };
 
 /**
- * The chat objects, as they are (`Live…`) and in always-replay mode (`LiveReplay…`: `inactivityTimeout: 0`
- * suspends the invocation after every journal entry and replays it, as restate-server's always-replay mode
- * does), so one server runs both modes.
+ * Without SSE streaming mode (each step's preview is its whole answer), as it is and in always-replay mode
+ * (`inactivityTimeout: 0`, like the kit's `LiveReplayChat`).
  */
-const chatObjects = (['Live', 'LiveReplay'] as const).flatMap((prefix) => {
-  const options = { retryPolicy, ...(prefix === 'LiveReplay' && { inactivityTimeout: 0 }) };
-  return [
-    restate.object({
-      name: `${prefix}Chat`,
-      handlers: { chat: (ctx: restate.ObjectContext, input: ChatInput) => turn(ctx, input, true) },
-      options,
-    }),
-    // Without SSE streaming mode: each step's preview is its whole answer.
-    restate.object({
-      name: `${prefix}WholeChat`,
-      handlers: {
-        chat: (ctx: restate.ObjectContext, input: ChatInput) => turn(ctx, input, false),
-      },
-      options,
-    }),
-  ];
-});
-
-/** A turn whose model step gives up at its retry cap (a TerminalError) after its preview showed text. */
-const giveUpChat = restate.object({
-  name: 'LiveGiveUpChat',
-  handlers: {
-    chat: (ctx: restate.ObjectContext, input: ChatInput) =>
-      turn(ctx, input, true, { maxRetryAttempts: 1 }),
-  },
-  options: { retryPolicy },
-});
+const wholeChats = (['LiveWholeChat', 'LiveReplayWholeChat'] as const).map((name) =>
+  restate.object({
+    name,
+    handlers: {
+      chat: (ctx: restate.ObjectContext, prompt: string) => turn(ctx, prompt, { sse: false }),
+    },
+    options: { retryPolicy, ...(name === 'LiveReplayWholeChat' && { inactivityTimeout: 0 }) },
+  }),
+);
 
 /** A live option that would be silently ignored: each case must be refused. */
 type Misuse = 'tree-without-live' | 'model-made-durable-twice' | 'second-run';
@@ -177,6 +145,14 @@ const misuse = restate.object({
 });
 
 void restate.serve({
-  services: [...chatObjects, giveUpChat, misuse],
+  services: [
+    ...liveChatObjects({
+      chat: (ctx, prompt: string) => turn(ctx, prompt, { sse: true }),
+      giveUp: (ctx, prompt: string) =>
+        turn(ctx, prompt, { sse: true, step: { maxRetryAttempts: 1 } }),
+    }),
+    ...wholeChats,
+    misuse,
+  ],
   port: Number(process.env.PORT),
 });
