@@ -51,6 +51,7 @@ import {
 } from '@restate-agents/core';
 import { type Context, type ObjectContext, RestatePromise } from '@restatedev/restate-sdk';
 import { type LiveGraphEvents, liveGraphEvents } from './live-graph-events.js';
+import { toolResultChunks } from './live-graph-wire.js';
 import { RestateCheckpointSaver } from './restate-checkpoint-saver.js';
 import type { RestateStore } from './restate-store.js';
 import { STEP_NAMES } from './step-names.js';
@@ -694,22 +695,8 @@ function sendToolResults(chunks: LiveChunks, input: unknown, output: unknown): v
   for (const message of results ?? []) {
     if (!isBaseMessage(message) || message.getType() !== 'tool') continue;
     const result = message as ToolMessage;
-    const call = calls.get(result.tool_call_id);
-    chunks.send({
-      type: 'tool-input-available',
-      toolCallId: result.tool_call_id,
-      toolName: call?.name ?? result.name ?? 'unknown',
-      input: call?.args ?? {},
-    });
-    chunks.send(
-      result.status === 'error'
-        ? { type: 'tool-output-error', toolCallId: result.tool_call_id, errorText: result.text }
-        : {
-            type: 'tool-output-available',
-            toolCallId: result.tool_call_id,
-            output: result.content,
-          },
-    );
+    for (const chunk of toolResultChunks(result, calls.get(result.tool_call_id)))
+      chunks.send(chunk);
   }
 }
 

@@ -15,6 +15,7 @@ import {
   type ToolMessage,
 } from '@langchain/core/messages';
 import type { StreamChunk } from '@restate-agents/core';
+import { toolResultChunks } from './live-graph-wire.js';
 
 /** A tuple {@link graphUIMessageStream} maps: from `graphStreamEvents`, or LangGraph's own `graph.stream`. */
 export type MappableGraphEvent = readonly [string, unknown];
@@ -153,21 +154,7 @@ class UIChunkMapper {
   }
 
   #toolResult(result: ToolMessage): void {
-    const call = this.#calls.get(result.tool_call_id);
-    this.emit({
-      type: 'tool-input-available',
-      toolCallId: result.tool_call_id,
-      toolName: call?.name ?? result.name ?? 'unknown',
-      input: call?.args ?? {},
-    });
-    this.emit(
-      result.status === 'error'
-        ? { type: 'tool-output-error', toolCallId: result.tool_call_id, errorText: result.text }
-        : {
-            type: 'tool-output-available',
-            toolCallId: result.tool_call_id,
-            output: result.content,
-          },
-    );
+    for (const chunk of toolResultChunks(result, this.#calls.get(result.tool_call_id)))
+      this.emit(chunk);
   }
 }

@@ -7,7 +7,9 @@ import {
   type BaseMessage,
   isBaseMessage,
   mapStoredMessageToChatMessage,
+  type ToolMessage,
 } from '@langchain/core/messages';
+import type { StreamChunk } from '@restate-agents/core';
 
 /** The chunk types, each `{ type, transient: true, data }` (AI SDK data parts `useChat` does not keep). */
 export const GRAPH_CHUNKS = {
@@ -59,4 +61,26 @@ export function messageFromJson(stored: unknown): BaseMessage {
   return mapStoredMessageToChatMessage(
     stored as Parameters<typeof mapStoredMessageToChatMessage>[0],
   );
+}
+
+/**
+ * A tool's result as `useChat` chunks: `tool-input-available` (with the call the model made, when known) and
+ * `tool-output-available` (`tool-output-error` for an error message). One mapping for the agent side, which
+ * puts it on the log, and the reader's mapper of `graphStreamEvents`, so both fold to the same message.
+ */
+export function toolResultChunks(
+  result: ToolMessage,
+  call: { name: string; args: unknown } | undefined,
+): StreamChunk[] {
+  return [
+    {
+      type: 'tool-input-available',
+      toolCallId: result.tool_call_id,
+      toolName: call?.name ?? result.name ?? 'unknown',
+      input: call?.args ?? {},
+    },
+    result.status === 'error'
+      ? { type: 'tool-output-error', toolCallId: result.tool_call_id, errorText: result.text }
+      : { type: 'tool-output-available', toolCallId: result.tool_call_id, output: result.content },
+  ];
 }
