@@ -13,7 +13,7 @@ import type * as restate from '@restatedev/restate-sdk';
 import OpenAI from 'openai';
 import { z } from 'zod';
 import { openaiProvider, runAiSdkLoop } from './loops/ai-sdk-loop.ts';
-import { handWiredAiSdkModel } from './loops/hand-wired.ts';
+import { handWiredAiSdkModel, handWiredAiSdkStreamingModel } from './loops/hand-wired.ts';
 import { openaiClient, runOpenAiLoop } from './loops/openai-loop.ts';
 import {
   earlierHistory,
@@ -49,7 +49,15 @@ export interface LoadAgent {
 }
 
 /** Every adapter `pnpm bench:load` knows, in report order. */
-export const LOAD_ADAPTERS = ['core', 'ai-sdk', 'openai-agents', 'langchain', 'langgraph'] as const;
+export const LOAD_ADAPTERS = [
+  'core',
+  'ai-sdk',
+  'openai-agents',
+  'langchain',
+  'langgraph',
+  'mastra',
+  'google-adk',
+] as const;
 export type LoadAdapter = (typeof LOAD_ADAPTERS)[number];
 
 /** Restate service name of an adapter's durable or hand-wired agent. */
@@ -398,12 +406,195 @@ async function langgraphAgent(modelUrl: string): Promise<LoadAgent> {
   };
 }
 
+/**
+ * Mastra as its docs write an agent: an `Agent` with `createTool` tools and an AI SDK model (here
+ * `@ai-sdk/openai` pointed at the scripted model), run with `generate()`. Durable: `durableModel` +
+ * `durableTool` + `durableAgent`. Mastra's loop streams the model even in `generate()`, so the hand-wired
+ * model wraps `doStream` too.
+ */
+async function mastraAgent(modelUrl: string): Promise<LoadAgent> {
+  const { Agent } = await import('@mastra/core/agent');
+  const { createTool } = await import('@mastra/core/tools');
+  const { durableAgent, durableModel, durableTool } = await import('@restate-agents/mastra');
+  const provider = openaiProvider(modelUrl);
+  const lookup = (execute: (query: string) => Promise<string>) =>
+    createTool({
+      id: TOOL_NAME,
+      description: LOOKUP_DESCRIPTION,
+      inputSchema: lookupArgs,
+      execute: ({ query }) => execute(query),
+    });
+  const body = (query: string, hooks: RunHooks | undefined) => async () => {
+    hooks?.onToolLive?.(turnOfQuery(query));
+    return toolResult(turnOfQuery(query));
+  };
+  const agent = (model: unknown, tool: ReturnType<typeof lookup>) =>
+    new Agent({
+      id: 'bench',
+      name: 'bench',
+      instructions: SYSTEM_PROMPT,
+      model: model as never,
+      tools: { [TOOL_NAME]: tool },
+    });
+  const maxSteps = (conversation: string) => parseConversation(conversation).k + 2;
+  const steps = (conversation: string, result: { steps: unknown[] }) =>
+    expectSteps(parseConversation(conversation).k, result.steps.length);
+  return {
+    durable: async (ctx, conversation, hooks) => {
+      const mastra = agent(
+        durableModel(ctx, provider.chat(conversation)),
+        durableTool(lookup((query) => body(query, hooks)())),
+      );
+      const result = await durableAgent(ctx, mastra).generate(USER_PROMPT, {
+        maxSteps: maxSteps(conversation),
+      });
+      return steps(conversation, result);
+    },
+    hand: async (ctx, conversation, hooks) => {
+      const mastra = agent(
+        handWiredAiSdkStreamingModel(ctx, provider.chat(conversation)),
+        lookup((query) => ctx.run(`tool:${TOOL_NAME}`, body(query, hooks))),
+      );
+      const result = await mastra.generate(USER_PROMPT, {
+        maxSteps: maxSteps(conversation),
+        modelSettings: { maxRetries: 0 },
+      });
+      return steps(conversation, result);
+    },
+    floor: async (conversation, hooks) => {
+      const mastra = agent(
+        provider.chat(conversation),
+        lookup((query) => body(query, hooks)()),
+      );
+      const result = await mastra.generate(USER_PROMPT, {
+        maxSteps: maxSteps(conversation),
+        modelSettings: { maxRetries: FLOOR_RETRIES },
+      });
+      return steps(conversation, result);
+    },
+  };
+}
+
+/**
+ * Google ADK as its docs write an agent: an `LlmAgent` with `FunctionTool`s and a `Gemini` model (reaching
+ * the scripted model's Gemini API; the conversation rides in a header, since a Gemini model name cannot hold
+ * one), run by a `Runner` over a session. Every form keeps the session in ADK's `InMemorySessionService`,
+ * fresh per run, so all three make the same calls; durable: `withRestate` + `durableTool` + `RestatePlugin` +
+ * `runDurably` (a Virtual Object would keep the session in `RestateSessionService`, which writes state too).
+ */
+async function googleAdkAgent(modelUrl: string): Promise<LoadAgent> {
+  const { FunctionTool, Gemini, InMemorySessionService, LlmAgent, Runner } = await import(
+    '@google/adk'
+  );
+  const { durableTool, RestatePlugin, runDurably, withRestate } = await import(
+    '@restate-agents/google-adk'
+  );
+  const { handWiredAdkModel } = await import('./loops/adk-hand-wired.ts');
+  // The scripted model serves the Gemini API at its root (the OpenAI one under /v1).
+  const baseUrl = modelUrl.replace(/\/v1\/?$/, '');
+  type Model = InstanceType<typeof Gemini>;
+  const gemini = () => new Gemini({ model: 'bench', apiKey: 'scripted' });
+  const lookup = (execute: (query: string) => Promise<string>) =>
+    new FunctionTool({
+      name: TOOL_NAME,
+      description: LOOKUP_DESCRIPTION,
+      parameters: lookupArgs,
+      execute: ({ query }) => execute(query),
+    });
+  const body = (query: string, hooks: RunHooks | undefined) => async () => {
+    hooks?.onToolLive?.(turnOfQuery(query));
+    return toolResult(turnOfQuery(query));
+  };
+  const agent = (
+    conversation: string,
+    model: Model | ReturnType<typeof handWiredAdkModel>,
+    tool: InstanceType<typeof FunctionTool>,
+    attempts: number,
+  ) =>
+    new LlmAgent({
+      name: 'bench',
+      instruction: SYSTEM_PROMPT,
+      model,
+      generateContentConfig: {
+        httpOptions: {
+          baseUrl,
+          headers: { 'x-mock-conversation': conversation },
+          retryOptions: { attempts },
+        },
+      },
+      tools: [tool],
+    });
+  const params = {
+    userId: 'bench',
+    sessionId: 'bench',
+    newMessage: { role: 'user', parts: [{ text: USER_PROMPT }] },
+  };
+  // Model calls: the model's answers (not partial), as the other forms count them.
+  const modelCalls = (events: Array<{ content?: { role?: string }; partial?: boolean }>) =>
+    events.filter((event) => event.content?.role === 'model' && event.partial !== true).length;
+  const drain = async (runner: InstanceType<typeof Runner>) => {
+    await runner.sessionService.createSession({
+      appName: 'bench',
+      userId: 'bench',
+      sessionId: 'bench',
+    });
+    const events = [];
+    for await (const event of runner.runAsync(params)) events.push(event);
+    return events;
+  };
+  return {
+    durable: async (ctx, conversation, hooks) => {
+      const runner = new Runner({
+        appName: 'bench',
+        agent: withRestate(
+          ctx,
+          agent(conversation, gemini(), durableTool(lookup((query) => body(query, hooks)())), 1),
+        ),
+        sessionService: new InMemorySessionService(),
+        plugins: [new RestatePlugin(ctx)],
+      });
+      const { events } = await runDurably(runner, params);
+      return expectSteps(parseConversation(conversation).k, modelCalls(events));
+    },
+    hand: async (ctx, conversation, hooks) => {
+      const runner = new Runner({
+        appName: 'bench',
+        agent: agent(
+          conversation,
+          handWiredAdkModel(ctx, gemini()),
+          lookup((query) => ctx.run(`tool:${TOOL_NAME}`, body(query, hooks))),
+          1,
+        ),
+        sessionService: new InMemorySessionService(),
+      });
+      const events = await drain(runner);
+      return expectSteps(parseConversation(conversation).k, modelCalls(events));
+    },
+    floor: async (conversation, hooks) => {
+      const runner = new Runner({
+        appName: 'bench',
+        agent: agent(
+          conversation,
+          gemini(),
+          lookup((query) => body(query, hooks)()),
+          FLOOR_RETRIES + 1,
+        ),
+        sessionService: new InMemorySessionService(),
+      });
+      const events = await drain(runner);
+      return expectSteps(parseConversation(conversation).k, modelCalls(events));
+    },
+  };
+}
+
 const factories: Record<LoadAdapter, (modelUrl: string) => Promise<LoadAgent>> = {
   core: coreAgent,
   'ai-sdk': aiSdkAgent,
   'openai-agents': openaiAgentsAgent,
   langchain: langchainAgent,
   langgraph: langgraphAgent,
+  mastra: mastraAgent,
+  'google-adk': googleAdkAgent,
 };
 
 export function loadAgent(adapter: LoadAdapter, modelUrl: string): Promise<LoadAgent> {
