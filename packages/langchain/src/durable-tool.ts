@@ -148,7 +148,7 @@ const MESSAGE_KEY = '~restate-agents:message';
  * `@langchain/langgraph` (as `@restate-agents/langgraph` does), for a replay in a fresh process.
  */
 const COMMAND_CLASS = Symbol.for('restate-agents.langgraph.Command');
-type CommandClass = new (fields: Record<string, unknown>) => unknown;
+export type CommandClass = new (fields: Record<string, unknown>) => unknown;
 let seenCommandClass: CommandClass | undefined;
 
 function toJournal(output: unknown): JournaledToolOutput {
@@ -224,11 +224,20 @@ function isCommand(value: unknown): boolean {
   );
 }
 
-async function reviveCommand(toolName: string, fields: Record<string, unknown>): Promise<unknown> {
-  const Command =
+/**
+ * LangGraph's `Command` class: the one this process has seen, or registered, or else imported (see
+ * {@link importCommandClass}); `undefined` when LangGraph cannot be found.
+ */
+export async function langGraphCommandClass(): Promise<CommandClass | undefined> {
+  return (
     seenCommandClass ??
     (globalThis as Record<symbol, CommandClass | undefined>)[COMMAND_CLASS] ??
-    (await importCommandClass());
+    (await importCommandClass())
+  );
+}
+
+async function reviveCommand(toolName: string, fields: Record<string, unknown>): Promise<unknown> {
+  const Command = await langGraphCommandClass();
   if (!Command) {
     throw new TerminalError(
       `durableTool: tool "${toolName}" returned a LangGraph Command, which can only be rebuilt from the ` +

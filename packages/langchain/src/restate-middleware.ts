@@ -26,6 +26,7 @@ import {
   type DurableChatModelOptions,
   durableChatModel,
 } from './durable-chat-model.js';
+import { langGraphCommandClass } from './durable-tool.js';
 import { modelWatch } from './model-watch.js';
 
 /** What an approver sees for one tool call. */
@@ -75,17 +76,18 @@ export function restateMiddleware(
   ctx: Context,
   options: RestateMiddlewareOptions = {},
 ): AgentMiddleware {
-  // langchain wraps every error leaving wrapModelCall in MiddlewareError; its afterModel/afterAgent hooks
-  // are not wrapped. So a control error from the model is held here and rethrown from afterModel. The
-  // latch is the invocation's: durable models and tools capture into it too, so a retry middleware listed
-  // after this one cannot swallow a control error.
+  // langchain wraps every error leaving wrapModelCall in MiddlewareError, which Restate would retry. So a
+  // control error from the model is held here, and wrapModelCall answers with a stand-in that throws the
+  // held error, unwrapped, where the model node takes the answer in (endingAnswer). The latch is the
+  // invocation's: durable models and tools capture into it too, so a retry middleware listed after this
+  // one cannot swallow a control error. A control error held after a tool ran (a retry middleware turned
+  // it into a tool result) ends the run the same way at the next model call: the graph goes tools → model,
+  // as the held tool message is an error (even after a `returnDirect` tool).
   //
-  // Only the hooks that can end the run are registered: every hook is one more graph node per model call,
-  // and each node run costs LangChain's callback and tracing setup (a `beforeModel` hook cost 0.5–1.3 ms
-  // per model call on 2 busy cores, 10–14 % of an agent's CPU: docs/benchmarks.md). A control error held
-  // after a tool ran (the graph goes tools → model) is thrown by `afterModel` too: `wrapModelCall` then
-  // answers with the stand-in without calling the model. After a `returnDirect` tool the graph goes
-  // tools → exit, so `afterAgent` stays.
+  // No node hooks (beforeModel, afterModel, afterAgent): every hook is one more graph node per model call
+  // or run, and each node run costs LangChain's callback, tracing and channel work (afterModel and
+  // afterAgent cost 10–20 % of an agent's service CPU: docs/benchmarks.md). What afterModel did is done in
+  // wrapModelCall, which may answer with a LangGraph `Command` (invalid tool calls, below).
   const watch = modelWatch(ctx);
   const { latch } = watch;
   const turns = new Map<string, Turnstile>();
@@ -102,10 +104,9 @@ export function restateMiddleware(
     }
     return durable;
   };
-  const rethrowHeld = () => {
-    throwHeld(latch);
-    return undefined;
-  };
+  // Error messages for the malformed calls of an answer that also has valid calls, by the answer's id:
+  // added to the state beside the first valid call's result (see wrapToolCall).
+  const invalidAnswers = new Map<string, ToolMessage[]>();
 
   const runTool = async (
     request: Parameters<NonNullable<AgentMiddleware['wrapToolCall']>>[0],
@@ -157,20 +158,13 @@ export function restateMiddleware(
   const middleware: AgentMiddleware & { [MIDDLEWARE_BRAND]: true } = {
     [MIDDLEWARE_BRAND]: true,
     name: 'RestateMiddleware',
-    afterAgent: rethrowHeld,
-    afterModel: {
-      canJumpTo: ['model'],
-      hook: (state) => {
-        throwHeld(latch);
-        return answerInvalidToolCalls(ctx, state.messages);
-      },
-    },
     async wrapModelCall(request, handler) {
-      // A control error is held (a tool's, in the turn before): the model is not called, and afterModel
-      // ends the run with the held error.
-      if (latch.captured) return new AIMessage({ content: '' });
+      // A control error is held (a tool's, in the turn before): the model is not called, and the run ends
+      // with the held error.
+      if (latch.captured) return endingAnswer(latch);
+      let response: Awaited<ReturnType<typeof handler>>;
       try {
-        const response = await handler({
+        response = await handler({
           ...request,
           model: durableFor(request.model as ChatModelLike),
         });
@@ -187,19 +181,19 @@ export function restateMiddleware(
               'may instead be picked by a middleware listed before restateMiddleware).',
           );
         }
-        return response;
       } catch (error) {
         if (!latch.capture(error)) throw error;
-        // A stand-in answer nobody sees: afterModel throws the held control error before tools or exit.
-        return new AIMessage({ content: '' });
+        return endingAnswer(latch);
       }
+      return await answerInvalidToolCalls(ctx, response, invalidAnswers);
     },
     async wrapToolCall(request, handler) {
       if (latch.captured) return heldToolMessage(request.toolCall, latch);
       const turn = turnstileFor(turns, request.state.messages, request.toolCall.id);
-      return turn
+      const result = await (turn
         ? turn.run(request.toolCall.id ?? '', () => runTool(request, handler))
-        : runTool(request, handler);
+        : runTool(request, handler));
+      return await withInvalidCallErrors(result, request.state.messages, invalidAnswers);
     },
   };
   return middleware;
@@ -207,16 +201,18 @@ export function restateMiddleware(
 
 /**
  * Tool calls whose arguments were not valid JSON never reach a tool (createAgent routes on valid calls
- * only, and would end the run with an empty answer): each gets an error `ToolMessage`, and when no valid
- * call is left the model is asked again, so it can fix its arguments.
+ * only, and would end the run with an empty answer): each gets an error `ToolMessage`. When no valid call
+ * is left, the answer is returned as a LangGraph `Command` that adds the errors and goes to the model
+ * again, so it can fix its arguments; otherwise the errors wait for the turn's first tool result
+ * ({@link withInvalidCallErrors}), so the valid calls still run.
  */
-function answerInvalidToolCalls(
+async function answerInvalidToolCalls<R>(
   ctx: Context,
-  messages: readonly BaseMessage[],
-): { messages: ToolMessage[]; jumpTo?: 'model' } | undefined {
-  const last = messages.at(-1);
-  if (!last || !AIMessage.isInstance(last) || !last.invalid_tool_calls?.length) return undefined;
-  const errors = last.invalid_tool_calls.map(
+  response: R,
+  invalidAnswers: Map<string, ToolMessage[]>,
+): Promise<R> {
+  if (!AIMessage.isInstance(response) || !response.invalid_tool_calls?.length) return response;
+  const errors = response.invalid_tool_calls.map(
     (call) =>
       new ToolMessage({
         id: `tool-${idSource(ctx).uuid('langchain:tool-message')}`,
@@ -226,7 +222,81 @@ function answerInvalidToolCalls(
         status: 'error',
       }),
   );
-  return last.tool_calls?.length ? { messages: errors } : { messages: errors, jumpTo: 'model' };
+  if (response.tool_calls?.length) {
+    invalidAnswers.set(response.id ?? '', errors);
+    return response;
+  }
+  // createAgent adds the answer itself to the state, then this Command's update; `model_request` is its
+  // model node (what its own structured-output retry goes to).
+  const Command = await requireCommandClass();
+  return new Command({ update: { messages: errors }, goto: 'model_request' }) as R;
+}
+
+/**
+ * The first tool result of a turn whose answer also had malformed calls: a `Command` adding the result and
+ * the malformed calls' errors to the state, so every call of the answer is answered before the model is
+ * asked again.
+ */
+async function withInvalidCallErrors<R>(
+  result: R,
+  messages: readonly BaseMessage[],
+  invalidAnswers: Map<string, ToolMessage[]>,
+): Promise<R> {
+  if (invalidAnswers.size === 0) return result;
+  const answerId = messages.findLast(AIMessage.isInstance)?.id ?? '';
+  const errors = invalidAnswers.get(answerId);
+  if (!errors) return result;
+  let update: Record<string, unknown>;
+  if (ToolMessage.isInstance(result)) update = { messages: [result, ...errors] };
+  else {
+    // A tool's own Command: the errors join the messages of its update, when it has that form.
+    const own = (result as { update?: unknown }).update;
+    if (typeof own !== 'object' || own === null || Array.isArray(own)) return result;
+    const ownMessages = (own as { messages?: unknown }).messages;
+    if (ownMessages !== undefined && !Array.isArray(ownMessages)) return result;
+    update = { ...own, messages: [...(ownMessages ?? []), ...errors] };
+  }
+  invalidAnswers.delete(answerId);
+  const Command = await requireCommandClass();
+  const fields = ToolMessage.isInstance(result) ? {} : { ...(result as Record<string, unknown>) };
+  return new Command({ ...pickCommandFields(fields), update }) as R;
+}
+
+/** The fields a `Command` is built from (its other own properties are derived). */
+function pickCommandFields(command: Record<string, unknown>): Record<string, unknown> {
+  const { goto, resume, graph } = command;
+  return {
+    ...(goto !== undefined && { goto }),
+    ...(resume !== undefined && { resume }),
+    ...(graph !== undefined && { graph }),
+  };
+}
+
+async function requireCommandClass() {
+  const Command = await langGraphCommandClass();
+  if (!Command) {
+    throw new TerminalError(
+      "restateMiddleware: LangGraph's Command class (@langchain/langgraph, a dependency of langchain) " +
+        'could not be loaded, so malformed tool arguments cannot be handed back to the model.',
+    );
+  }
+  return Command;
+}
+
+/**
+ * The stand-in answer while a control error is held: createAgent's model node names every answer it
+ * takes in (`answer.name = <agent name>`), outside the wrapModelCall chain whose errors it wraps in
+ * `MiddlewareError`, so the held error thrown there leaves `agent.invoke` as it is (R4, R5). Middlewares
+ * listed before this one see an empty answer.
+ */
+function endingAnswer(latch: ControlErrorLatch): AIMessage {
+  const answer = new AIMessage({ content: '' });
+  Object.defineProperty(answer, 'name', {
+    configurable: true,
+    get: () => undefined,
+    set: () => throwHeld(latch),
+  });
+  return answer;
 }
 
 /**
@@ -246,9 +316,10 @@ function throwHeld(latch: ControlErrorLatch): void {
 }
 
 /**
- * A stand-in result nobody reads: the held control error ends the run from the next afterModel hook (the
- * model is not called while an error is held) or afterAgent hook, whose errors langchain does not wrap (an
- * error thrown from wrapToolCall itself would be wrapped in a `MiddlewareError`, which Restate retries).
+ * A stand-in result nobody reads: the held control error ends the run at the next model call (the model is
+ * not called while an error is held: {@link endingAnswer}). An error thrown from wrapToolCall itself would
+ * be wrapped in a `MiddlewareError`, which Restate retries. Its status is `error`, so after a `returnDirect`
+ * tool the graph still goes to the model.
  */
 function heldToolMessage(toolCall: ToolCall, latch: ControlErrorLatch): ToolMessage {
   return new ToolMessage({

@@ -307,7 +307,7 @@ const patterns = restate.object({
       try {
         const { messages } = await agent.invoke(
           { messages: [new HumanMessage('loop')] },
-          // One turn is three graph steps: model, restateMiddleware's afterModel hook, tools.
+          // One turn is two graph steps: model, tools (restateMiddleware adds no graph node).
           { recursionLimit: 3 },
         );
         return messages.at(-1)?.text;
@@ -430,6 +430,31 @@ for (const alwaysReplay of [false, true]) {
         text: 'done',
       });
       expect(mock.requestsFor(key)).toHaveLength(2);
+    });
+
+    it('a malformed and a valid tool call in one answer: the valid call runs, the model hears about both', async () => {
+      const { key, output } = await run<{ tools: string[]; text: string }>(
+        'toolCallIds',
+        undefined,
+        [
+          {
+            toolCalls: [
+              { name: 'weather', arguments: { city: 'Oslo' }, id: 'good' },
+              { name: 'weather', arguments: '{"city": "Ro', id: 'broken' },
+            ],
+            delayMs: 30,
+          },
+          { text: 'done' },
+        ],
+      );
+      expect(output.text).toBe('done');
+      expect(output.tools).toHaveLength(2);
+      expect(output.tools[0]).toBe('sunny in Oslo');
+      expect(output.tools[1]).toMatch(/arguments of tool "weather" could not be parsed/);
+      const requests = mock.requestsFor(key);
+      expect(requests).toHaveLength(2);
+      const toolMessages = requests[1]?.messages.filter((message) => message.role === 'tool');
+      expect(toolMessages).toHaveLength(2);
     });
 
     it('modelFallbackMiddleware after restateMiddleware: a durable fallback answers once', async () => {
@@ -713,8 +738,9 @@ for (const alwaysReplay of [false, true]) {
       await expect(env.attach(invocationId)).rejects.toThrow(
         /GraphRecursionError.*would repeat identically/s,
       );
-      // One model turn fits in recursionLimit 3 (the middleware's afterModel hook is a graph node too).
-      expect(mock.requestsFor(key)).toHaveLength(1);
+      // recursionLimit 3 fits model, tools, model (the middleware adds no graph node): two requests, and
+      // none again when the invocation ends.
+      expect(mock.requestsFor(key)).toHaveLength(2);
     });
   });
 }
