@@ -102,7 +102,30 @@ describe('startRestate({ nodes: 3 })', () => {
     await leader.kill();
     expect(leader.alive()).toBe(false);
 
-    const result = await cluster.attach<string[]>(invocationId, { timeoutMs: 60_000 });
+    // Count the leadership changes while it recovers: on busy cores leadership can move more than once
+    // after one kill, and each change may re-run the step then in flight.
+    let leadershipChanges = 0;
+    let watching = true;
+    const watcher = (async () => {
+      let current: string | undefined = leader.name;
+      while (watching) {
+        const leading = await Promise.all(
+          cluster.nodes.map((node) => (node.alive() ? node.isLeader().catch(() => false) : false)),
+        );
+        const names = cluster.nodes.filter((_, index) => leading[index]).map((node) => node.name);
+        if (names.length === 1 && names[0] !== current) {
+          leadershipChanges += 1;
+          current = names[0];
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    })();
+    const result = await cluster
+      .attach<string[]>(invocationId, { timeoutMs: 60_000 })
+      .finally(() => {
+        watching = false;
+      });
+    await watcher;
     const recoveredMs = performance.now() - killedAt;
     const newLeader = await cluster.leader();
     expect(newLeader).not.toBe(leader);
@@ -114,12 +137,13 @@ describe('startRestate({ nodes: 3 })', () => {
       expect(runs).toContain(nonce);
       if (doneBefore.includes(`step-${step}`)) expect(runs).toHaveLength(1);
     }
-    // At most the step in flight re-runs at each leadership change (one or two per kill).
+    // At most the step in flight re-runs at each leadership change (one or two per kill on idle cores).
     const extra = result.reduce(
       (sum, _, step) => sum + (executions.get(`${label}/${step}`)?.length ?? 0) - 1,
       0,
     );
-    expect(extra).toBeLessThanOrEqual(3);
+    expect(leadershipChanges).toBeGreaterThanOrEqual(1);
+    expect(extra).toBeLessThanOrEqual(Math.max(3, leadershipChanges));
     expect(recoveredMs).toBeLessThan(60_000);
 
     // The killed node rejoins with its data: its ingress serves and its admin sees the invocation.
