@@ -13,7 +13,7 @@ import type * as restate from '@restatedev/restate-sdk';
 import OpenAI from 'openai';
 import { z } from 'zod';
 import { openaiProvider, runAiSdkLoop } from './loops/ai-sdk-loop.ts';
-import { handWiredAiSdkModel, handWiredAiSdkStreamingModel } from './loops/hand-wired.ts';
+import { handWiredAiSdkModel } from './loops/hand-wired.ts';
 import { openaiClient, runOpenAiLoop } from './loops/openai-loop.ts';
 import {
   earlierHistory,
@@ -409,8 +409,8 @@ async function langgraphAgent(modelUrl: string): Promise<LoadAgent> {
 /**
  * Mastra as its docs write an agent: an `Agent` with `createTool` tools and an AI SDK model (here
  * `@ai-sdk/openai` pointed at the scripted model), run with `generate()`. Durable: `durableModel` +
- * `durableTool` + `durableAgent`. Mastra's loop streams the model even in `generate()`, so the hand-wired
- * model wraps `doStream` too.
+ * `durableTool` + `durableAgent`. Mastra's `generate()` calls the model's `doGenerate`, which the hand-wired
+ * model runs in `ctx.run` as the AI SDK's does.
  */
 async function mastraAgent(modelUrl: string): Promise<LoadAgent> {
   const { Agent } = await import('@mastra/core/agent');
@@ -452,7 +452,7 @@ async function mastraAgent(modelUrl: string): Promise<LoadAgent> {
     },
     hand: async (ctx, conversation, hooks) => {
       const mastra = agent(
-        handWiredAiSdkStreamingModel(ctx, provider.chat(conversation)),
+        handWiredAiSdkModel(ctx, provider.chat(conversation)),
         lookup((query) => ctx.run(`tool:${TOOL_NAME}`, body(query, hooks))),
       );
       const result = await mastra.generate(USER_PROMPT, {

@@ -4,11 +4,7 @@
  * no retry caps, no error classification, no step names beyond a constant. An adapter is measured against
  * this (target: ≤ 1.10× its wall time), since everything above it is what the adapter adds.
  */
-import type {
-  LanguageModelV4,
-  LanguageModelV4GenerateResult,
-  LanguageModelV4StreamPart,
-} from '@ai-sdk/provider';
+import type { LanguageModelV4, LanguageModelV4GenerateResult } from '@ai-sdk/provider';
 import type * as restate from '@restatedev/restate-sdk';
 import { wrapLanguageModel } from 'ai';
 
@@ -42,48 +38,6 @@ export function handWiredAiSdkModel(ctx: restate.Context, model: LanguageModelV4
             timestamp: response.timestamp === undefined ? undefined : new Date(response.timestamp),
           },
         } as LanguageModelV4GenerateResult;
-      },
-    },
-  });
-}
-
-/**
- * The same model for SDKs that call `doStream` (Mastra's loop streams even in `generate()`): the stream is
- * read to its end inside `ctx.run`, its parts journaled (Restate's JSON serde; the provider's `raw` parts
- * dropped, the metadata's `Date` rebuilt) and replayed as a new stream.
- */
-export function handWiredAiSdkStreamingModel(
-  ctx: restate.Context,
-  model: LanguageModelV4,
-): LanguageModelV4 {
-  return wrapLanguageModel({
-    model: handWiredAiSdkModel(ctx, model),
-    middleware: {
-      specificationVersion: 'v4',
-      wrapStream: async ({ doStream }) => {
-        const parts = await ctx.run('model', async () => {
-          const { stream } = await doStream();
-          const kept: LanguageModelV4StreamPart[] = [];
-          for await (const part of stream) {
-            if (part.type === 'raw') continue;
-            kept.push(part);
-          }
-          return kept;
-        });
-        return {
-          stream: new ReadableStream<LanguageModelV4StreamPart>({
-            start(controller) {
-              for (const part of parts) {
-                controller.enqueue(
-                  part.type === 'response-metadata' && part.timestamp !== undefined
-                    ? { ...part, timestamp: new Date(part.timestamp) }
-                    : part,
-                );
-              }
-              controller.close();
-            },
-          }),
-        };
       },
     },
   });
