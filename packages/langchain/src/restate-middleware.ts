@@ -316,18 +316,26 @@ function throwHeld(latch: ControlErrorLatch): void {
 }
 
 /**
- * A stand-in result nobody reads: the held control error ends the run at the next model call (the model is
- * not called while an error is held: {@link endingAnswer}). An error thrown from wrapToolCall itself would
- * be wrapped in a `MiddlewareError`, which Restate retries. Its status is `error`, so after a `returnDirect`
- * tool the graph still goes to the model.
+ * A stand-in result nobody reads: an error thrown from wrapToolCall itself would be wrapped in a
+ * `MiddlewareError`, which Restate retries. The held control error ends the run, unwrapped, where LangGraph
+ * adds this message to the state (its messages reducer reads every new message's `id`), before any other
+ * node runs: a `beforeModel` hook that ends the run (modelCallLimitMiddleware at its limit) cannot skip
+ * it. Should that ever change, the next model call ends the run ({@link endingAnswer}; the status is
+ * `error`, so even after a `returnDirect` tool the graph goes to the model).
  */
 function heldToolMessage(toolCall: ToolCall, latch: ControlErrorLatch): ToolMessage {
-  return new ToolMessage({
+  const message = new ToolMessage({
     content: `The run is ending: ${latch.captured?.message ?? ''}`,
     name: toolCall.name,
     tool_call_id: toolCall.id ?? '',
     status: 'error',
   });
+  Object.defineProperty(message, 'id', {
+    configurable: true,
+    get: () => throwHeld(latch),
+    set: () => throwHeld(latch),
+  });
+  return message;
 }
 
 /**

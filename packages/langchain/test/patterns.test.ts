@@ -137,8 +137,11 @@ const patterns = restate.object({
       return messages.at(-1)?.text;
     },
 
-    /** modelRetry and toolRetry after restateMiddleware: a TerminalError from a tool ends the run. */
-    async retryTerminal(ctx: restate.ObjectContext) {
+    /**
+     * modelRetry and toolRetry after restateMiddleware: a TerminalError from a tool ends the run. With
+     * `limit`, modelCallLimitMiddleware ends the run before the next model call (its beforeModel hook).
+     */
+    async retryTerminal(ctx: restate.ObjectContext, limit?: boolean) {
       const charge = tool(
         () => {
           count(`${ctx.key}:charge`);
@@ -153,6 +156,7 @@ const patterns = restate.object({
           restateMiddleware(ctx),
           modelRetryMiddleware({ initialDelayMs: 10 }),
           toolRetryMiddleware({ initialDelayMs: 10 }),
+          ...(limit ? [modelCallLimitMiddleware({ runLimit: 1, exitBehavior: 'end' })] : []),
         ],
       });
       try {
@@ -513,6 +517,16 @@ for (const alwaysReplay of [false, true]) {
       const { key, output } = await run<{ terminal?: boolean; message?: string }>(
         'retryTerminal',
         undefined,
+        [{ toolCalls: [{ name: 'charge', arguments: {} }], delayMs: 30 }, { text: 'charged' }],
+      );
+      expect(output).toEqual({ terminal: true, message: 'card declined' });
+      expect(mock.requestsFor(key)).toHaveLength(1);
+    });
+
+    it('toolRetryMiddleware and modelCallLimitMiddleware (ending before the next model call): a TerminalError from a tool still ends the run', async () => {
+      const { key, output } = await run<{ terminal?: boolean; message?: string }>(
+        'retryTerminal',
+        true,
         [{ toolCalls: [{ name: 'charge', arguments: {} }], delayMs: 30 }, { text: 'charged' }],
       );
       expect(output).toEqual({ terminal: true, message: 'card declined' });
