@@ -33,6 +33,9 @@ describe('chaos: SIGKILLs and model faults', () => {
         killEveryMs: [100, 600],
         seed: 7,
         live: true,
+        // The next service process loads while the current one serves, and a failed attempt is retried
+        // after 50 ms: the same kills, less time waiting for the service to come back.
+        warmStandby: true,
       });
       const { invocations, ...summary } = result;
       const evidence = [
