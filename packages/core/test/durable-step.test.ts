@@ -119,7 +119,8 @@ afterAll(async () => {
   await model.close();
 });
 
-describe('durableStep against a real restate-server', () => {
+// Each test has keys of its own and mostly waits on retry back-offs: they run side by side.
+describe.concurrent('durableStep against a real restate-server', () => {
   it('makes exactly 3 attempts by default, then fails with a TerminalError naming the step', async () => {
     const error = await failure('alwaysFails', 'cap-default');
     expect(executions.get('cap-default')).toBe(3);

@@ -252,7 +252,8 @@ afterAll(async () => {
 });
 
 for (const mode of ['normal', 'always-replay'] as const) {
-  describe(`tool-call contract on a real restate-server (${mode})`, () => {
+  // Each test has keys of its own and mostly waits on retry back-offs: they run side by side.
+  describe.concurrent(`tool-call contract on a real restate-server (${mode})`, () => {
     const env = useRestate({ alwaysReplay: mode === 'always-replay' });
     const key = (name: string) => `${name}-${mode}`;
     const call = async (handler: string, name: string, input?: unknown) =>
