@@ -15,7 +15,14 @@ import {
 import { useRestate } from '@restate-agents/testing/vitest';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 
-const env = useRestate();
+// Restate's default invocation retry policy (500 ms, doubling up to 1 min) would retry the restarted
+// service seconds after it is back; 50 ms..1 s finds it within a second. Nothing here asserts on the back-off.
+const env = useRestate({
+  env: {
+    RESTATE_DEFAULT_RETRY_POLICY__INITIAL_INTERVAL: '50ms',
+    RESTATE_DEFAULT_RETRY_POLICY__MAX_INTERVAL: '1s',
+  },
+});
 let mock: MockModelServer;
 let ledger: Ledger;
 let service: Awaited<ReturnType<typeof startServiceProcess>>;
@@ -27,6 +34,8 @@ beforeAll(async () => {
     entry: fileURLToPath(new URL('./hitl-crash-service.ts', import.meta.url)),
     env: { OPENAI_BASE_URL: mock.openaiBaseUrl, LEDGER_URL: ledger.url },
     readyTimeoutMs: 60_000,
+    // The test restarts the service after its crash: the next process loads while this one serves.
+    warmStandby: true,
   });
   await env.register({ url: service.url });
 }, 90_000);
