@@ -36,6 +36,8 @@ afterAll(async () => {
   await ledger?.close();
 });
 
+// Every case has a session (object key and model conversation) of its own and mostly waits on retry back-offs
+// and timeouts: the cases of each describe run side by side.
 let counter = 0;
 type Agent = 'BadInputCore' | 'BadInputAiSdk';
 
@@ -87,7 +89,7 @@ const records = (key: string) =>
 const attemptsAt = (key: string, turn: number) =>
   model.requestsFor(key).filter((request) => request.turnIndex === turn).length;
 
-describe('model errors (core loop)', () => {
+describe.concurrent('model errors (core loop)', () => {
   it.each([
     [400, 'bad-request'],
     [401, 'authentication'],
@@ -198,7 +200,7 @@ describe('model errors (core loop)', () => {
   });
 });
 
-describe('broken model responses (core loop)', () => {
+describe.concurrent('broken model responses (core loop)', () => {
   it('malformed JSON is retried and the run completes', async () => {
     const key = session('malformed');
     const result = await run('BadInputCore', key, [
@@ -293,7 +295,7 @@ describe('broken model responses (core loop)', () => {
   });
 });
 
-describe('bad tool calls (core loop)', () => {
+describe.concurrent('bad tool calls (core loop)', () => {
   const toolErrorFor = (key: string) =>
     model.requestsFor(key).find((request) => request.turnIndex === 1)?.lastToolResult;
 
@@ -389,7 +391,7 @@ describe('bad tool calls (core loop)', () => {
   });
 });
 
-describe('bad input from callers and approvers', () => {
+describe.concurrent('bad input from callers and approvers', () => {
   it('calling the agent without a session key is refused before anything runs', async () => {
     const response = await fetch(`${restate.ingressUrl}/BadInputCore/run`, {
       method: 'POST',
