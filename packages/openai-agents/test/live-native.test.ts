@@ -26,7 +26,14 @@ let service: ServiceProcess;
 let log: StreamClient;
 
 beforeAll(async () => {
-  restate = await startRestate();
+  // Restate's default invocation retry policy (500 ms, doubling up to 1 min) would retry the restarted
+  // service seconds after it is back; 50 ms..1 s finds it within a second. Nothing here asserts on the back-off.
+  restate = await startRestate({
+    env: {
+      RESTATE_DEFAULT_RETRY_POLICY__INITIAL_INTERVAL: '50ms',
+      RESTATE_DEFAULT_RETRY_POLICY__MAX_INTERVAL: '1s',
+    },
+  });
   mock = await startMockModel();
   await restate.register({ services: [agentStreamObject()] });
   service = await startServiceProcess({
@@ -35,6 +42,8 @@ beforeAll(async () => {
       [CONFORMANCE_ENV.openaiBaseUrl]: mock.openaiBaseUrl,
       LIVE_INGRESS_URL: restate.ingressUrl,
     },
+    // A test kills and restarts the service: the next process loads while this one serves.
+    warmStandby: true,
   });
   await restate.register({ url: service.url });
   log = streamClient({ ingressUrl: restate.ingressUrl });

@@ -60,6 +60,9 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
+  // The test files share one worker (vitest.config.ts): the next file gets the SDK's tracing as it was.
+  setTraceProcessors([]);
+  setTracingDisabled(true);
   await mock?.close();
 });
 
@@ -730,8 +733,9 @@ for (const mode of modes) {
       },
     ] as const;
 
+    // Keys of their own, mostly waiting on step retry back-offs: these run side by side.
     for (const { name, api, fault } of garbage) {
-      it(`${name} is retried inside the step, never journaled as an answer`, async () => {
+      it.concurrent(`${name} is retried inside the step, never journaled as an answer`, async () => {
         const id = key(`garbage-${api}-${name.length}`);
         mock.conversation(id, [{ text: 'real answer', faults: [fault] }]);
         const { output, names } = await runNames('garbage', id, { api });
@@ -741,7 +745,7 @@ for (const mode of modes) {
         expect(mock.requestsFor(id).map((request) => request.turnIndex)).toEqual([0, 0]);
       });
 
-      it(`${name} on every attempt fails the invocation at the retry cap`, async () => {
+      it.concurrent(`${name} on every attempt fails the invocation at the retry cap`, async () => {
         const id = key(`garbage-cap-${api}-${name.length}`);
         mock.conversation(id, [{ text: 'never', faults: [fault, fault, fault, fault] }]);
         const failure = await call('garbage', id, { api }).catch((error: unknown) => error);
@@ -941,7 +945,8 @@ for (const mode of modes) {
       expect(mock.requestsFor(id)[0]?.messages[0]?.text).toBe('You help Ada.');
     });
 
-    describe('the tool-call contract', () => {
+    // Keys of their own, mostly waiting on step retry back-offs: these run side by side.
+    describe.concurrent('the tool-call contract', () => {
       const contract = (id: string, input: object) =>
         call('contract', id, { prompt: 'go', ...input });
       const failure = async (id: string, input: object): Promise<Error> => {
