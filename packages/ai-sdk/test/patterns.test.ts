@@ -623,7 +623,8 @@ for (const alwaysReplay of [false, true]) {
       });
     }
 
-    describe('a durable tool that gives up (the tool-call contract)', () => {
+    // Keys of their own, mostly waiting on step retry back-offs: these run side by side.
+    describe.concurrent('a durable tool that gives up (the tool-call contract)', () => {
       it('the model reads a tool error naming the tool and the reason, and the agent goes on', async () => {
         const { key, result } = run<string>('givesUp', { onGiveUp: 'model' }, (request) =>
           request.turnIndex === 0
@@ -660,7 +661,7 @@ for (const alwaysReplay of [false, true]) {
       });
     }
 
-    describe('structured output the answer does not satisfy (an invalid model answer)', () => {
+    describe.concurrent('structured output the answer does not satisfy (an invalid model answer)', () => {
       for (const api of ['generateObject', 'generateText', 'streamText'] as const) {
         it(`${api}: retried inside the model step, only the answer that parses is journaled`, async () => {
           const { key, result } = run<unknown>('structured', { api }, (request) =>

@@ -97,6 +97,11 @@ interface Scenario {
   name: LiveScenarioName;
   title: string;
   modes: readonly LiveMode[];
+  /**
+   * Kills, pauses or cuts off the shared service process: runs alone. The others leave it alone and run side by
+   * side, each on chats of its own, after the exclusive ones.
+   */
+  exclusive?: boolean;
   run(s: ScenarioRun): Promise<void>;
 }
 
@@ -182,6 +187,7 @@ const scenarios: readonly Scenario[] = [
       'SIGKILL mid-stream, a normal and an always-replay turn at once → each shows one reset-step, nothing of the killed attempt after it, and ends with the journaled answer',
     // Both modes in one test: one kill and one restart (the costly part) serve both turns.
     modes: ['normal'],
+    exclusive: true,
     async run({ h, chatId, turn, journaled }) {
       const turns = [
         { chatId, object: LIVE_OBJECTS.chat },
@@ -243,6 +249,7 @@ const scenarios: readonly Scenario[] = [
     title:
       'a kill right after the step (in the tool it asked for) → no reset-step, every delta shown once',
     modes: ['normal', 'always-replay'],
+    exclusive: true,
     async run({ h, adapter, chatId, turn, journaled }) {
       h.model.conversation(chatId, toolConversation);
       await h.service.armCrash(LIVE_TOOL.crashPoint);
@@ -275,6 +282,7 @@ const scenarios: readonly Scenario[] = [
     title:
       'a SIGSTOPped attempt cut off from Restate wakes after the retry started and streams on: none of its chunks after the retry began reach the client',
     modes: ['normal'],
+    exclusive: true,
     async run({ h, chatId, turn, journaled }) {
       // The scripted model streams an answer in at most 16 pieces. Attempt 1 (the zombie) takes 6 s and is never
       // told it was given up on, so it streams on through the whole of the retry's 2 s preview: the log must
@@ -390,7 +398,10 @@ const scenarios: readonly Scenario[] = [
   },
 ];
 
-/** The names of the live scenarios, in the order they run. */
+/**
+ * The names of the live scenarios, in the order they are listed (the ones that kill or pause the service run
+ * first, one at a time; the others then run side by side).
+ */
 export const liveScenarioNames: readonly LiveScenarioName[] = scenarios.map(
   (scenario) => scenario.name,
 );
@@ -430,55 +441,73 @@ export function liveScenarios(adapter: LiveAdapter): LiveHarness {
     await harness?.stop();
   }, 60_000);
   const journaledAnswer = adapter.journaledAnswer ?? defaultJournaled;
-  for (const mode of modes) {
-    for (const scenario of scenarios) {
-      if (!scenario.modes.includes(mode)) continue;
-      if (adapter.only && !adapter.only.includes(scenario.name)) continue;
-      const label = `live${mode === 'always-replay' ? ' (always-replay)' : ''}: ${scenario.name}: ${scenario.title}`;
-      const reason = adapter.skip?.[scenario.name];
-      if (reason !== undefined) {
-        it.skip(`${label} (skipped: ${reason})`, () => undefined);
-        continue;
-      }
-      const knownBug = adapter.knownFailures?.[scenario.name];
-      const register = knownBug === undefined ? it : it.fails;
-      register(
-        knownBug === undefined ? label : `${label} (known bug: ${knownBug})`,
-        async ({ onTestFailed }) => {
-          if (!harness) throw new Error('the live harness did not start');
-          const h = harness;
-          onTestFailed(() => {
-            if (knownBug !== undefined) return;
-            // biome-ignore lint/suspicious/noConsole: the failure report is for the person reading the test run.
-            console.error(
-              `[${adapter.name} live ${mode}] ${scenario.name} failed\n${h.diagnostics()}`,
-            );
-          });
-          if (!h.service.running) await h.service.restart();
-          const chatId = `live-${scenario.name}${mode === 'always-replay' ? '-replay' : ''}`;
-          const defaultObject = mode === 'always-replay' ? LIVE_OBJECTS.replay : LIVE_OBJECTS.chat;
-          await scenario.run({
-            h,
-            adapter,
-            mode,
-            chatId,
-            async turn(prompt, options = {}) {
-              const object = options.object ?? defaultObject;
-              const id = options.chatId ?? chatId;
-              const started: LiveTurnStarted = adapter.startTurn
-                ? await adapter.startTurn({ harness: h, object, chatId: id, prompt })
-                : await h.restate.send({ service: object, key: id, handler: LIVE_HANDLER }, prompt);
-              const source = started.frames ?? h.log.frames(id, { turn: started.invocationId });
-              const read = await readLiveTurn(source, options.onFrame);
-              return { invocationId: started.invocationId, ...read };
-            },
-            async journaled(invocationId) {
-              return journaledAnswer(await h.restate.attach(invocationId));
-            },
-          });
-        },
-      );
+  // A scenario finding the service down (one before it failed mid-kill) restarts it; side-by-side scenarios
+  // share that one restart.
+  let restarting: Promise<void> | undefined;
+  const ensureRunning = async (h: LiveHarness): Promise<void> => {
+    if (h.service.running) return;
+    restarting ??= h.service.restart().finally(() => {
+      restarting = undefined;
+    });
+    await restarting;
+  };
+  // Two passes: the scenarios that kill, pause or cut off the shared service, one at a time; then the others,
+  // which leave it alone, side by side (each on chats of its own).
+  const passes = [true, false].flatMap((exclusive) =>
+    modes.flatMap((mode) =>
+      scenarios
+        .filter((scenario) => (scenario.exclusive === true) === exclusive)
+        .map((scenario) => ({ mode, scenario })),
+    ),
+  );
+  for (const { mode, scenario } of passes) {
+    if (!scenario.modes.includes(mode)) continue;
+    if (adapter.only && !adapter.only.includes(scenario.name)) continue;
+    const label = `live${mode === 'always-replay' ? ' (always-replay)' : ''}: ${scenario.name}: ${scenario.title}`;
+    const reason = adapter.skip?.[scenario.name];
+    if (reason !== undefined) {
+      it.skip(`${label} (skipped: ${reason})`, () => undefined);
+      continue;
     }
+    const knownBug = adapter.knownFailures?.[scenario.name];
+    const base = scenario.exclusive ? it : it.concurrent;
+    const register = knownBug === undefined ? base : base.fails;
+    register(
+      knownBug === undefined ? label : `${label} (known bug: ${knownBug})`,
+      async ({ onTestFailed }) => {
+        if (!harness) throw new Error('the live harness did not start');
+        const h = harness;
+        onTestFailed(() => {
+          if (knownBug !== undefined) return;
+          // biome-ignore lint/suspicious/noConsole: the failure report is for the person reading the test run.
+          console.error(
+            `[${adapter.name} live ${mode}] ${scenario.name} failed\n${h.diagnostics()}`,
+          );
+        });
+        await ensureRunning(h);
+        const chatId = `live-${scenario.name}${mode === 'always-replay' ? '-replay' : ''}`;
+        const defaultObject = mode === 'always-replay' ? LIVE_OBJECTS.replay : LIVE_OBJECTS.chat;
+        await scenario.run({
+          h,
+          adapter,
+          mode,
+          chatId,
+          async turn(prompt, options = {}) {
+            const object = options.object ?? defaultObject;
+            const id = options.chatId ?? chatId;
+            const started: LiveTurnStarted = adapter.startTurn
+              ? await adapter.startTurn({ harness: h, object, chatId: id, prompt })
+              : await h.restate.send({ service: object, key: id, handler: LIVE_HANDLER }, prompt);
+            const source = started.frames ?? h.log.frames(id, { turn: started.invocationId });
+            const read = await readLiveTurn(source, options.onFrame);
+            return { invocationId: started.invocationId, ...read };
+          },
+          async journaled(invocationId) {
+            return journaledAnswer(await h.restate.attach(invocationId));
+          },
+        });
+      },
+    );
   }
   return new Proxy({} as LiveHarness, {
     get(_target, property) {
