@@ -77,6 +77,8 @@ describe.skipIf(!executablePath)('web chat in a browser', () => {
   }
 
   it('browser: a message gets its answer streamed live, piece by piece', async () => {
+    // Nothing to act on mid-stream here: pieces 80 ms apart still show the answer growing, in less time.
+    chat.setChunkDelayMs(80);
     const page = await openChat();
     await send(page, 'Hello');
     await waitForAnswer(page);
@@ -90,6 +92,7 @@ describe.skipIf(!executablePath)('web chat in a browser', () => {
   });
 
   it('browser: the agent SIGKILLed mid-stream, the page finishes with the answer once, no word repeated', async () => {
+    chat.setChunkDelayMs(200);
     const page = await openChat();
     const modelCalls = () => chat.model?.requestsFor(chat.modelName).length ?? 0;
     const callsBefore = modelCalls();
