@@ -37,17 +37,35 @@ for (const mode of ['normal', 'always-replay'] as const) {
     let counter = 0;
 
     beforeAll(async () => {
-      restate = await startRestate({ alwaysReplay: mode === 'always-replay' });
-      mock = await startMockModel();
-      ledger = await startLedger();
-      service = await startServiceProcess({
-        entry,
+      // Restate's default invocation retry policy (500 ms, doubling up to 1 min) would retry the restarted
+      // service seconds after it is back; 50 ms..1 s finds it within a second. Nothing here asserts on the
+      // back-off.
+      const starting = startRestate({
+        alwaysReplay: mode === 'always-replay',
         env: {
-          [CONFORMANCE_ENV.geminiBaseUrl]: mock.geminiBaseUrl,
-          [CONFORMANCE_ENV.ledgerUrl]: ledger.url,
-          ADK_LOG_LEVEL: 'warn',
+          RESTATE_DEFAULT_RETRY_POLICY__INITIAL_INTERVAL: '50ms',
+          RESTATE_DEFAULT_RETRY_POLICY__MAX_INTERVAL: '1s',
         },
       });
+      [mock, ledger] = await Promise.all([startMockModel(), startLedger()]);
+      // The service loads ADK while restate-server starts.
+      const [restateStarted, serviceStarted] = await Promise.allSettled([
+        starting,
+        startServiceProcess({
+          entry,
+          // The crash tests restart the service: the next process loads while the current one serves.
+          warmStandby: true,
+          env: {
+            [CONFORMANCE_ENV.geminiBaseUrl]: mock.geminiBaseUrl,
+            [CONFORMANCE_ENV.ledgerUrl]: ledger.url,
+            ADK_LOG_LEVEL: 'warn',
+          },
+        }),
+      ]);
+      if (restateStarted.status === 'fulfilled') restate = restateStarted.value;
+      if (serviceStarted.status === 'fulfilled') service = serviceStarted.value;
+      if (restateStarted.status === 'rejected') throw restateStarted.reason;
+      if (serviceStarted.status === 'rejected') throw serviceStarted.reason;
       await restate.register({ url: service.url });
     }, 120_000);
     afterAll(async () => {

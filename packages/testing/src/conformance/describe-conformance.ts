@@ -78,7 +78,14 @@ export function describeConformance(
       afterAll(async () => {
         await stopPlanned(planned);
       }, 60_000);
-      for (const scenario of conformanceScenarios) {
+      // The scenarios that leave the service alone first, side by side, then those that kill it (crash-mid-loop),
+      // one at a time: vitest runs neighbouring concurrent tests together, so one group rather than two around
+      // the kill, and the warm standby the kill restarts from has loaded meanwhile.
+      const ordered = [
+        ...conformanceScenarios.filter((scenario) => !scenario.exclusive),
+        ...conformanceScenarios.filter((scenario) => scenario.exclusive),
+      ];
+      for (const scenario of ordered) {
         if (options.only && !options.only.includes(scenario.name)) continue;
         const reason = driver.skip?.[scenario.name];
         if (reason !== undefined) {
@@ -86,7 +93,7 @@ export function describeConformance(
           continue;
         }
         // Scenarios that leave the service process alone run side by side on their own keys; one that
-        // kills it (crash-mid-loop) runs on its own, after the ones before it ended and before the next.
+        // kills it (crash-mid-loop) runs on its own, after they all ended.
         const register = scenario.exclusive ? it : it.concurrent;
         register(
           `${scenario.name}: ${scenario.title}`,
