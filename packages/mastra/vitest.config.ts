@@ -17,6 +17,9 @@ export default defineConfig({
           testTimeout: 60_000,
           hookTimeout: 60_000,
           fileParallelism: false,
+          // One worker for every file in turn, its modules kept: the SDKs are imported once per run rather
+          // than once per file (a second or more each on a busy machine). Every file starts its own servers.
+          isolate: false,
         },
       },
     ],
