@@ -104,6 +104,7 @@ export const CHAOS_ADAPTERS: readonly ChaosAdapter[] = [
   },
   {
     id: 'mastra',
+    live: true,
     slug: 'mastra',
     entry: `${packages}mastra/test/conformance-service.ts`,
     env: { MASTRA_API: 'generate', MASTRA_TELEMETRY_DISABLED: '1' },
@@ -113,6 +114,7 @@ export const CHAOS_ADAPTERS: readonly ChaosAdapter[] = [
   },
   {
     id: 'google-adk',
+    live: true,
     slug: 'google-adk',
     entry: `${packages}google-adk/test/conformance-service.ts`,
     env: { ADK_LOG_LEVEL: 'warn' },
