@@ -76,8 +76,8 @@ const LOOKUP_DESCRIPTION = 'Look up a fact in the knowledge base.';
 const lookupArgs = z.object({ query: z.string() });
 
 /**
- * LangGraph's recursion limit for K turns: a turn is at most four graph steps (createAgent with
- * restateMiddleware: model, its afterModel hook, tools); the default of 25 would stop `pnpm bench`'s K = 10.
+ * LangGraph's recursion limit for K turns: a turn is two graph steps (createAgent's model and tools nodes;
+ * restateMiddleware adds no node), with room to spare; the default of 25 would stop `pnpm bench`'s K = 10.
  */
 const recursionLimit = (conversation: string) => 4 * parseConversation(conversation).k + 10;
 

@@ -44,11 +44,11 @@ const k = Number(values.k);
 
 const noop = () => undefined;
 const FORMS: Record<string, () => AgentMiddleware[]> = {
-  'no middleware': () => [],
-  'afterModel + afterAgent (restateMiddleware now)': () => [
+  'no middleware (restateMiddleware now: wrapModelCall and wrapToolCall only)': () => [],
+  'afterModel + afterAgent (restateMiddleware until 2026-12-02)': () => [
     createMiddleware({ name: 'Hooks', afterModel: noop, afterAgent: noop }),
   ],
-  'beforeModel + afterModel + afterAgent (restateMiddleware before)': () => [
+  'beforeModel + afterModel + afterAgent (restateMiddleware until 2026-12-01)': () => [
     createMiddleware({ name: 'Hooks', beforeModel: noop, afterModel: noop, afterAgent: noop }),
   ],
 };
