@@ -43,8 +43,10 @@ const runs = Number(values.runs);
 const k = Number(values.k);
 
 const noop = () => undefined;
+// restateMiddleware now registers wrapModelCall and wrapToolCall only: no node of its own, like this base.
+const BASE = 'no middleware';
 const FORMS: Record<string, () => AgentMiddleware[]> = {
-  'no middleware (restateMiddleware now: wrapModelCall and wrapToolCall only)': () => [],
+  [BASE]: () => [],
   'afterModel + afterAgent (restateMiddleware until 2026-12-02)': () => [
     createMiddleware({ name: 'Hooks', afterModel: noop, afterAgent: noop }),
   ],
@@ -97,7 +99,7 @@ try {
   await model.close();
 }
 
-const base = median(cpu['no middleware'] ?? []);
+const base = median(cpu[BASE] ?? []);
 const rows = names.map((name) => {
   const ms = median(cpu[name] ?? []);
   return { form: name, cpuMsPerAgent: round(ms, 3), overBaseMs: round(ms - base, 3) };
