@@ -155,6 +155,32 @@ describe('gemini generateContent', () => {
     ]);
   });
 
+  it('streams parallel function calls in one frame, as Gemini does', async () => {
+    mock.conversation('conv-parallel', [
+      {
+        text: 'Checking both.',
+        toolCalls: [
+          { name: 'getWeather', arguments: { city: 'Oslo' } },
+          { name: 'getWeather', arguments: { city: 'Bergen' } },
+        ],
+      },
+    ]);
+    const chunks = [];
+    for await (const chunk of await client.models.generateContentStream({
+      model: 'conv-parallel',
+      contents: 'both',
+    })) {
+      chunks.push(chunk);
+    }
+    const withCalls = chunks.filter((chunk) => (chunk.functionCalls?.length ?? 0) > 0);
+    expect(withCalls).toHaveLength(1);
+    expect(withCalls[0]?.functionCalls).toEqual([
+      { name: 'getWeather', args: { city: 'Oslo' } },
+      { name: 'getWeather', args: { city: 'Bergen' } },
+    ]);
+    expect(withCalls[0]).toBe(chunks.at(-1));
+  });
+
   it('answers faults with Gemini error JSON, retry-after as a RetryInfo detail', async () => {
     mock.conversation('conv-429', [
       {

@@ -173,9 +173,12 @@ function renderJson(turn: ResolvedTurn, context: RenderContext): unknown {
 
 /** `data:` frames with no `[DONE]`: text in pieces, each function call whole, the finish reason and usage on the last. */
 function renderStream(turn: ResolvedTurn, context: RenderContext): string[] {
+  // Text streams in pieces; the function calls come whole, all of a turn's in one frame, as Gemini sends
+  // parallel calls (a chunk per call would make ADK's SSE aggregator yield, and run, one call per event).
+  const calls = functionCallParts(turn);
   const partsPerFrame = [
     ...splitIntoChunks(turn.text).map((text) => [{ text }]),
-    ...functionCallParts(turn).map((part) => [part]),
+    ...(calls.length > 0 ? [calls] : []),
   ];
   if (partsPerFrame.length === 0) partsPerFrame.push([{ text: '' }]);
   return partsPerFrame.map((parts, index) => {
