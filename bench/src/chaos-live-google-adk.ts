@@ -3,13 +3,10 @@
  * model is its model name) with a `FunctionTool`, made durable with `withRestate(ctx, agent, { live })` and
  * run by a `Runner` through `runDurably`, which sends the function responses and ends the turn on the log.
  *
- * Without SSE streaming mode: each model step's preview is its whole answer, sent when it arrives. In SSE
- * mode ADK's own stream aggregator makes each streamed chunk that carries a function call an event of its
- * own, and runs its call before the next one's event; the scripted model streams each of a turn's parallel
- * calls in its own chunk, so the history it is sent back splits one turn into several and its script runs
- * out of step (plain ADK does the same; not the adapter's doing).
+ * In SSE streaming mode, as ADK's docs stream to a user: the model's text reaches the log as it streams, and
+ * a turn's parallel function calls come in one chunk (the scripted Gemini stream sends them as Gemini does).
  */
-import { FunctionTool, Gemini, LlmAgent, Runner } from '@google/adk';
+import { FunctionTool, Gemini, LlmAgent, Runner, StreamingMode } from '@google/adk';
 import {
   durableTool,
   RestatePlugin,
@@ -60,6 +57,7 @@ export const agent: ChaosLiveAgent = async (ctx, input, live) => {
     userId: 'chaos',
     sessionId: ctx.key,
     newMessage: { role: 'user', parts: [{ text: input.prompt }] },
+    runConfig: { streamingMode: StreamingMode.SSE },
   });
   return text;
 };
