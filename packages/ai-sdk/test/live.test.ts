@@ -176,6 +176,33 @@ it('live: stop cancels the running turn and ends the stream', async () => {
   await live.restate.waitForStatus(invocationId, 'completed');
 });
 
+it('live: a model step that gives up ends its turn in the log itself, with an error frame (every reader sees the end)', async () => {
+  const chatId = 'live-give-up-log';
+  live.model.conversation(chatId, () => ({
+    text: liveReply(1, 40),
+    chunkDelayMs: 10,
+    faults: [{ kind: 'reset' }],
+  }));
+  // Sent straight to the agent and read straight from the log: the web handlers end a turn in the log when
+  // they see its invocation fail (a safety net), so going through them would hide an agent that did not.
+  const { invocationId } = await live.restate.send(
+    { service: LIVE_OBJECTS.giveUp, handler: 'chat', key: chatId },
+    { id: chatId, messages: [userMessage(`u-${chatId}`, 'hi')] },
+  );
+  await expect(live.restate.attach(invocationId)).rejects.toThrow();
+  const frames: LiveFrame[] = [];
+  const signal = AbortSignal.timeout(10_000);
+  try {
+    for await (const frame of live.log.frames(chatId, { turn: invocationId }, { signal })) {
+      frames.push(frame);
+    }
+  } catch (error) {
+    if (!signal.aborted) throw error;
+  }
+  expect(frames.at(-1)?.chunk.type).toBe('error');
+  expect(countChunks(frames, 'reset-step')).toBe(1);
+});
+
 it('live: an agent that fails without ending its turn still ends the client stream, with its error', async () => {
   const handlers = chatHandlers(live, 'LiveBrokenChat');
   for (const [chatId, message] of [

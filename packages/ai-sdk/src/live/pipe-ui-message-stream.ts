@@ -97,8 +97,7 @@ export async function pipeUIMessageStream(
   let seg: number | undefined;
   let abort: StreamChunk | undefined;
   for await (const chunk of stream as AsyncIterable<UIMessageChunk>) {
-    // A suspension or cancellation is not the turn's outcome: the replay sends the rest.
-    if (control !== undefined) throw control;
+    if (control !== undefined) await endOnControl(live, control);
     const part = chunk as StreamChunk;
     // `withRestate` aborts the call when a tool hit a control error (a TerminalError: the run failed for
     // good): that `abort` is not the client's, so it is held until the result says why the call ended.
@@ -123,7 +122,7 @@ export async function pipeUIMessageStream(
       release(progress);
     }
   }
-  if (control !== undefined) throw control;
+  if (control !== undefined) await endOnControl(live, control);
   progress.started = true;
   progress.finished = Number.POSITIVE_INFINITY;
   release(progress);
@@ -138,6 +137,17 @@ export async function pipeUIMessageStream(
     live.event(abort);
   }
   await live.end();
+}
+
+/**
+ * A Restate control error reached the stream (a model step that gave up at its retry cap is a TerminalError):
+ * the one end-of-turn rule (core) ends the turn in the log with an `error` frame when the run failed for
+ * good, and leaves it open after a suspension or a cancellation (the replay sends the rest); then the
+ * handler ends as Restate wants.
+ */
+async function endOnControl(live: LiveStream, control: unknown): Promise<never> {
+  await endLiveTurn(live, { error: control });
+  throw control;
 }
 
 /** The Restate control error a `streamText` result was aborted with (its `response` rejects with it), if any. */
