@@ -17,6 +17,8 @@ export { startLedger } from './conformance/ledger.js';
 export { postToLedger } from './conformance/ledger-client.js';
 export type { Scenario, ScenarioName } from './conformance/scenarios/index.js';
 export { conformanceScenarios } from './conformance/scenarios/index.js';
+export type { CrashHarness, StartCrashHarnessOptions } from './crash-harness.js';
+export { startCrashHarness } from './crash-harness.js';
 export { crashPoint } from './crash-point.js';
 export { freePort, freePorts } from './free-port.js';
 export type { InvocationTarget, SendOptions } from './ingress-api.js';
@@ -46,6 +48,7 @@ export {
   liveChatObjects,
   liveMessageSnapshots,
   liveReply,
+  loggedTurn,
   messageTexts,
   pauseProcess,
   readLiveTurn,
@@ -54,6 +57,13 @@ export {
 } from './live-kit.js';
 export type { PartitionProxy } from './live-kit-proxy.js';
 export { startPartitionProxy } from './live-kit-proxy.js';
+export type {
+  MockMcpAnswer,
+  MockMcpRequest,
+  MockMcpServer,
+  StartMockMcpServerOptions,
+} from './mock-mcp-server.js';
+export { MOCK_MCP_SESSION_HEADER, startMockMcpServer } from './mock-mcp-server.js';
 export type { MockModelServer, StartMockModelOptions } from './mock-model/mock-model-server.js';
 export { startMockModel } from './mock-model/mock-model-server.js';
 export type {

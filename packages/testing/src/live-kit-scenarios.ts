@@ -19,6 +19,7 @@ import {
   type LiveLogClient,
   type LiveStreamObject,
   liveReply,
+  loggedTurn,
   messageTexts,
   pauseProcess,
   readLiveTurn,
@@ -372,7 +373,7 @@ const scenarios: readonly Scenario[] = [
         errorText: expect.stringContaining(LIVE_TOOL.failure),
       });
       expect(messageTexts(await foldLiveMessage(frames))).toEqual(['Looking.']);
-      expect((await loggedTurn(h, chatId, invocationId)).at(-1)?.chunk.type).toBe('error');
+      expect((await loggedTurn(h.log, chatId, invocationId)).at(-1)?.chunk.type).toBe('error');
     },
   },
   {
@@ -395,32 +396,10 @@ const scenarios: readonly Scenario[] = [
       expect(frames.at(-1)?.chunk.type).toBe('error');
       expect(messageTexts(await foldLiveMessage(frames))).toEqual([]);
       expect(h.model.requestsFor(chatId)).toHaveLength(1);
-      expect((await loggedTurn(h, chatId, invocationId)).at(-1)?.chunk.type).toBe('error');
+      expect((await loggedTurn(h.log, chatId, invocationId)).at(-1)?.chunk.type).toBe('error');
     },
   },
 ];
-
-/**
- * A failed turn as the log itself holds it, read straight from the log (a web handler may end a turn it sees
- * fail, which would hide an agent that did not): every reader by offset must find the turn's end there.
- * Read for up to 10 s; a turn that never ends comes back without its end.
- */
-async function loggedTurn(
-  h: LiveHarness,
-  chatId: string,
-  invocationId: string,
-): Promise<LiveFrame[]> {
-  const frames: LiveFrame[] = [];
-  const signal = AbortSignal.timeout(10_000);
-  try {
-    for await (const frame of h.log.frames(chatId, { turn: invocationId }, { signal })) {
-      frames.push(frame);
-    }
-  } catch (error) {
-    if (!signal.aborted) throw error;
-  }
-  return frames;
-}
 
 /**
  * The names of the live scenarios, in the order they are listed (the ones that kill or pause the service run

@@ -14,7 +14,7 @@
  */
 import { deepStrictEqual, fail, ok } from 'node:assert/strict';
 import * as restate from '@restatedev/restate-sdk';
-import { CONFORMANCE_ENV } from './conformance/contract.js';
+import { modelServerEnv } from './crash-harness.js';
 import { type PartitionProxy, startPartitionProxy } from './live-kit-proxy.js';
 import { type MockModelServer, startMockModel } from './mock-model/mock-model-server.js';
 import {
@@ -166,13 +166,7 @@ export async function startLiveHarness(options: StartLiveHarnessOptions): Promis
       entry: options.serviceEntry,
       // Every kill scenario restarts the service: the next process is loaded while this one serves.
       warmStandby: true,
-      env: {
-        [CONFORMANCE_ENV.openaiBaseUrl]: model.openaiBaseUrl,
-        [CONFORMANCE_ENV.anthropicBaseUrl]: model.anthropicBaseUrl,
-        [CONFORMANCE_ENV.geminiBaseUrl]: model.geminiBaseUrl,
-        [LIVE_ENV.ingressUrl]: server.ingressUrl,
-        ...options.env,
-      },
+      env: { ...modelServerEnv(model), [LIVE_ENV.ingressUrl]: server.ingressUrl, ...options.env },
     });
     stops.push(() => service.stop());
     const proxy = await startPartitionProxy(service.port);
@@ -215,6 +209,32 @@ export async function readLiveTurn(
     if ((await onFrame?.(frame, frames)) === false) return { frames, done: false };
   }
   return { frames, done: true };
+}
+
+/**
+ * A turn as the stream log itself holds it, read straight from the log (a web handler may end a turn it sees
+ * fail, which would hide an agent that did not): every reader by offset must find the turn's end there. Reads
+ * for up to `timeoutMs` (default 10 s); a turn that never ends comes back without its end.
+ *
+ * @example
+ * expect((await loggedTurn(harness.log, chatId, invocationId)).at(-1)?.chunk.type).toBe('error');
+ */
+export async function loggedTurn(
+  log: LiveLogClient,
+  chatId: string,
+  invocationId: string,
+  timeoutMs = 10_000,
+): Promise<LiveFrame[]> {
+  const frames: LiveFrame[] = [];
+  const signal = AbortSignal.timeout(timeoutMs);
+  try {
+    for await (const frame of log.frames(chatId, { turn: invocationId }, { signal })) {
+      frames.push(frame);
+    }
+  } catch (error) {
+    if (!signal.aborted) throw error;
+  }
+  return frames;
 }
 
 /** A message as `useChat` shows it (the AI SDK's `UIMessage`, loosely typed). */

@@ -27,7 +27,7 @@ import {
 } from './ingress-api.js';
 import { pollUntil } from './poll-until.js';
 import { type RestateCluster, startRestateCluster } from './restate-cluster.js';
-import { expectOk, serverEnvironment } from './server-env.js';
+import { assertServerOptions, expectOk, serverEnvironment } from './server-env.js';
 import { type RestateServerProcess, spawnRestateServer } from './spawn-restate-server.js';
 
 /** Options for {@link startRestate}. */
@@ -43,6 +43,20 @@ export interface StartRestateOptions {
    * (`default-retry-policy.max-attempts = 1`, `on-max-attempts = kill`) and attach rejects with 409.
    */
   disableRetries?: boolean;
+  /**
+   * Kill an invocation after this many attempts (`default-retry-policy.max-attempts`,
+   * `on-max-attempts = kill`; attach rejects with 409), instead of Restate's default of retrying for good: a
+   * bug fails fast while a durable step's retries (each ends an attempt) still get their tries.
+   * `disableRetries` is `maxAttempts: 1` and wins over it.
+   */
+  maxAttempts?: number;
+  /**
+   * Retry invocations every 50 ms, at most 1 s apart (`default-retry-policy.initial-interval = 50ms`,
+   * `max-interval = 1s`), instead of Restate's default 500 ms doubling up to 1 min. After a SIGKILL Restate
+   * retries the dead service while it restarts; with the default, the first retry that finds it back can
+   * come seconds after it is up. Leave it off where a test asserts on the back-off itself.
+   */
+  fastRetries?: boolean;
   /** Extra `RESTATE_*` variables (config keys, `__` for nesting); applied last. */
   env?: Record<string, string>;
   /** `RESTATE_LOG_FILTER`; default `warn,octocrab=off`. */
@@ -142,6 +156,7 @@ export function startRestate(options?: StartRestateOptions): Promise<RestateEnvi
 export async function startRestate(
   options: StartRestateOptions = {},
 ): Promise<RestateEnvironment | RestateCluster> {
+  assertServerOptions(options);
   if (options.nodes !== undefined) return startRestateCluster({ ...options, nodes: options.nodes });
   // Ports are free when chosen but may be taken before restate-server binds them: try again.
   for (let attempt = 1; ; attempt++) {

@@ -9,6 +9,7 @@ export function serverEnvironment(
   options: StartRestateOptions,
   serverSpecific: Record<string, string>,
 ): Record<string, string> {
+  const maxAttempts = options.disableRetries ? 1 : options.maxAttempts;
   return {
     ...inheritedEnvironment(),
     ...serverSpecific,
@@ -20,9 +21,15 @@ export function serverEnvironment(
     RESTATE_LOG_DISABLE_ANSI_CODES: 'true',
     RESTATE_DISABLE_TELEMETRY: 'true',
     ...(options.alwaysReplay ? { RESTATE_WORKER__INVOKER__INACTIVITY_TIMEOUT: '0s' } : {}),
-    ...(options.disableRetries
+    ...(options.fastRetries
       ? {
-          RESTATE_DEFAULT_RETRY_POLICY__MAX_ATTEMPTS: '1',
+          RESTATE_DEFAULT_RETRY_POLICY__INITIAL_INTERVAL: '50ms',
+          RESTATE_DEFAULT_RETRY_POLICY__MAX_INTERVAL: '1s',
+        }
+      : {}),
+    ...(maxAttempts !== undefined
+      ? {
+          RESTATE_DEFAULT_RETRY_POLICY__MAX_ATTEMPTS: String(maxAttempts),
           RESTATE_DEFAULT_RETRY_POLICY__ON_MAX_ATTEMPTS: 'kill',
         }
       : {}),
@@ -38,6 +45,16 @@ function inheritedEnvironment(): Record<string, string> {
     if (value !== undefined && !name.startsWith('RESTATE_')) environment[name] = value;
   }
   return environment;
+}
+
+/** Throws a `TypeError` naming the option when `options` cannot make a server environment. */
+export function assertServerOptions(options: StartRestateOptions): void {
+  const { maxAttempts } = options;
+  if (maxAttempts !== undefined && !(Number.isInteger(maxAttempts) && maxAttempts >= 1)) {
+    throw new TypeError(
+      `startRestate: maxAttempts must be a whole number of at least 1; got ${String(maxAttempts)}`,
+    );
+  }
 }
 
 /** Throws unless `url` answers 2xx. */

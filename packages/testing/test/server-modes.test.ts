@@ -83,3 +83,27 @@ describe('default retries', () => {
     await environment.kill(invocationId);
   });
 });
+
+describe('fastRetries and maxAttempts', () => {
+  let environment: RestateEnvironment;
+  beforeAll(async () => {
+    environment = await startRestate({ fastRetries: true, maxAttempts: 5 });
+    await environment.register({ services: [replayed] });
+  });
+  afterAll(() => environment.stop());
+
+  it('retries every 50 ms..1 s and kills the invocation after its fifth attempt', async () => {
+    failures = 0;
+    const startedAt = Date.now();
+    const { invocationId } = await environment.send({ service: 'Replayed', handler: 'failing' });
+    const error = await environment.attach(invocationId).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ name: 'InvocationFailedError' });
+    expect(failures).toBe(5);
+    // Four waits of 50 ms doubling: 0.75 s; Restate's default (500 ms doubling) would wait 7.5 s.
+    expect(Date.now() - startedAt).toBeLessThan(5_000);
+  });
+
+  it('refuses a maxAttempts that is not a whole number of at least 1, naming it', async () => {
+    await expect(startRestate({ maxAttempts: 0 })).rejects.toThrow(/maxAttempts.*got 0/);
+  });
+});
