@@ -5,15 +5,12 @@
  */
 import { fileURLToPath } from 'node:url';
 import {
-  CONFORMANCE_ENV,
+  type CrashHarness,
   type Ledger,
   type MockModelServer,
   type RestateEnvironment,
   type ServiceProcess,
-  startLedger,
-  startMockModel,
-  startRestate,
-  startServiceProcess,
+  startCrashHarness,
 } from '@restate-agents/testing';
 import type { ModelMessage } from 'ai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,48 +19,19 @@ const entry = fileURLToPath(new URL('./crash-service.ts', import.meta.url));
 
 for (const alwaysReplay of [false, true]) {
   describe(alwaysReplay ? 'always-replay mode' : 'normal mode', () => {
+    let harness: CrashHarness;
     let restate: RestateEnvironment;
     let mock: MockModelServer;
     let ledger: Ledger;
     let service: ServiceProcess;
 
     beforeAll(async () => {
-      // Restate's default invocation retry policy (500 ms, doubling up to 1 min) would retry the restarted
-      // service seconds after it is back; 50 ms..1 s finds it within a second. Each step's own retry cap
-      // is counted by the SDK, and nothing here asserts on the back-off.
-      const starting = startRestate({
-        alwaysReplay,
-        env: {
-          RESTATE_DEFAULT_RETRY_POLICY__INITIAL_INTERVAL: '50ms',
-          RESTATE_DEFAULT_RETRY_POLICY__MAX_INTERVAL: '1s',
-        },
-      });
-      [mock, ledger] = await Promise.all([startMockModel(), startLedger()]);
-      // The service loads the SDK while restate-server starts.
-      const [restateStarted, serviceStarted] = await Promise.allSettled([
-        starting,
-        startServiceProcess({
-          entry,
-          // Every test restarts the service: the next process loads while the current one serves.
-          warmStandby: true,
-          env: {
-            [CONFORMANCE_ENV.openaiBaseUrl]: mock.openaiBaseUrl,
-            [CONFORMANCE_ENV.ledgerUrl]: ledger.url,
-          },
-        }),
-      ]);
-      if (restateStarted.status === 'fulfilled') restate = restateStarted.value;
-      if (serviceStarted.status === 'fulfilled') service = serviceStarted.value;
-      if (restateStarted.status === 'rejected') throw restateStarted.reason;
-      if (serviceStarted.status === 'rejected') throw serviceStarted.reason;
-      await restate.register({ url: service.url });
+      // Restarts are found within a second (fast retries; each step's own retry cap is counted by the SDK, and
+      // nothing here asserts on the back-off), and the next process loads while the current one serves.
+      harness = await startCrashHarness({ serviceEntry: entry, restate: { alwaysReplay } });
+      ({ restate, model: mock, ledger, service } = harness);
     });
-    afterAll(async () => {
-      await service?.stop();
-      await ledger?.close();
-      await mock?.close();
-      await restate?.stop();
-    });
+    afterAll(() => harness?.stop());
 
     const mode = alwaysReplay ? 'replay' : 'normal';
     /** Sends, waits for the SIGKILL at `point`, restarts the service and returns the final output. */

@@ -7,18 +7,15 @@
  */
 import { fileURLToPath } from 'node:url';
 import {
-  CONFORMANCE_ENV,
   CRASH_AFTER_SIDE_EFFECT,
+  type CrashHarness,
   InvocationFailedError,
   type Ledger,
   type MockModelServer,
   type MockScript,
   type RestateEnvironment,
   type ServiceProcess,
-  startLedger,
-  startMockModel,
-  startRestate,
-  startServiceProcess,
+  startCrashHarness,
 } from '@restate-agents/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Pattern, PatternInput } from './patterns-service.js';
@@ -30,6 +27,7 @@ const entry = fileURLToPath(new URL('./patterns-service.ts', import.meta.url));
 
 for (const mode of ['normal', 'always-replay'] as const) {
   describe(`ADK patterns (${mode})`, () => {
+    let harness: CrashHarness;
     let restate: RestateEnvironment;
     let mock: MockModelServer;
     let ledger: Ledger;
@@ -37,43 +35,16 @@ for (const mode of ['normal', 'always-replay'] as const) {
     let counter = 0;
 
     beforeAll(async () => {
-      // Restate's default invocation retry policy (500 ms, doubling up to 1 min) would retry the restarted
-      // service seconds after it is back; 50 ms..1 s finds it within a second. Nothing here asserts on the
-      // back-off.
-      const starting = startRestate({
-        alwaysReplay: mode === 'always-replay',
-        env: {
-          RESTATE_DEFAULT_RETRY_POLICY__INITIAL_INTERVAL: '50ms',
-          RESTATE_DEFAULT_RETRY_POLICY__MAX_INTERVAL: '1s',
-        },
+      // Restarts are found within a second (fast retries; nothing here asserts on the back-off), and the next
+      // process loads while the current one serves (the crash tests restart the service).
+      harness = await startCrashHarness({
+        serviceEntry: entry,
+        env: { ADK_LOG_LEVEL: 'warn' },
+        restate: { alwaysReplay: mode === 'always-replay' },
       });
-      [mock, ledger] = await Promise.all([startMockModel(), startLedger()]);
-      // The service loads ADK while restate-server starts.
-      const [restateStarted, serviceStarted] = await Promise.allSettled([
-        starting,
-        startServiceProcess({
-          entry,
-          // The crash tests restart the service: the next process loads while the current one serves.
-          warmStandby: true,
-          env: {
-            [CONFORMANCE_ENV.geminiBaseUrl]: mock.geminiBaseUrl,
-            [CONFORMANCE_ENV.ledgerUrl]: ledger.url,
-            ADK_LOG_LEVEL: 'warn',
-          },
-        }),
-      ]);
-      if (restateStarted.status === 'fulfilled') restate = restateStarted.value;
-      if (serviceStarted.status === 'fulfilled') service = serviceStarted.value;
-      if (restateStarted.status === 'rejected') throw restateStarted.reason;
-      if (serviceStarted.status === 'rejected') throw serviceStarted.reason;
-      await restate.register({ url: service.url });
+      ({ restate, model: mock, ledger, service } = harness);
     }, 120_000);
-    afterAll(async () => {
-      await service?.stop();
-      await ledger?.close();
-      await mock?.close();
-      await restate?.stop();
-    }, 60_000);
+    afterAll(() => harness?.stop(), 60_000);
 
     /** A fresh session; `scripts` per agent name. */
     function session(pattern: Pattern, scripts: Record<string, MockScript>) {
