@@ -14,6 +14,7 @@ import {
   LIVE_OBJECTS,
   type LiveFrame,
   liveReply,
+  loggedTurn,
   messageTexts,
   readLiveTurn,
   shownText,
@@ -190,15 +191,7 @@ it('live: a model step that gives up ends its turn in the log itself, with an er
     { id: chatId, messages: [userMessage(`u-${chatId}`, 'hi')] },
   );
   await expect(live.restate.attach(invocationId)).rejects.toThrow();
-  const frames: LiveFrame[] = [];
-  const signal = AbortSignal.timeout(10_000);
-  try {
-    for await (const frame of live.log.frames(chatId, { turn: invocationId }, { signal })) {
-      frames.push(frame);
-    }
-  } catch (error) {
-    if (!signal.aborted) throw error;
-  }
+  const frames = await loggedTurn(live.log, chatId, invocationId);
   expect(frames.at(-1)?.chunk.type).toBe('error');
   expect(countChunks(frames, 'reset-step')).toBe(1);
 });
