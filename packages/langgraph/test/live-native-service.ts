@@ -13,6 +13,7 @@ import { ToolNode, toolsCondition } from '@langchain/langgraph/prebuilt';
 import { ChatOpenAI } from '@langchain/openai';
 import { liveStream } from '@restate-agents/core';
 import { durableChatModel, durableTool } from '@restate-agents/langchain';
+import { CONFORMANCE_ENV } from '@restate-agents/testing';
 import * as restate from '@restatedev/restate-sdk';
 import { z } from 'zod';
 import { durableGraph } from '../src/index.js';
@@ -35,7 +36,7 @@ async function turn(ctx: restate.ObjectContext, prompt: string, streaming = fals
       model: 'scripted-model',
       apiKey: 'scripted',
       configuration: {
-        baseURL: process.env.OPENAI_BASE_URL,
+        baseURL: process.env[CONFORMANCE_ENV.openaiBaseUrl],
         defaultHeaders: { 'x-mock-conversation': ctx.key },
       },
     }),

@@ -20,47 +20,35 @@ import {
 } from '@langchain/core/messages';
 import { agentStreamObject, type StreamClient, streamClient } from '@restate-agents/core';
 import {
+  type LiveHarness,
   type MockModelServer,
   type RestateEnvironment,
   type ServiceProcess,
-  startMockModel,
-  startRestate,
-  startServiceProcess,
+  startLiveHarness,
 } from '@restate-agents/testing';
 import { readUIMessageStream, type UIMessage, type UIMessageChunk } from 'ai';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type GraphStreamEvent, graphStreamEvents, graphUIMessageStream } from '../src/index.js';
 
+let harness: LiveHarness;
 let restate: RestateEnvironment;
 let mock: MockModelServer;
 let service: ServiceProcess;
 let log: StreamClient;
 
 beforeAll(async () => {
-  // Restate's default invocation retry policy (500 ms, doubling up to 1 min) would retry the restarted
-  // service seconds after it is back; 50 ms..1 s finds it within a second. Nothing here asserts on the back-off.
-  restate = await startRestate({
-    env: {
-      RESTATE_DEFAULT_RETRY_POLICY__INITIAL_INTERVAL: '50ms',
-      RESTATE_DEFAULT_RETRY_POLICY__MAX_INTERVAL: '1s',
-    },
+  // The stream log in this process, the agent in a child process with a warm standby (a test kills and restarts
+  // it); fast retries find the restarted service within a second (nothing here asserts on the back-off).
+  harness = await startLiveHarness({
+    serviceEntry: fileURLToPath(new URL('./live-native-service.js', import.meta.url)),
+    streamObject: agentStreamObject(),
+    streamClient,
+    restate: { fastRetries: true },
   });
-  mock = await startMockModel();
-  await restate.register({ services: [agentStreamObject()] });
-  service = await startServiceProcess({
-    entry: fileURLToPath(new URL('./live-native-service.js', import.meta.url)),
-    env: { OPENAI_BASE_URL: mock.openaiBaseUrl, LIVE_INGRESS_URL: restate.ingressUrl },
-    // A test kills and restarts the service: the next process loads while this one serves.
-    warmStandby: true,
-  });
-  await restate.register({ url: service.url });
+  ({ restate, model: mock, service } = harness);
   log = streamClient({ ingressUrl: restate.ingressUrl });
 });
-afterAll(async () => {
-  await service?.stop();
-  await mock?.close();
-  await restate?.stop();
-});
+afterAll(() => harness?.stop());
 
 /** A long first answer whose words say which attempt wrote them. */
 const reply = (attempt: number): string =>
