@@ -4,11 +4,17 @@
  * call, each resource read and each prompt reach the server once, however often the handler replays; a
  * JSON-RPC error for a bad request is not retried.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createMCPClient } from '@ai-sdk/mcp';
 import { createOpenAI } from '@ai-sdk/openai';
-import { type MockModelServer, startMockModel } from '@restate-agents/testing';
+import {
+  MOCK_MCP_SESSION_HEADER,
+  type MockMcpAnswer,
+  type MockMcpRequest,
+  type MockMcpServer,
+  type MockModelServer,
+  startMockMcpServer,
+  startMockModel,
+} from '@restate-agents/testing';
 import { useRestate } from '@restate-agents/testing/vitest';
 import * as restate from '@restatedev/restate-sdk';
 import { generateText, isStepCount } from 'ai';
@@ -16,19 +22,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { durableMcpClient, durableMcpTools, withRestate } from '../src/index.js';
 
 let mock: MockModelServer;
-let mcp: Server;
-let mcpUrl = '';
-/** JSON-RPC methods the MCP server answered, in order, per conversation (the `x-session` header). */
-const served = new Map<string, string[]>();
-
-interface RpcRequest {
-  id?: number | string;
-  method: string;
-  params?: { name?: string; uri?: string; arguments?: { text?: string } };
-}
+/** The MCP server; it records the JSON-RPC methods it answered per conversation (`MOCK_MCP_SESSION_HEADER`). */
+let mcp: MockMcpServer;
 
 /** A JSON-RPC error answer, or a result. */
-function answer(request: RpcRequest): { result: unknown } | { error: unknown } {
+function answer(request: MockMcpRequest): MockMcpAnswer {
   switch (request.method) {
     case 'initialize':
       return {
@@ -86,7 +84,7 @@ function answer(request: RpcRequest): { result: unknown } | { error: unknown } {
 
 async function connect(session: string) {
   return createMCPClient({
-    transport: { type: 'http', url: mcpUrl, headers: { 'x-session': session } },
+    transport: { type: 'http', url: mcp.url, headers: { [MOCK_MCP_SESSION_HEADER]: session } },
     protocolVersionDiscovery: false,
   });
 }
@@ -142,37 +140,12 @@ const agent = restate.object({
 });
 
 beforeAll(async () => {
-  mock = await startMockModel();
-  mcp = createServer((request, response) => {
-    if (request.method !== 'POST') {
-      response.writeHead(405).end();
-      return;
-    }
-    const session = String(request.headers['x-session']);
-    let body = '';
-    request.on('data', (chunk: Buffer) => {
-      body += chunk.toString();
-    });
-    request.on('end', () => {
-      const rpc = JSON.parse(body) as RpcRequest;
-      if (rpc.id === undefined) {
-        response.writeHead(202).end(); // a notification
-        return;
-      }
-      served.set(session, [...(served.get(session) ?? []), rpc.method]);
-      // A server with latency, so a replay would be noticed.
-      setTimeout(() => {
-        response.writeHead(200, { 'content-type': 'application/json' });
-        response.end(JSON.stringify({ jsonrpc: '2.0', id: rpc.id, ...answer(rpc) }));
-      }, 20);
-    });
-  });
-  await new Promise<void>((resolve) => mcp.listen(0, '127.0.0.1', resolve));
-  mcpUrl = `http://127.0.0.1:${(mcp.address() as AddressInfo).port}/mcp`;
+  // The MCP server answers after 20 ms, so a request repeated by a replay would be noticed.
+  [mock, mcp] = await Promise.all([startMockModel(), startMockMcpServer({ answer })]);
 });
 afterAll(async () => {
-  await mock.close();
-  await new Promise((resolve) => mcp.close(resolve));
+  await mock?.close();
+  await mcp?.close();
 });
 
 for (const alwaysReplay of [false, true]) {
@@ -180,8 +153,6 @@ for (const alwaysReplay of [false, true]) {
     const env = useRestate({ alwaysReplay, disableRetries: true });
     beforeAll(() => env.register({ services: [agent] }));
     const mode = alwaysReplay ? 'replay' : 'normal';
-    const times = (session: string, method: string) =>
-      (served.get(session) ?? []).filter((served) => served === method).length;
 
     it('lists the tools once and calls each tool once, however often the handler replays', async () => {
       const key = `mcp-tools-${mode}`;
@@ -196,10 +167,10 @@ for (const alwaysReplay of [false, true]) {
       );
       const output = await env.attach<string>(invocationId);
       expect(output).toMatch(/HELLO/);
-      expect(times(key, 'tools/list')).toBe(1);
-      expect(times(key, 'tools/call')).toBe(1);
+      expect(mcp.timesServed(key, 'tools/list')).toBe(1);
+      expect(mcp.timesServed(key, 'tools/call')).toBe(1);
       // The connection itself is made again on every replay: it is not a side effect worth journaling.
-      if (alwaysReplay) expect(times(key, 'initialize')).toBeGreaterThan(1);
+      if (alwaysReplay) expect(mcp.timesServed(key, 'initialize')).toBeGreaterThan(1);
       const steps = (await env.journal(invocationId)).map((entry) => entry.name);
       expect(steps).toContain('ai-sdk:mcp:list-tools');
       expect(steps.some((name) => name?.startsWith('ai-sdk:tool:shout:'))).toBe(true);
@@ -226,7 +197,7 @@ for (const alwaysReplay of [false, true]) {
         'prompts/list',
         'prompts/get',
       ]) {
-        expect(times(key, method), method).toBe(1);
+        expect(mcp.timesServed(key, method), method).toBe(1);
       }
       const steps = (await env.journal(invocationId)).map((entry) => entry.name);
       expect(steps).toEqual(
@@ -247,7 +218,7 @@ for (const alwaysReplay of [false, true]) {
       await expect(env.attach(invocationId)).rejects.toThrow(
         /will not be retried \(not-found: Resource not found: memo:\/\/nope\)/,
       );
-      expect(times(key, 'resources/read')).toBe(1);
+      expect(mcp.timesServed(key, 'resources/read')).toBe(1);
     });
   });
 }

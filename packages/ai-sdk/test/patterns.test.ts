@@ -494,13 +494,7 @@ for (const alwaysReplay of [false, true]) {
   describe(alwaysReplay ? 'always-replay mode' : 'normal mode', () => {
     // A few attempts, then killed: a step's retries end the attempt (Restate retries the invocation), so
     // `disableRetries` (one attempt) would kill a durable tool's second try; a bug still fails fast.
-    const env = useRestate({
-      alwaysReplay,
-      env: {
-        RESTATE_DEFAULT_RETRY_POLICY__MAX_ATTEMPTS: '10',
-        RESTATE_DEFAULT_RETRY_POLICY__ON_MAX_ATTEMPTS: 'kill',
-      },
-    });
+    const env = useRestate({ alwaysReplay, maxAttempts: 10 });
     beforeAll(() => env.register({ services: [agent] }));
 
     let keys = 0;

@@ -5,30 +5,28 @@
  * error for a bad request is not retried and reaches the model; a server that fails to list is retried, not
  * silently left out (Mastra's `listTools()` skips it).
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createOpenAI } from '@ai-sdk/openai';
 import { Agent } from '@mastra/core/agent';
 import { MCPClient } from '@mastra/mcp';
-import { type MockModelServer, startMockModel } from '@restate-agents/testing';
+import {
+  MOCK_MCP_SESSION_HEADER,
+  type MockMcpAnswer,
+  type MockMcpRequest,
+  type MockMcpServer,
+  type MockModelServer,
+  startMockMcpServer,
+  startMockModel,
+} from '@restate-agents/testing';
 import { useRestate } from '@restate-agents/testing/vitest';
 import * as restate from '@restatedev/restate-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { durableAgent, durableMcpTools, durableMcpToolsets, durableModel } from '../src/index.js';
 
 let mock: MockModelServer;
-let mcp: Server;
-let mcpUrl = '';
-/** JSON-RPC methods the MCP server answered, in order, per conversation (the `x-session` header). */
-const served = new Map<string, string[]>();
+/** The MCP server; it records the JSON-RPC methods it answered per conversation (`MOCK_MCP_SESSION_HEADER`). */
+let mcp: MockMcpServer;
 /** Sessions whose next `tools/list` is answered with HTTP 503 (then removed). */
 const listFailures = new Set<string>();
-
-interface RpcRequest {
-  id?: number | string;
-  method: string;
-  params?: { name?: string; arguments?: { text?: string } };
-}
 
 const TOOLS = [
   {
@@ -47,7 +45,10 @@ const TOOLS = [
   },
 ];
 
-function answer(request: RpcRequest): { result: unknown } | { error: unknown } {
+function answer(request: MockMcpRequest, session: string): MockMcpAnswer {
+  if (request.method === 'tools/list' && listFailures.delete(session)) {
+    return { status: 503, body: 'overloaded' };
+  }
   switch (request.method) {
     case 'initialize':
       return {
@@ -78,7 +79,10 @@ const client = (session: string) =>
   new MCPClient({
     id: `mcp-${session}`,
     servers: {
-      loop: { url: new URL(mcpUrl), requestInit: { headers: { 'x-session': session } } },
+      loop: {
+        url: new URL(mcp.url),
+        requestInit: { headers: { [MOCK_MCP_SESSION_HEADER]: session } },
+      },
     },
   });
 
@@ -126,56 +130,19 @@ const service = restate.object({
 });
 
 beforeAll(async () => {
-  mock = await startMockModel();
-  mcp = createServer((request, response) => {
-    if (request.method !== 'POST') {
-      response.writeHead(405).end();
-      return;
-    }
-    const session = String(request.headers['x-session']);
-    let body = '';
-    request.on('data', (chunk: Buffer) => {
-      body += chunk.toString();
-    });
-    request.on('end', () => {
-      const rpc = JSON.parse(body) as RpcRequest;
-      if (rpc.id === undefined) {
-        response.writeHead(202).end(); // a notification
-        return;
-      }
-      served.set(session, [...(served.get(session) ?? []), rpc.method]);
-      // A server with latency, so a replay would be noticed.
-      setTimeout(() => {
-        if (rpc.method === 'tools/list' && listFailures.delete(session)) {
-          response.writeHead(503).end('overloaded');
-          return;
-        }
-        response.writeHead(200, { 'content-type': 'application/json' });
-        response.end(JSON.stringify({ jsonrpc: '2.0', id: rpc.id, ...answer(rpc) }));
-      }, 20);
-    });
-  });
-  await new Promise<void>((resolve) => mcp.listen(0, '127.0.0.1', resolve));
-  mcpUrl = `http://127.0.0.1:${(mcp.address() as AddressInfo).port}/mcp`;
+  // The MCP server answers after 20 ms, so a request repeated by a replay would be noticed.
+  [mock, mcp] = await Promise.all([startMockModel(), startMockMcpServer({ answer })]);
 });
 afterAll(async () => {
-  await mock.close();
-  await new Promise((resolve) => mcp.close(resolve));
+  await mock?.close();
+  await mcp?.close();
 });
 
 for (const alwaysReplay of [false, true]) {
   describe(alwaysReplay ? 'always-replay mode' : 'normal mode', () => {
-    const env = useRestate({
-      alwaysReplay,
-      env: {
-        RESTATE_DEFAULT_RETRY_POLICY__MAX_ATTEMPTS: '10',
-        RESTATE_DEFAULT_RETRY_POLICY__ON_MAX_ATTEMPTS: 'kill',
-      },
-    });
+    const env = useRestate({ alwaysReplay, maxAttempts: 10 });
     beforeAll(() => env.register({ services: [service] }));
     const mode = alwaysReplay ? 'replay' : 'normal';
-    const times = (session: string, method: string) =>
-      (served.get(session) ?? []).filter((served) => served === method).length;
     const run = async (handler: string, key: string) => {
       const { invocationId } = await env.send({ service: 'MastraMcpProbe', handler, key }, null);
       const output = await env.attach<string>(invocationId);
@@ -198,8 +165,8 @@ for (const alwaysReplay of [false, true]) {
         );
         const { output, steps } = await run(handler, key);
         expect(output).toMatch(/HELLO/);
-        expect(times(key, 'tools/list')).toBe(1);
-        expect(times(key, 'tools/call')).toBe(1);
+        expect(mcp.timesServed(key, 'tools/list')).toBe(1);
+        expect(mcp.timesServed(key, 'tools/call')).toBe(1);
         expect(steps).toEqual([
           'mastra:mcp:list-tools',
           'mastra:model:1',
@@ -218,7 +185,7 @@ for (const alwaysReplay of [false, true]) {
       );
       const { output } = await run('tools', key);
       expect(output).toMatch(/will not be retried \(bad-request: .*Invalid params/);
-      expect(times(key, 'tools/call')).toBe(1);
+      expect(mcp.timesServed(key, 'tools/call')).toBe(1);
     });
 
     it('a server that fails to list its tools is retried, not left out of the catalog', async () => {
@@ -230,8 +197,8 @@ for (const alwaysReplay of [false, true]) {
       ]);
       const { output } = await run('tools', key);
       expect(output).toBe('done');
-      expect(times(key, 'tools/list')).toBe(2);
-      expect(times(key, 'tools/call')).toBe(1);
+      expect(mcp.timesServed(key, 'tools/list')).toBe(2);
+      expect(mcp.timesServed(key, 'tools/call')).toBe(1);
     });
   });
 }

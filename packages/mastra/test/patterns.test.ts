@@ -170,13 +170,7 @@ const toolTurn = (orderId: string) => ({
 
 for (const alwaysReplay of [false, true]) {
   describe(alwaysReplay ? 'always-replay mode' : 'normal mode', () => {
-    const env = useRestate({
-      alwaysReplay,
-      env: {
-        RESTATE_DEFAULT_RETRY_POLICY__MAX_ATTEMPTS: '10',
-        RESTATE_DEFAULT_RETRY_POLICY__ON_MAX_ATTEMPTS: 'kill',
-      },
-    });
+    const env = useRestate({ alwaysReplay, maxAttempts: 10 });
     beforeAll(() => env.register({ services: [service] }));
 
     let keys = 0;
