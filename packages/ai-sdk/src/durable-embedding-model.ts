@@ -19,6 +19,7 @@ import type { Context } from '@restatedev/restate-sdk';
 import { wrapEmbeddingModel } from 'ai';
 import { refuseFlatStepOptions } from './durable-model.js';
 import { STEP_NAMES } from './step-names.js';
+import { withStepSignal } from './step-signal.js';
 
 /** Options of {@link durableEmbeddingModel}. */
 export interface DurableEmbeddingModelOptions {
@@ -52,12 +53,11 @@ export function durableEmbeddingModel(
             ctx,
             STEP_NAMES.embed(inner.modelId),
             async (attemptSignal) => {
-              const { response, ...result } = await inner.doEmbed({
-                ...params,
-                abortSignal: params.abortSignal
-                  ? AbortSignal.any([params.abortSignal, attemptSignal])
-                  : attemptSignal,
-              });
+              const { response, ...result } = await withStepSignal(
+                params.abortSignal,
+                attemptSignal,
+                (abortSignal) => inner.doEmbed({ ...params, abortSignal }),
+              );
               // The body holds the vectors a second time; headers are rarely read.
               return result as EmbedResult;
             },

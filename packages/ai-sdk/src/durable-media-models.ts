@@ -27,6 +27,7 @@ import {
 import type { Context } from '@restatedev/restate-sdk';
 import { refuseFlatStepOptions } from './durable-model.js';
 import { STEP_NAMES } from './step-names.js';
+import { withStepSignal } from './step-signal.js';
 
 /** Options of the durable media models: each provider call's step (retry cap, `attemptTimeout`, …). */
 export interface DurableMediaModelOptions {
@@ -72,12 +73,9 @@ function durableCalls<M extends object>(
             STEP_NAMES.media(stepKind, model.modelId),
             async (attemptSignal) =>
               withoutBody(
-                await call.call(model, {
-                  ...callOptions,
-                  abortSignal: callOptions.abortSignal
-                    ? AbortSignal.any([callOptions.abortSignal, attemptSignal])
-                    : attemptSignal,
-                }),
+                await withStepSignal(callOptions.abortSignal, attemptSignal, (abortSignal) =>
+                  call.call(model, { ...callOptions, abortSignal }),
+                ),
               ),
             (options.step ?? {}) as DurableStepOptions<unknown>,
           ),

@@ -31,6 +31,7 @@ import { wrapLanguageModel } from 'ai';
 import { type AnswerCheck, generatedAnswer, streamedAnswer } from './answer-check.js';
 import { previewChunk } from './live/preview-chunks.js';
 import { SDK } from './step-names.js';
+import { withStepSignal } from './step-signal.js';
 
 /** The options of each model step: retry cap, `attemptTimeout`, classification override, size cap. */
 export type ModelStepOptions = Omit<DurableStepOptions<unknown>, 'serde'>;
@@ -118,10 +119,9 @@ function modelMiddleware(
         ctx,
         nextModelStepName(ctx, sdk),
         async (attemptSignal) => {
-          const result = await model.doGenerate({
-            ...params,
-            abortSignal: withAttempt(params, attemptSignal),
-          });
+          const result = await withStepSignal(params.abortSignal, attemptSignal, (abortSignal) =>
+            model.doGenerate({ ...params, abortSignal }),
+          );
           await check?.(generatedAnswer(result));
           return toJournaledGenerate(result, keepResponseHeaders);
         },
@@ -139,18 +139,23 @@ function modelMiddleware(
             name,
             async (attemptSignal) => {
               const attempt = preview(attemptSignal);
-              const { stream, response } = await model.doStream({
-                ...params,
-                abortSignal: withAttempt(params, attemptSignal),
-              });
-              const parts = await collectStream(
-                stream,
-                coalesceDeltas,
-                attempt &&
-                  ((part) => {
-                    const chunk = previewChunk(part);
-                    if (chunk) attempt.push(chunk);
-                  }),
+              // The provider's signal stays linked while the stream is read, which is inside the step.
+              const { parts, response } = await withStepSignal(
+                params.abortSignal,
+                attemptSignal,
+                async (abortSignal) => {
+                  const { stream, response } = await model.doStream({ ...params, abortSignal });
+                  const parts = await collectStream(
+                    stream,
+                    coalesceDeltas,
+                    attempt &&
+                      ((part) => {
+                        const chunk = previewChunk(part);
+                        if (chunk) attempt.push(chunk);
+                      }),
+                  );
+                  return { parts, response };
+                },
               );
               await check?.(streamedAnswer(parts));
               return {
@@ -169,14 +174,6 @@ function modelMiddleware(
       };
     },
   };
-}
-
-/** The call's own abort signal (the SDK's `abortSignal`) and the attempt's, whichever aborts first. */
-function withAttempt(
-  params: { abortSignal?: AbortSignal },
-  attemptSignal: AbortSignal,
-): AbortSignal {
-  return params.abortSignal ? AbortSignal.any([params.abortSignal, attemptSignal]) : attemptSignal;
 }
 
 const STEP_OPTION_NAMES = [

@@ -26,6 +26,7 @@ import {
 import type { Context } from '@restatedev/restate-sdk';
 import type { Tool, ToolExecutionOptions, ToolSet } from 'ai';
 import { SDK } from './step-names.js';
+import { withStepSignal } from './step-signal.js';
 
 /** Options of {@link durableTool} and {@link durableTools}: the step's retry cap, classification, give-up. */
 export interface DurableToolOptions extends Omit<DurableToolStepOptions<unknown>, 'serde'> {
@@ -60,11 +61,11 @@ export function durableTool<T extends Tool>(ctx: Context, tool: T, options: Dura
         ctx,
         toolStepName(SDK, name, executionOptions.toolCallId),
         name,
-        (abortSignal) => lastValue(execute(input, { ...executionOptions, abortSignal })),
-        {
-          ...stepOptions,
-          ...(executionOptions.abortSignal && { signal: executionOptions.abortSignal }),
-        },
+        (attemptSignal) =>
+          withStepSignal(executionOptions.abortSignal, attemptSignal, (abortSignal) =>
+            lastValue(execute(input, { ...executionOptions, abortSignal })),
+          ),
+        stepOptions,
       );
     },
   };

@@ -252,8 +252,50 @@ const agent = restate.object({
       await ctx.sleep(1);
       return embeddings;
     },
+
+    /** One tool call, then an answer; records the signals the provider request and the tool body got. */
+    async signals(ctx: restate.ObjectContext, input: LoopInput): Promise<string> {
+      const recorded = stepSignals.get(ctx.key) ?? [];
+      stepSignals.set(ctx.key, recorded);
+      const provider = wrapLanguageModel({
+        model: openai().chat(ctx.key),
+        middleware: {
+          specificationVersion: 'v4',
+          wrapGenerate: ({ doGenerate, params }) => {
+            if (params.abortSignal) recorded.push(params.abortSignal);
+            return doGenerate();
+          },
+          wrapStream: ({ doStream, params }) => {
+            if (params.abortSignal) recorded.push(params.abortSignal);
+            return doStream();
+          },
+        },
+      });
+      const echo = tool({
+        inputSchema: textSchema,
+        execute: async ({ text }, { abortSignal }) => {
+          if (abortSignal) recorded.push(abortSignal);
+          return text;
+        },
+      });
+      const settings = withRestate(ctx, {
+        model: provider,
+        tools: durableTools(ctx, { echo }),
+        prompt: 'echo',
+        stopWhen: isStepCount(3),
+      });
+      const text = input.stream
+        ? await streamText(settings).text
+        : (await generateText(settings)).text;
+      // One more entry after the last step, so the attempt that ran it ends after the step did.
+      await ctx.sleep(1);
+      return text;
+    },
   },
 });
+
+/** The abort signals provider requests and tool bodies received, by object key. */
+const stepSignals = new Map<string, AbortSignal[]>();
 
 /** An embedding model computing vectors locally (length, vowel count), counting its calls. */
 function countingEmbeddingModel(key: string): EmbeddingModelV4 {
@@ -497,4 +539,20 @@ describe('ToolLoopAgent and structured output', () => {
     ]);
     expect((await result).output).toEqual({ city: 'Lisbon', days: 3 });
   });
+});
+
+describe('abort signals inside steps', () => {
+  for (const stream of [false, true]) {
+    it(`${stream ? 'streamText' : 'generateText'}: the provider's and the tool's signals are released when their step ends, so the end of the attempt does not abort them again`, async () => {
+      const { key, result } = run<string>('signals', { variant: 'adapter', stream }, [
+        { toolCalls: [{ name: 'echo', arguments: { text: 'hi' } }] },
+        { text: 'done' },
+      ]);
+      expect((await result).output).toBe('done');
+      const signals = stepSignals.get(key) ?? [];
+      // Two model calls and one tool body ran live; always-replay mode ends an attempt after each step.
+      expect(signals).toHaveLength(3);
+      expect(signals.filter((signal) => signal.aborted)).toEqual([]);
+    });
+  }
 });
