@@ -29,7 +29,7 @@ import {
 } from '@restate-agents/core';
 import { restateContext } from './restate-context.js';
 import { STEP_NAMES } from './step-names.js';
-import { tool } from './tool.js';
+import { controlAwareTool, type tool } from './tool.js';
 
 /** What {@link durableTool} adds to the SDK's `tool()` options. */
 export interface DurableToolOptions {
@@ -75,24 +75,28 @@ export function durableTool<
 ): ReturnType<typeof sdkTool<TParameters, Context, Result, TOutputSchema>> {
   const { step, ...toolOptions } = options;
   const execute = toolOptions.execute as (...args: unknown[]) => unknown;
-  const created = tool({
-    ...toolOptions,
-    execute: (input: unknown, runContext: unknown, details?: CallDetails) => {
-      const ctx = restateContext(runContext as never);
-      const callId =
-        details?.toolCall?.callId ??
-        idSource(ctx).id({ scope: `openai-agents:tool:${created.name}` });
-      // Created now (no await before it) and awaited with the steps of tools started alongside; a give-up
-      // goes the way of any tool error: to the error function, then to the model.
-      return durableToolCall(
-        ctx,
-        STEP_NAMES.tool(created.name, callId),
-        created.name,
-        (signal) => execute(input, runContext, { ...details, signal }),
-        { ...step, ...(details?.signal && { signal: details.signal }) },
-      );
-    },
-  } as unknown as Parameters<typeof tool>[0]);
+  // The step hands `execute` the attempt's signal: the wrapper need not merge it in as well.
+  const created = controlAwareTool(
+    {
+      ...toolOptions,
+      execute: (input: unknown, runContext: unknown, details?: CallDetails) => {
+        const ctx = restateContext(runContext as never);
+        const callId =
+          details?.toolCall?.callId ??
+          idSource(ctx).id({ scope: `openai-agents:tool:${created.name}` });
+        // Created now (no await before it) and awaited with the steps of tools started alongside; a give-up
+        // goes the way of any tool error: to the error function, then to the model.
+        return durableToolCall(
+          ctx,
+          STEP_NAMES.tool(created.name, callId),
+          created.name,
+          (signal) => execute(input, runContext, { ...details, signal }),
+          { ...step, ...(details?.signal && { signal: details.signal }) },
+        );
+      },
+    } as unknown as Parameters<typeof tool>[0],
+    false,
+  );
   return markDurable(created, 'tool') as ReturnType<
     typeof sdkTool<TParameters, Context, Result, TOutputSchema>
   >;

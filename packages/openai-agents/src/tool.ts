@@ -38,7 +38,18 @@ const createTool = sdkTool as (options: ToolOptionsAny) => ReturnType<typeof sdk
  *   },
  * });
  */
-export const tool: typeof sdkTool = ((options: ToolOptionsAny) => {
+export const tool: typeof sdkTool = ((options: ToolOptionsAny) =>
+  controlAwareTool(options, true)) as typeof sdkTool;
+
+/**
+ * {@link tool}, with `execute` handed the attempt's abort signal (merged with the SDK's) when `attemptSignal`
+ * is set. A `durableTool` passes `false`: its step hands its body the attempt's signal itself, and merging it
+ * here too would link one more signal per call to the attempt's. @internal
+ */
+export function controlAwareTool(
+  options: ToolOptionsAny,
+  attemptSignal: boolean,
+): ReturnType<typeof sdkTool> {
   const errorFunction = controlAwareErrorFunction(options);
   const execute = options.execute as (
     input: unknown,
@@ -49,7 +60,9 @@ export const tool: typeof sdkTool = ((options: ToolOptionsAny) => {
     ...options,
     errorFunction,
     execute: async (input: unknown, runContext: unknown, details?: { signal?: AbortSignal }) => {
-      const attempt = findBinding(runContext)?.ctx.request().attemptCompletedSignal;
+      const attempt = attemptSignal
+        ? findBinding(runContext)?.ctx.request().attemptCompletedSignal
+        : undefined;
       const signal =
         attempt && details?.signal
           ? AbortSignal.any([details.signal, attempt])
@@ -60,7 +73,7 @@ export const tool: typeof sdkTool = ((options: ToolOptionsAny) => {
         : toJsonValue(result, `The result of tool "${options.name ?? execute.name}"`);
     },
   } as ToolOptionsAny);
-}) as typeof sdkTool;
+}
 
 /**
  * The SDK's default tool error message (0.19+), used when the tool has no `errorFunction` of its own. The

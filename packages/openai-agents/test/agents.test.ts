@@ -13,7 +13,7 @@ import {
 } from '@restate-agents/testing';
 import { useRestate } from '@restate-agents/testing/vitest';
 import * as restate from '@restatedev/restate-sdk';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import {
   DurableRunner,
@@ -107,6 +107,12 @@ interface Input {
   model: string;
 }
 
+/** Per key: the signal each model request got, beside the signal of the attempt that made it. */
+const modelSignals = new Map<
+  string,
+  { request: AbortSignal | undefined; attempt: AbortSignal }[]
+>();
+
 const agents = restate.object({
   name: 'OpenAIAgentsProbe',
   handlers: {
@@ -183,6 +189,21 @@ const agents = restate.object({
           : { toolConcurrency: input.concurrency ?? 3 }),
       });
       const result = await runner.run(agent, 'in parallel');
+      return { text: result.finalOutput };
+    },
+    async watched(ctx: restate.ObjectContext, input: Input) {
+      const model = await provider.getModel(input.model);
+      const watching: Model = {
+        getResponse: (request) => {
+          const seen = modelSignals.get(ctx.key) ?? [];
+          seen.push({ request: request.signal, attempt: ctx.request().attemptCompletedSignal });
+          modelSignals.set(ctx.key, seen);
+          return model.getResponse(request);
+        },
+        getStreamedResponse: (request) => model.getStreamedResponse(request),
+      };
+      const agent = new Agent({ name: 'watched', model: watching });
+      const result = await new DurableRunner(ctx).run(agent, 'hello');
       return { text: result.finalOutput };
     },
     async guarded(ctx: restate.ObjectContext, input: Input) {
@@ -436,6 +457,21 @@ for (const mode of MODES) {
         const invocationId = await invoke('guarded', key, {});
         expect(await env.attach(invocationId)).toEqual({ text: 'guarded hello' });
         expect(await runNames(invocationId)).toEqual(['guardrail-check', STEP_NAMES.model(1)]);
+      });
+    });
+    describe('model request signals', () => {
+      it("a finished model request is cut loose from its attempt's signal, which Restate aborts when the invocation ends", async () => {
+        const key = k('signals');
+        mock.conversation(key, [{ text: 'watched hello' }]);
+        const invocationId = await invoke('watched', key, {});
+        expect(await env.attach(invocationId)).toEqual({ text: 'watched hello' });
+        const [seen, ...more] = modelSignals.get(key) ?? [];
+        expect(more).toHaveLength(0);
+        // The client and fetch keep listening to the request's signal after the answer: still linked to the
+        // attempt, every finished request would run its abort handlers at the end of every invocation.
+        await vi.waitFor(() => expect(seen?.attempt.aborted).toBe(true));
+        expect(seen?.request).toBeInstanceOf(AbortSignal);
+        expect(seen?.request?.aborted).toBe(false);
       });
     });
   });
