@@ -142,7 +142,8 @@ describe.each([
     const steps = (await env.journal(invocationId))
       .filter((entry) => entry.kind === 'command' && entry.type === 'Run')
       .map((entry) => entry.name);
-    // Task by task, by task name then call path: the same order on every replay.
-    expect(steps).toEqual(['task:fast', 'task:slow', 'langgraph:checkpoint']);
+    // Call by call, in the order the entrypoint made them — not in the order they finish (`fast` would be
+    // first; and on busy cores its step would overlap `slow`'s: "awaitNext already pending").
+    expect(steps).toEqual(['task:slow', 'task:fast', 'langgraph:checkpoint']);
   });
 });
