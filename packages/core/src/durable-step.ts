@@ -81,6 +81,26 @@ export function durableStep<T>(
   action: (attemptSignal: AbortSignal) => T | Promise<T>,
   options: DurableStepOptions<T> = {},
 ): RestatePromise<T> {
+  return settledStep(ctx, name, action, options, passOn);
+}
+
+function passOn<T>(value: T | undefined, failure: TerminalError | undefined): T {
+  if (failure) throw failure;
+  return value as T;
+}
+
+/**
+ * {@link durableStep} with its outcome handed to `settle` (the value, or the step's failure as
+ * `durableStep` would reject with it) in the same `map`: one promise layer for the Restate SDK to poll
+ * through instead of two when a caller maps the outcome again (the tool-call contract does).
+ */
+export function settledStep<T, R>(
+  ctx: Context,
+  name: string,
+  action: (attemptSignal: AbortSignal) => T | Promise<T>,
+  options: DurableStepOptions<T>,
+  settle: (value: T | undefined, failure: TerminalError | undefined) => R,
+): RestatePromise<R> {
   const {
     serde = journalSerde as Serde<T>,
     classify = classifyError,
@@ -143,8 +163,8 @@ export function durableStep<T>(
       runOptions,
     )
     .map((bytes, failure) => {
-      if (failure) throw explainFailure(name, failure, runOptions);
-      return serde.deserialize(bytes as Uint8Array);
+      if (failure) return settle(undefined, explainFailure(name, failure, runOptions));
+      return settle(serde.deserialize(bytes as Uint8Array), undefined);
     });
 }
 

@@ -14,8 +14,8 @@ import { type Context, type RestatePromise, TerminalError } from '@restatedev/re
 import { findControlError } from './control-errors.js';
 import {
   type DurableStepOptions,
-  durableStep,
   type StepFailureReason,
+  settledStep,
   stepFailureReason,
 } from './durable-step.js';
 import { ToolGaveUpError } from './errors/tool-gave-up-error.js';
@@ -81,7 +81,7 @@ export function durableToolStep<T>(
   if (onGiveUp !== 'model' && onGiveUp !== 'fail') {
     throw new TypeError(`onGiveUp must be 'model' or 'fail', got ${JSON.stringify(onGiveUp)}`);
   }
-  return durableStep(ctx, name, action, stepOptions).map((value, failure): ToolStepOutcome<T> => {
+  return settledStep(ctx, name, action, stepOptions, (value, failure): ToolStepOutcome<T> => {
     if (failure === undefined) return { ok: true, value: value as T };
     if (onGiveUp === 'model') {
       const gaveUp = asToolGaveUp(failure, toolName);

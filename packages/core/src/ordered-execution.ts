@@ -235,6 +235,13 @@ export class StepBatch {
     const batch = this.#waiting;
     this.#waiting = [];
     try {
+      const [only] = batch;
+      if (batch.length === 1 && only) {
+        // A step alone (tools run one at a time) is awaited as it is: a combinator of one is one more
+        // promise layer the Restate SDK polls through on every turn of its loop, for nothing.
+        await only.step.then(only.resolve, only.reject);
+        return;
+      }
       const settled = await RestatePromise.allSettled(batch.map((waiting) => waiting.step));
       settled.forEach((outcome, index) => {
         const waiting = batch[index] as Waiting;
