@@ -116,32 +116,35 @@ export interface LiveLogClient {
   ): AsyncIterable<LiveFrame>;
 }
 
-/** Options of {@link startLiveHarness}. */
-export interface StartLiveHarnessOptions {
+/** Options of {@link startLiveHarness}; `L` is the log client's type (core's `StreamClient`). */
+export interface StartLiveHarnessOptions<L extends LiveLogClient = LiveLogClient> {
   /** The agent's service module (served on `process.env.PORT`, see {@link liveChatObjects}). */
   serviceEntry: string;
   /** The stream log object to serve in the test process: core's `agentStreamObject()`. */
   streamObject: LiveStreamObject;
   /** A client factory of the log: core's `streamClient`. */
-  streamClient: (options: { ingressUrl: string }) => LiveLogClient;
+  streamClient: (options: { ingressUrl: string }) => L;
   /** Extra environment of the service process. */
   env?: Record<string, string>;
-  /** Options of the restate-server. */
+  /**
+   * Options of the restate-server; `fastRetries` is on unless set to `false` here (the live objects bring their
+   * own quick retry policy; other services of a test that kills the service get one too).
+   */
   restate?: StartRestateOptions;
 }
 
 /** A service definition to serve in the test process (what `restate.serve` takes). */
 export type LiveStreamObject = Extract<RegisterTarget, { services: unknown }>['services'][number];
 
-/** The running parts of live tests. */
-export interface LiveHarness {
+/** The running parts of live tests; `log` is what the options' `streamClient` made. */
+export interface LiveHarness<L extends LiveLogClient = LiveLogClient> {
   restate: RestateEnvironment;
   model: MockModelServer;
   service: ServiceProcess;
   /** Between Restate and the service (the deployment is registered through it). */
   proxy: PartitionProxy;
   /** The stream log, read over Restate's ingress. */
-  log: LiveLogClient;
+  log: L;
   /** The tails of the service output and the server log, for a failure report. */
   diagnostics(): string;
   stop(): Promise<void>;
@@ -151,13 +154,15 @@ export interface LiveHarness {
  * Starts restate-server, the scripted model server, the stream log (in this process) and the agent's service
  * (a child process, registered through a partition proxy).
  */
-export async function startLiveHarness(options: StartLiveHarnessOptions): Promise<LiveHarness> {
+export async function startLiveHarness<L extends LiveLogClient = LiveLogClient>(
+  options: StartLiveHarnessOptions<L>,
+): Promise<LiveHarness<L>> {
   const stops: Array<() => Promise<void>> = [];
   const stopAll = async (): Promise<void> => {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
   };
   try {
-    const server = await startRestate(options.restate);
+    const server = await startRestate({ fastRetries: true, ...options.restate });
     stops.push(() => server.stop());
     const model = await startMockModel();
     stops.push(() => model.close());

@@ -36,11 +36,31 @@ export type MockMcpAnswer =
 export interface StartMockMcpServerOptions {
   /**
    * Answers a request (not called for notifications) of the conversation `session` (the
-   * {@link MOCK_MCP_SESSION_HEADER} header); called once the latency has passed.
+   * {@link MOCK_MCP_SESSION_HEADER} header); called once the latency has passed. `undefined` leaves it to the
+   * server: `initialize` gets the handshake (protocol `2025-06-18`, {@link StartMockMcpServerOptions.capabilities}),
+   * any other method the JSON-RPC error `-32601` (method not found).
    */
-  answer(request: MockMcpRequest, session: string): MockMcpAnswer;
+  answer(request: MockMcpRequest, session: string): MockMcpAnswer | undefined;
+  /** The capabilities the `initialize` handshake announces; default `{ tools: {} }`. */
+  capabilities?: Record<string, object>;
   /** How long each answer takes, so a request repeated by a replay would be noticed; default 20 ms. */
   latencyMs?: number;
+}
+
+function defaultAnswer(
+  request: MockMcpRequest,
+  capabilities: Record<string, object> = { tools: {} },
+): MockMcpAnswer {
+  if (request.method === 'initialize') {
+    return {
+      result: {
+        protocolVersion: '2025-06-18',
+        capabilities,
+        serverInfo: { name: 'loopback-mcp', version: '1.0.0' },
+      },
+    };
+  }
+  return { error: { code: -32601, message: `Method not found: ${request.method}` } };
 }
 
 /** A running {@link startMockMcpServer}. */
@@ -56,13 +76,13 @@ export interface MockMcpServer {
 
 /**
  * Starts an MCP server on a free loopback port. Each JSON-RPC request (a POST) is recorded under its
- * conversation, then answered by `options.answer` after the latency; a notification gets `202` at once; any
- * other HTTP method `405`.
+ * conversation, then answered by `options.answer` after the latency (the `initialize` handshake and "method not
+ * found" by the server itself, where `answer` leaves them); a notification gets `202` at once; any other HTTP
+ * method `405`.
  *
  * @example
  * const mcp = await startMockMcpServer({
- *   answer: (request) =>
- *     request.method === 'tools/list' ? { result: { tools } } : { error: { code: -32601, message: 'no' } },
+ *   answer: (request) => (request.method === 'tools/list' ? { result: { tools } } : undefined),
  * });
  * // a client with { url: mcp.url, headers: { [MOCK_MCP_SESSION_HEADER]: key } }
  * expect(mcp.timesServed(key, 'tools/list')).toBe(1);
@@ -90,7 +110,7 @@ export async function startMockMcpServer(
       }
       served.set(session, [...(served.get(session) ?? []), rpc.method]);
       setTimeout(() => {
-        const answer = options.answer(rpc, session);
+        const answer = options.answer(rpc, session) ?? defaultAnswer(rpc, options.capabilities);
         if ('status' in answer) {
           response.writeHead(answer.status).end(answer.body);
           return;

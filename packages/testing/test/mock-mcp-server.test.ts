@@ -18,8 +18,9 @@ beforeAll(async () => {
       if (request.method === 'tools/call') {
         return { result: { echoed: request.params?.arguments?.text, session } };
       }
-      return { error: { code: -32601, message: `Method not found: ${request.method}` } };
+      return undefined;
     },
+    capabilities: { tools: {}, prompts: {} },
   });
 });
 afterAll(() => mcp.close());
@@ -31,7 +32,7 @@ const post = (session: string, body: unknown) =>
     body: JSON.stringify(body),
   });
 
-it('answers JSON-RPC requests of each conversation and counts them; notifications get 202 and are not counted', async () => {
+it('answers JSON-RPC requests of each conversation (initialize and unknown methods by itself) and counts them; notifications get 202 and are not counted', async () => {
   const call = await post('a', {
     jsonrpc: '2.0',
     id: 1,
@@ -44,10 +45,18 @@ it('answers JSON-RPC requests of each conversation and counts them; notification
     result: { echoed: 'hi', session: 'a' },
   });
   const unknown = await post('a', { jsonrpc: '2.0', id: 2, method: 'nope' });
-  expect(await unknown.json()).toMatchObject({ id: 2, error: { code: -32601 } });
+  expect(await unknown.json()).toMatchObject({
+    id: 2,
+    error: { code: -32601, message: 'Method not found: nope' },
+  });
+  const handshake = await post('a', { jsonrpc: '2.0', id: 3, method: 'initialize' });
+  expect(await handshake.json()).toMatchObject({
+    id: 3,
+    result: { protocolVersion: '2025-06-18', capabilities: { tools: {}, prompts: {} } },
+  });
   const notification = await post('a', { jsonrpc: '2.0', method: 'notifications/initialized' });
   expect(notification.status).toBe(202);
-  expect(mcp.served('a')).toEqual(['tools/call', 'nope']);
+  expect(mcp.served('a')).toEqual(['tools/call', 'nope', 'initialize']);
   expect(mcp.timesServed('a', 'tools/call')).toBe(1);
   expect(mcp.served('b')).toEqual([]);
 });
