@@ -4,34 +4,18 @@
  * no model turn is requested twice, and the run finishes with the answer it would have without the crash.
  */
 import { fileURLToPath } from 'node:url';
-import {
-  type CrashHarness,
-  type Ledger,
-  type MockModelServer,
-  type RestateEnvironment,
-  type ServiceProcess,
-  startCrashHarness,
-} from '@restate-agents/testing';
+import { useCrashHarness } from '@restate-agents/testing/vitest';
 import type { ModelMessage } from 'ai';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 const entry = fileURLToPath(new URL('./crash-service.ts', import.meta.url));
 
 for (const alwaysReplay of [false, true]) {
   describe(alwaysReplay ? 'always-replay mode' : 'normal mode', () => {
-    let harness: CrashHarness;
-    let restate: RestateEnvironment;
-    let mock: MockModelServer;
-    let ledger: Ledger;
-    let service: ServiceProcess;
-
-    beforeAll(async () => {
-      // Restarts are found within a second (fast retries; each step's own retry cap is counted by the SDK, and
-      // nothing here asserts on the back-off), and the next process loads while the current one serves.
-      harness = await startCrashHarness({ serviceEntry: entry, restate: { alwaysReplay } });
-      ({ restate, model: mock, ledger, service } = harness);
-    });
-    afterAll(() => harness?.stop());
+    // Restarts are found within a second (fast retries; each step's own retry cap is counted by the SDK, and
+    // nothing here asserts on the back-off), and the next process loads while the current one serves.
+    const harness = useCrashHarness({ serviceEntry: entry, restate: { alwaysReplay } });
+    const { restate, model: mock, ledger, service } = harness;
 
     const mode = alwaysReplay ? 'replay' : 'normal';
     /** Sends, waits for the SIGKILL at `point`, restarts the service and returns the final output. */

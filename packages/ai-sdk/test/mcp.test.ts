@@ -10,32 +10,26 @@ import {
   MOCK_MCP_SESSION_HEADER,
   type MockMcpAnswer,
   type MockMcpRequest,
-  type MockMcpServer,
-  type MockModelServer,
-  startMockMcpServer,
-  startMockModel,
 } from '@restate-agents/testing';
-import { useRestate } from '@restate-agents/testing/vitest';
+import { useMockMcpServer, useMockModel, useRestate } from '@restate-agents/testing/vitest';
 import * as restate from '@restatedev/restate-sdk';
 import { generateText, isStepCount } from 'ai';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { durableMcpClient, durableMcpTools, withRestate } from '../src/index.js';
 
-let mock: MockModelServer;
-/** The MCP server; it records the JSON-RPC methods it answered per conversation (`MOCK_MCP_SESSION_HEADER`). */
-let mcp: MockMcpServer;
+const mock = useMockModel();
+/**
+ * The MCP server; it records the JSON-RPC methods it answered per conversation (`MOCK_MCP_SESSION_HEADER`), and
+ * answers after 20 ms, so a request repeated by a replay would be noticed.
+ */
+const mcp = useMockMcpServer({
+  answer,
+  capabilities: { tools: {}, resources: {}, prompts: {} },
+});
 
-/** A JSON-RPC error answer, or a result. */
-function answer(request: MockMcpRequest): MockMcpAnswer {
+/** A JSON-RPC error answer or a result; the server answers `initialize` and unknown methods itself. */
+function answer(request: MockMcpRequest): MockMcpAnswer | undefined {
   switch (request.method) {
-    case 'initialize':
-      return {
-        result: {
-          protocolVersion: '2025-06-18',
-          capabilities: { tools: {}, resources: {}, prompts: {} },
-          serverInfo: { name: 'loopback-mcp', version: '1.0.0' },
-        },
-      };
     case 'tools/list':
       return {
         result: {
@@ -78,7 +72,7 @@ function answer(request: MockMcpRequest): MockMcpAnswer {
         },
       };
     default:
-      return { error: { code: -32601, message: `Method not found: ${request.method}` } };
+      return undefined;
   }
 }
 
@@ -137,15 +131,6 @@ const agent = restate.object({
       }
     },
   },
-});
-
-beforeAll(async () => {
-  // The MCP server answers after 20 ms, so a request repeated by a replay would be noticed.
-  [mock, mcp] = await Promise.all([startMockModel(), startMockMcpServer({ answer })]);
-});
-afterAll(async () => {
-  await mock?.close();
-  await mcp?.close();
 });
 
 for (const alwaysReplay of [false, true]) {

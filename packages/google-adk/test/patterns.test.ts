@@ -8,16 +8,11 @@
 import { fileURLToPath } from 'node:url';
 import {
   CRASH_AFTER_SIDE_EFFECT,
-  type CrashHarness,
   InvocationFailedError,
-  type Ledger,
-  type MockModelServer,
   type MockScript,
-  type RestateEnvironment,
-  type ServiceProcess,
-  startCrashHarness,
 } from '@restate-agents/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useCrashHarness } from '@restate-agents/testing/vitest';
+import { describe, expect, it } from 'vitest';
 import type { Pattern, PatternInput } from './patterns-service.js';
 
 /** patterns-service.ts's object (not imported: importing that module would start serving). */
@@ -27,24 +22,15 @@ const entry = fileURLToPath(new URL('./patterns-service.ts', import.meta.url));
 
 for (const mode of ['normal', 'always-replay'] as const) {
   describe(`ADK patterns (${mode})`, () => {
-    let harness: CrashHarness;
-    let restate: RestateEnvironment;
-    let mock: MockModelServer;
-    let ledger: Ledger;
-    let service: ServiceProcess;
+    // Restarts are found within a second (fast retries; nothing here asserts on the back-off), and the next
+    // process loads while the current one serves (the crash tests restart the service).
+    const harness = useCrashHarness({
+      serviceEntry: entry,
+      env: { ADK_LOG_LEVEL: 'warn' },
+      restate: { alwaysReplay: mode === 'always-replay' },
+    });
+    const { restate, model: mock, ledger, service } = harness;
     let counter = 0;
-
-    beforeAll(async () => {
-      // Restarts are found within a second (fast retries; nothing here asserts on the back-off), and the next
-      // process loads while the current one serves (the crash tests restart the service).
-      harness = await startCrashHarness({
-        serviceEntry: entry,
-        env: { ADK_LOG_LEVEL: 'warn' },
-        restate: { alwaysReplay: mode === 'always-replay' },
-      });
-      ({ restate, model: mock, ledger, service } = harness);
-    }, 120_000);
-    afterAll(() => harness?.stop(), 60_000);
 
     /** A fresh session; `scripts` per agent name. */
     function session(pattern: Pattern, scripts: Record<string, MockScript>) {

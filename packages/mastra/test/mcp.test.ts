@@ -12,19 +12,18 @@ import {
   MOCK_MCP_SESSION_HEADER,
   type MockMcpAnswer,
   type MockMcpRequest,
-  type MockMcpServer,
-  type MockModelServer,
-  startMockMcpServer,
-  startMockModel,
 } from '@restate-agents/testing';
-import { useRestate } from '@restate-agents/testing/vitest';
+import { useMockMcpServer, useMockModel, useRestate } from '@restate-agents/testing/vitest';
 import * as restate from '@restatedev/restate-sdk';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { durableAgent, durableMcpTools, durableMcpToolsets, durableModel } from '../src/index.js';
 
-let mock: MockModelServer;
-/** The MCP server; it records the JSON-RPC methods it answered per conversation (`MOCK_MCP_SESSION_HEADER`). */
-let mcp: MockMcpServer;
+const mock = useMockModel();
+/**
+ * The MCP server; it records the JSON-RPC methods it answered per conversation (`MOCK_MCP_SESSION_HEADER`), and
+ * answers after 20 ms, so a request repeated by a replay would be noticed.
+ */
+const mcp = useMockMcpServer({ answer });
 /** Sessions whose next `tools/list` is answered with HTTP 503 (then removed). */
 const listFailures = new Set<string>();
 
@@ -45,19 +44,12 @@ const TOOLS = [
   },
 ];
 
-function answer(request: MockMcpRequest, session: string): MockMcpAnswer {
+/** A JSON-RPC error answer, a result or an HTTP 503; the server answers `initialize` and unknown methods itself. */
+function answer(request: MockMcpRequest, session: string): MockMcpAnswer | undefined {
   if (request.method === 'tools/list' && listFailures.delete(session)) {
     return { status: 503, body: 'overloaded' };
   }
   switch (request.method) {
-    case 'initialize':
-      return {
-        result: {
-          protocolVersion: '2025-06-18',
-          capabilities: { tools: {} },
-          serverInfo: { name: 'loopback-mcp', version: '1.0.0' },
-        },
-      };
     case 'tools/list':
       return { result: { tools: TOOLS } };
     case 'tools/call':
@@ -70,7 +62,7 @@ function answer(request: MockMcpRequest, session: string): MockMcpAnswer {
         },
       };
     default:
-      return { error: { code: -32601, message: `Method not found: ${request.method}` } };
+      return undefined;
   }
 }
 
@@ -127,15 +119,6 @@ const service = restate.object({
       }
     },
   },
-});
-
-beforeAll(async () => {
-  // The MCP server answers after 20 ms, so a request repeated by a replay would be noticed.
-  [mock, mcp] = await Promise.all([startMockModel(), startMockMcpServer({ answer })]);
-});
-afterAll(async () => {
-  await mock?.close();
-  await mcp?.close();
 });
 
 for (const alwaysReplay of [false, true]) {

@@ -6,37 +6,17 @@
  * child process (live-native-service.ts), the stream log in the test process.
  */
 import { fileURLToPath } from 'node:url';
-import { agentStreamObject, type StreamClient, streamClient } from '@restate-agents/core';
-import {
-  type LiveHarness,
-  type MockModelServer,
-  type RestateEnvironment,
-  type ServiceProcess,
-  startLiveHarness,
-} from '@restate-agents/testing';
+import { agentStreamObject, streamClient } from '@restate-agents/core';
+import { useLiveHarness } from '@restate-agents/testing/vitest';
 import { readUIMessageStream, type UIMessage, type UIMessageChunk } from 'ai';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type LiveRunStreamEvent, runStreamEvents, runUIMessageStream } from '../src/index.js';
 
-let harness: LiveHarness;
-let restate: RestateEnvironment;
-let mock: MockModelServer;
-let service: ServiceProcess;
-let log: StreamClient;
-
-beforeAll(async () => {
-  // The stream log in this process, the agent in a child process with a warm standby (a test kills and restarts
-  // it); fast retries find the restarted service within a second (nothing here asserts on the back-off).
-  harness = await startLiveHarness({
-    serviceEntry: fileURLToPath(new URL('./live-native-service.js', import.meta.url)),
-    streamObject: agentStreamObject(),
-    streamClient,
-    restate: { fastRetries: true },
-  });
-  ({ restate, model: mock, service } = harness);
-  log = streamClient({ ingressUrl: restate.ingressUrl });
-});
-afterAll(() => harness?.stop());
+// The stream log in this process, the agent in a child process with a warm standby (a test kills and restarts
+// it); fast retries find the restarted service within a second (nothing here asserts on the back-off).
+const serviceEntry = fileURLToPath(new URL('./live-native-service.js', import.meta.url));
+const live = useLiveHarness({ serviceEntry, streamObject: agentStreamObject(), streamClient });
+const { restate, model: mock, service, log } = live;
 
 /** Starts a turn and reads its native events to the end; `onEvent` runs after each one. */
 async function turn(
