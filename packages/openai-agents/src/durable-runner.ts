@@ -367,6 +367,18 @@ export class DurableRunner {
         );
       }
     }
+    if (
+      typeof agent.model === 'string' &&
+      agent.inputGuardrails.length === 0 &&
+      agent.outputGuardrails.length === 0 &&
+      agent.mcpServers.length === 0 &&
+      agent.handoffs.length === 0
+    ) {
+      // Nothing to wrap (a model name resolves through the durable provider): the agent runs as it is,
+      // without a copy per run.
+      this.#agents.set(agent, agent);
+      return agent;
+    }
     const { step, keepProviderData, live } = this.#options;
     const converted = agent.clone({
       ...(typeof agent.model !== 'string' && {
