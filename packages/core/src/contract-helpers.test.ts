@@ -119,6 +119,14 @@ describe('idSource', () => {
     expect(idSource(fakeCtx('inv_2')).uuid()).not.toBe(idSource(fakeCtx('inv_1')).uuid());
   });
 
+  it('draws the ids journals of running invocations already hold (the derivation never changes)', () => {
+    const source = idSource(fakeCtx('inv_1'));
+    expect(source.uuid()).toBe('7c0575a9-7835-4719-818a-4b44bbcc39ee');
+    expect(source.id({ prefix: 'aitxt', size: 24 })).toBe('aitxt-wqOtC1GiSbXmBul5DSUm8bED');
+    // More than one sha256 block.
+    expect(source.id({ size: 40 })).toBe('xdFst3ChcpFpxvBClem1kUHn9oZPRKW5hY4ULIUf');
+  });
+
   it('numbers each scope on its own, so one consumer never shifts another', () => {
     const a = idSource(fakeCtx('inv_3'));
     const b = idSource(fakeCtx('inv_3'));

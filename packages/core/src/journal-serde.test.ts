@@ -72,6 +72,42 @@ describe('journalSerde', () => {
     expect(() => journalSerde.serialize(cyclic)).toThrow(/circular/);
   });
 
+  it('writes the tag format journals already hold, byte for byte (old entries read, new ones the same)', () => {
+    class Money {
+      toJSON() {
+        return { cents: 5, at: new Date(0) };
+      }
+    }
+    const value = {
+      text: 'hi',
+      at: new Date('2026-11-27T10:00:00.123Z'),
+      missing: undefined,
+      list: [1, undefined, Number.NaN],
+      big: 12n,
+      bytes: Buffer.from('hey'),
+      url: new URL('https://example.com/a'),
+      map: new Map([['k', new Set([new Date(1)])]]),
+      own: { $ra: 'date', v: 'not a date' },
+      price: new Money(),
+      error: Object.assign(new RangeError('bad'), { at: new Date(2) }),
+    };
+    const text = new TextDecoder().decode(journalSerde.serialize(value));
+    expect(text).toBe(
+      '{"text":"hi","at":{"$ra":"date","v":"2026-11-27T10:00:00.123Z"},"missing":{"$ra":"undefined"},' +
+        '"list":[1,{"$ra":"undefined"},{"$ra":"number","v":"NaN"}],"big":{"$ra":"bigint","v":"12"},' +
+        '"bytes":{"$ra":"bytes","v":"aGV5"},"url":{"$ra":"url","v":"https://example.com/a"},' +
+        '"map":{"$ra":"map","v":[["k",{"$ra":"set","v":[{"$ra":"date","v":"1970-01-01T00:00:00.001Z"}]}]]},' +
+        '"own":{"$ra":"object","v":{"$ra":"date","v":"not a date"}},' +
+        '"price":{"cents":5,"at":{"$ra":"date","v":"1970-01-01T00:00:00.000Z"}},' +
+        '"error":{"$ra":"error","v":{"name":"RangeError","message":"bad","props":{"at":{"$ra":"date","v":"1970-01-01T00:00:00.002Z"}}}}}',
+    );
+    expect(roundTrip(value)).toEqual({
+      ...value,
+      bytes: new Uint8Array(Buffer.from('hey')),
+      price: { cents: 5, at: new Date(0) },
+    });
+  });
+
   it('is plain JSON on the wire (readable in the Restate UI)', () => {
     const text = new TextDecoder().decode(journalSerde.serialize({ a: 1, b: 'two' }));
     expect(JSON.parse(text)).toEqual({ a: 1, b: 'two' });
