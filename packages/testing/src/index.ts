@@ -81,5 +81,7 @@ export type {
 export type { RestateCluster, RestateNode } from './restate-cluster.js';
 export type { RegisterTarget, RestateEnvironment, StartRestateOptions } from './restate-server.js';
 export { startRestate } from './restate-server.js';
+export type { ScriptedRun, ScriptedRuns, ScriptedRunsOptions } from './scripted-runs.js';
+export { scriptedRuns } from './scripted-runs.js';
 export type { CrashReport, ServiceProcess, StartServiceProcessOptions } from './service-process.js';
 export { startServiceProcess } from './service-process.js';
