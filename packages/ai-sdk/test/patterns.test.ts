@@ -12,8 +12,8 @@ import type {
   SpeechModelV4,
   TranscriptionModelV4,
 } from '@ai-sdk/provider';
-import { type MockModelServer, startMockModel } from '@restate-agents/testing';
-import { useRestate } from '@restate-agents/testing/vitest';
+import { scriptedRuns } from '@restate-agents/testing';
+import { useMockModel, useRestate } from '@restate-agents/testing/vitest';
 import * as restate from '@restatedev/restate-sdk';
 import {
   dynamicTool,
@@ -34,7 +34,7 @@ import {
   tool,
   experimental_transcribe as transcribe,
 } from 'ai';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
   durableEmbeddingModel,
@@ -51,7 +51,7 @@ import {
   withRestate,
 } from '../src/index.js';
 
-let mock: MockModelServer;
+const mock = useMockModel();
 type StructuredApi = 'generateObject' | 'generateText' | 'streamText';
 const openai = () => createOpenAI({ baseURL: mock.openaiBaseUrl, apiKey: 'scripted' });
 
@@ -483,13 +483,6 @@ function localMediaModels(key: string) {
   };
 }
 
-beforeAll(async () => {
-  mock = await startMockModel();
-});
-afterAll(async () => {
-  await mock.close();
-});
-
 for (const alwaysReplay of [false, true]) {
   describe(alwaysReplay ? 'always-replay mode' : 'normal mode', () => {
     // A few attempts, then killed: a step's retries end the attempt (Restate retries the invocation), so
@@ -497,22 +490,12 @@ for (const alwaysReplay of [false, true]) {
     const env = useRestate({ alwaysReplay, maxAttempts: 10 });
     beforeAll(() => env.register({ services: [agent] }));
 
-    let keys = 0;
-    const run = <T>(
-      handler: string,
-      input: unknown,
-      script?: Parameters<MockModelServer['conversation']>[1],
-    ) => {
-      const key = `${handler}-${alwaysReplay ? 'replay' : 'normal'}-${++keys}`;
-      if (script) mock.conversation(key, script);
-      const result = env
-        .send({ service: 'AiSdkPatterns', handler, key }, input)
-        .then(async ({ invocationId }) => ({
-          invocationId,
-          output: await env.attach<T>(invocationId),
-        }));
-      return { key, result };
-    };
+    const { run } = scriptedRuns({
+      restate: env,
+      model: mock,
+      service: 'AiSdkPatterns',
+      label: alwaysReplay ? 'replay' : 'normal',
+    });
     const stepNames = async (invocationId: string) =>
       (await env.journal(invocationId))
         .filter((entry) => entry.type === 'Run')

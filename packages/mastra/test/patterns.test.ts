@@ -9,10 +9,10 @@ import { RegexFilterProcessor } from '@mastra/core/processors';
 import { createTool } from '@mastra/core/tools';
 import { Memory } from '@mastra/memory';
 import { durableStep } from '@restate-agents/core';
-import { type MockModelServer, startMockModel } from '@restate-agents/testing';
-import { useRestate } from '@restate-agents/testing/vitest';
+import { scriptedRuns } from '@restate-agents/testing';
+import { useMockModel, useRestate } from '@restate-agents/testing/vitest';
 import * as restate from '@restatedev/restate-sdk';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
   durableAgent,
@@ -22,7 +22,7 @@ import {
   restateModel,
 } from '../src/index.js';
 
-let mock: MockModelServer;
+const mock = useMockModel();
 const openai = () => createOpenAI({ baseURL: mock.openaiBaseUrl, apiKey: 'scripted' });
 
 /** Executions of tool bodies and hooks outside Restate, by key. */
@@ -157,13 +157,6 @@ const service = restate.object({
   },
 });
 
-beforeAll(async () => {
-  mock = await startMockModel();
-});
-afterAll(async () => {
-  await mock.close();
-});
-
 const toolTurn = (orderId: string) => ({
   toolCalls: [{ name: 'lookup', arguments: { orderId } }],
 });
@@ -173,22 +166,12 @@ for (const alwaysReplay of [false, true]) {
     const env = useRestate({ alwaysReplay, maxAttempts: 10 });
     beforeAll(() => env.register({ services: [service] }));
 
-    let keys = 0;
-    const run = <T>(
-      handler: string,
-      input: unknown,
-      script?: Parameters<MockModelServer['conversation']>[1],
-    ) => {
-      const key = `${handler}-${alwaysReplay ? 'replay' : 'normal'}-${++keys}`;
-      if (script) mock.conversation(key, script);
-      const result = env
-        .send({ service: 'MastraPatterns', handler, key }, input)
-        .then(async ({ invocationId }) => ({
-          invocationId,
-          output: await env.attach<T>(invocationId),
-        }));
-      return { key, result };
-    };
+    const { run } = scriptedRuns({
+      restate: env,
+      model: mock,
+      service: 'MastraPatterns',
+      label: alwaysReplay ? 'replay' : 'normal',
+    });
     const stepNames = async (invocationId: string) =>
       (await env.journal(invocationId))
         .filter((entry) => entry.type === 'Run' && entry.name)
