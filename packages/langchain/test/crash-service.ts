@@ -1,7 +1,8 @@
 /**
  * Service for `crash.test.ts`, run in a child process the test kills for real (SIGKILL): LangChain
  * patterns whose journal must carry them across a crash. `ChatOpenAI` talks HTTP to the scripted model
- * server at `OPENAI_BASE_URL`; the conversation is the invocation key.
+ * server at the URL the crash harness passes in `CONFORMANCE_ENV.openaiBaseUrl`; the conversation is the
+ * invocation key.
  */
 
 import { createRequire } from 'node:module';
@@ -10,6 +11,7 @@ import { HumanMessage, ToolMessage } from '@langchain/core/messages';
 import { tool } from '@langchain/core/tools';
 import { ChatOpenAI } from '@langchain/openai';
 import { durableStep } from '@restate-agents/core';
+import { CONFORMANCE_ENV } from '@restate-agents/testing';
 import { crashPoint } from '@restate-agents/testing/crash-point';
 import * as restate from '@restatedev/restate-sdk';
 import { createAgent, createMiddleware } from 'langchain';
@@ -26,7 +28,7 @@ const chatOpenAI = (conversation: string) =>
     model: 'scripted-model',
     apiKey: 'scripted',
     configuration: {
-      baseURL: process.env.OPENAI_BASE_URL,
+      baseURL: process.env[CONFORMANCE_ENV.openaiBaseUrl],
       defaultHeaders: { 'x-mock-conversation': conversation },
     },
   });

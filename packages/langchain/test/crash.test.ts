@@ -4,44 +4,22 @@
  */
 
 import { fileURLToPath } from 'node:url';
-import {
-  type MockModelServer,
-  type MockRequest,
-  startMockModel,
-  startServiceProcess,
-} from '@restate-agents/testing';
-import { useRestate } from '@restate-agents/testing/vitest';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { MockRequest } from '@restate-agents/testing';
+import { useCrashHarness } from '@restate-agents/testing/vitest';
+import { expect, it } from 'vitest';
 
-// Restate's default invocation retry policy (500 ms, doubling up to 1 min) would retry the restarted service
-// seconds after it is back; 50 ms..1 s finds it within a second. Nothing here asserts on the back-off.
-const env = useRestate({
-  env: {
-    RESTATE_DEFAULT_RETRY_POLICY__INITIAL_INTERVAL: '50ms',
-    RESTATE_DEFAULT_RETRY_POLICY__MAX_INTERVAL: '1s',
-  },
+// Restarts are found within a second (fast retries; nothing here asserts on the back-off), and every test
+// restarts the service: the next process loads while the current one serves.
+const {
+  restate: env,
+  model: mock,
+  service,
+} = useCrashHarness({
+  serviceEntry: fileURLToPath(new URL('./crash-service.ts', import.meta.url)),
 });
-let mock: MockModelServer;
-let service: Awaited<ReturnType<typeof startServiceProcess>>;
 
 const lastUserText = (request: MockRequest) =>
   request.messages.findLast((message) => message.role === 'user')?.text ?? '';
-
-beforeAll(async () => {
-  mock = await startMockModel();
-  service = await startServiceProcess({
-    entry: fileURLToPath(new URL('./crash-service.ts', import.meta.url)),
-    env: { OPENAI_BASE_URL: mock.openaiBaseUrl },
-    readyTimeoutMs: 60_000,
-    // Every test restarts the service: the next process loads while the current one serves.
-    warmStandby: true,
-  });
-  await env.register({ url: service.url });
-}, 90_000);
-afterAll(async () => {
-  await service?.stop();
-  await mock?.close();
-});
 
 it('batch: SIGKILL while the second prompt is in flight; after the restart the first is not asked again', async () => {
   const key = 'batch-crash';

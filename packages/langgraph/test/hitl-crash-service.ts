@@ -1,21 +1,22 @@
 /**
  * Service for `hitl-crash.test.ts`, run in a child process the test SIGKILLs: a `createAgent` agent with
  * `humanInTheLoopMiddleware` run by `durableGraph(ctx, agent.graph)`. The approval request and the refund
- * go to the test's ledger (`LEDGER_URL`); `ChatOpenAI` talks HTTP to the scripted model at `OPENAI_BASE_URL`.
+ * go to the test's ledger and `ChatOpenAI` talks HTTP to the scripted model, at the URLs the crash harness
+ * passes in `CONFORMANCE_ENV`'s variables.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type BaseMessage, HumanMessage, ToolMessage } from '@langchain/core/messages';
 import { tool } from '@langchain/core/tools';
 import { ChatOpenAI } from '@langchain/openai';
 import { durableTool, restateMiddleware } from '@restate-agents/langchain';
-import { postToLedger } from '@restate-agents/testing';
+import { CONFORMANCE_ENV, postToLedger } from '@restate-agents/testing';
 import { crashPoint } from '@restate-agents/testing/crash-point';
 import * as restate from '@restatedev/restate-sdk';
 import { createAgent, createMiddleware, humanInTheLoopMiddleware } from 'langchain';
 import { z } from 'zod';
 import { durableGraph } from '../src/index.js';
 
-const ledger = process.env.LEDGER_URL ?? '';
+const ledger = process.env[CONFORMANCE_ENV.ledgerUrl] ?? '';
 
 const service = restate.object({
   name: 'HitlCrash',
@@ -47,7 +48,7 @@ const service = restate.object({
         model: new ChatOpenAI({
           model: session,
           apiKey: 'scripted',
-          configuration: { baseURL: process.env.OPENAI_BASE_URL },
+          configuration: { baseURL: process.env[CONFORMANCE_ENV.openaiBaseUrl] },
         }),
         tools: [refund],
         middleware: [

@@ -5,44 +5,18 @@
  * asked the first question again.
  */
 import { fileURLToPath } from 'node:url';
-import {
-  type Ledger,
-  type MockModelServer,
-  startLedger,
-  startMockModel,
-  startServiceProcess,
-} from '@restate-agents/testing';
-import { useRestate } from '@restate-agents/testing/vitest';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { useCrashHarness } from '@restate-agents/testing/vitest';
+import { expect, it } from 'vitest';
 
-// Restate's default invocation retry policy (500 ms, doubling up to 1 min) would retry the restarted
-// service seconds after it is back; 50 ms..1 s finds it within a second. Nothing here asserts on the back-off.
-const env = useRestate({
-  env: {
-    RESTATE_DEFAULT_RETRY_POLICY__INITIAL_INTERVAL: '50ms',
-    RESTATE_DEFAULT_RETRY_POLICY__MAX_INTERVAL: '1s',
-  },
-});
-let mock: MockModelServer;
-let ledger: Ledger;
-let service: Awaited<ReturnType<typeof startServiceProcess>>;
-
-beforeAll(async () => {
-  mock = await startMockModel();
-  ledger = await startLedger();
-  service = await startServiceProcess({
-    entry: fileURLToPath(new URL('./hitl-crash-service.ts', import.meta.url)),
-    env: { OPENAI_BASE_URL: mock.openaiBaseUrl, LEDGER_URL: ledger.url },
-    readyTimeoutMs: 60_000,
-    // The test restarts the service after its crash: the next process loads while this one serves.
-    warmStandby: true,
-  });
-  await env.register({ url: service.url });
-}, 90_000);
-afterAll(async () => {
-  await service?.stop();
-  await ledger?.close();
-  await mock?.close();
+// The restart is found within a second (fast retries; nothing here asserts on the back-off), and the next
+// process loads while this one serves.
+const {
+  restate: env,
+  model: mock,
+  ledger,
+  service,
+} = useCrashHarness({
+  serviceEntry: fileURLToPath(new URL('./hitl-crash-service.ts', import.meta.url)),
 });
 
 it('edit, then SIGKILL after the refund: the refund runs once with the edited arguments', async () => {
