@@ -9,8 +9,8 @@ import { AIMessage, type BaseMessage, HumanMessage, ToolMessage } from '@langcha
 import { tool } from '@langchain/core/tools';
 import { ChatOpenAI } from '@langchain/openai';
 import { rethrowIfRepeating } from '@restate-agents/core';
-import { type MockModelServer, type MockRequest, startMockModel } from '@restate-agents/testing';
-import { useRestate } from '@restate-agents/testing/vitest';
+import { type MockRequest, type MockScript, scriptedRuns } from '@restate-agents/testing';
+import { useMockModel, useRestate } from '@restate-agents/testing/vitest';
 import * as restate from '@restatedev/restate-sdk';
 import {
   type AgentMiddleware,
@@ -28,7 +28,7 @@ import {
   toolEmulatorMiddleware,
   toolRetryMiddleware,
 } from 'langchain';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
   durableChatModel,
@@ -37,7 +37,7 @@ import {
   restateMiddleware,
 } from '../src/index.js';
 
-let mock: MockModelServer;
+const mock = useMockModel();
 
 /** Executions of tool bodies outside Restate, by key. */
 const executions = new Map<string, number>();
@@ -342,14 +342,10 @@ const patterns = restate.object({
   },
 });
 
-beforeAll(async () => {
-  mock = await startMockModel();
+beforeAll(() => {
   // Where initChatModel's ChatOpenAI goes (createAgent with a string model takes no client options).
   process.env.OPENAI_API_KEY = 'scripted';
   process.env.OPENAI_BASE_URL = mock.openaiBaseUrl;
-});
-afterAll(async () => {
-  await mock?.close();
 });
 
 for (const alwaysReplay of [false, true]) {
@@ -357,19 +353,16 @@ for (const alwaysReplay of [false, true]) {
     const env = useRestate({ alwaysReplay, disableRetries: true });
     beforeAll(() => env.register({ services: [patterns] }));
 
-    let keys = 0;
-    const run = async <T>(
-      handler: string,
-      input?: unknown,
-      script?: Parameters<MockModelServer['conversation']>[1],
-    ) => {
-      const key = `${handler}-${alwaysReplay ? 'replay' : 'normal'}-${++keys}`;
-      if (script) mock.conversation(key, script);
-      const { invocationId } = await env.send(
-        { service: 'LangChainPatterns', handler, key },
-        input,
-      );
-      return { key, invocationId, output: await env.attach<T>(invocationId) };
+    const runs = scriptedRuns({
+      restate: env,
+      model: mock,
+      service: 'LangChainPatterns',
+      label: alwaysReplay ? 'replay' : 'normal',
+    });
+    /** A run on a fresh key (its conversation `script`), awaited: its key, invocation id and output. */
+    const run = async <T>(handler: string, input?: unknown, script?: MockScript) => {
+      const { key, result } = runs.run<T>(handler, input, script);
+      return { key, ...(await result) };
     };
 
     it('batch: answers in input order, each prompt sent once, though the first answers last', async () => {

@@ -8,14 +8,13 @@
 import { createOpenAI } from '@ai-sdk/openai';
 import { Agent } from '@mastra/core/agent';
 import { createTool } from '@mastra/core/tools';
-import { type MockModelServer, startMockModel } from '@restate-agents/testing';
-import { useRestate } from '@restate-agents/testing/vitest';
+import { useMockModel, useRestate } from '@restate-agents/testing/vitest';
 import * as restate from '@restatedev/restate-sdk';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { durableAgent, durableModel, durableTools } from '../src/index.js';
 
-let mock: MockModelServer;
+const mock = useMockModel();
 const openai = () => createOpenAI({ baseURL: mock.openaiBaseUrl, apiKey: 'scripted' });
 
 /** What the tool bodies did, by conversation key, in order (outside Restate: a replay would show). */
@@ -87,22 +86,9 @@ const service = restate.object({
   },
 });
 
-beforeAll(async () => {
-  mock = await startMockModel();
-});
-afterAll(async () => {
-  await mock.close();
-});
-
 for (const alwaysReplay of [false, true]) {
   describe(alwaysReplay ? 'always-replay mode' : 'normal mode', () => {
-    const env = useRestate({
-      alwaysReplay,
-      env: {
-        RESTATE_DEFAULT_RETRY_POLICY__MAX_ATTEMPTS: '10',
-        RESTATE_DEFAULT_RETRY_POLICY__ON_MAX_ATTEMPTS: 'kill',
-      },
-    });
+    const env = useRestate({ alwaysReplay, maxAttempts: 10 });
     beforeAll(() => env.register({ services: [service] }));
     const mode = alwaysReplay ? 'replay' : 'normal';
     const stepNames = async (invocationId: string) =>
