@@ -5,19 +5,12 @@
  */
 import { HumanMessage } from '@langchain/core/messages';
 import { ChatOpenAI } from '@langchain/openai';
-import { type MockModelServer, startMockModel } from '@restate-agents/testing';
-import { useRestate } from '@restate-agents/testing/vitest';
+import { useMockModel, useRestate } from '@restate-agents/testing/vitest';
 import * as restate from '@restatedev/restate-sdk';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { durableChatModel } from '../src/index.js';
 
-let mock: MockModelServer;
-beforeAll(async () => {
-  mock = await startMockModel();
-});
-afterAll(async () => {
-  await mock?.close();
-});
+const mock = useMockModel();
 
 /** When the caller aborted, by object key (the first execution's time; a replay does not abort again). */
 const abortedAt = new Map<string, number>();

@@ -8,16 +8,15 @@
 import { HumanMessage } from '@langchain/core/messages';
 import { tool } from '@langchain/core/tools';
 import { ChatOpenAI } from '@langchain/openai';
-import { type MockModelServer, startMockModel } from '@restate-agents/testing';
-import { useRestate } from '@restate-agents/testing/vitest';
+import { useMockModel, useRestate } from '@restate-agents/testing/vitest';
 import * as restate from '@restatedev/restate-sdk';
 import { type AgentMiddleware, createAgent, createMiddleware } from 'langchain';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { durableChatModel, restateMiddleware } from '../src/index.js';
 
 const env = useRestate({ disableRetries: true });
-let model: MockModelServer;
+const model = useMockModel();
 
 /** Any user middleware with a `wrapModelCall`: enough for langchain to wrap model errors. */
 const logging: AgentMiddleware = createMiddleware({
@@ -73,13 +72,7 @@ const run = (key: string, withRestate: boolean) =>
       ),
     );
 
-beforeAll(async () => {
-  model = await startMockModel();
-  await env.register({ services: [probe] });
-});
-afterAll(async () => {
-  await model?.close();
-});
+beforeAll(() => env.register({ services: [probe] }));
 
 describe('control errors out of createAgent', () => {
   it('without restateMiddleware a 401 leaves agent.invoke as MiddlewareError, not TerminalError', async () => {

@@ -8,16 +8,15 @@
 import { HumanMessage } from '@langchain/core/messages';
 import { tool } from '@langchain/core/tools';
 import { ChatOpenAI } from '@langchain/openai';
-import { type MockModelServer, startMockModel } from '@restate-agents/testing';
-import { useRestate } from '@restate-agents/testing/vitest';
+import { useMockModel, useRestate } from '@restate-agents/testing/vitest';
 import * as restate from '@restatedev/restate-sdk';
 import { createAgent, createMiddleware } from 'langchain';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { restateMiddleware } from '../src/index.js';
 
 const env = useRestate({ disableRetries: true });
-let model: MockModelServer;
+const model = useMockModel();
 
 /** Durable models of earlier invocations, to show that a new invocation does not reuse them. */
 const earlier = new Set<unknown>();
@@ -89,13 +88,7 @@ const run = async (key: string) => {
   return { ...outcome, steps };
 };
 
-beforeAll(async () => {
-  model = await startMockModel();
-  await env.register({ services: [probe] });
-});
-afterAll(async () => {
-  await model?.close();
-});
+beforeAll(() => env.register({ services: [probe] }));
 
 describe('restateMiddleware reuses the durable model within an invocation', () => {
   it('builds one durable model and binds the tools once over three model calls, per invocation', async () => {

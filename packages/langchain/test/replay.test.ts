@@ -15,11 +15,10 @@ import {
 import type { ChatResult } from '@langchain/core/outputs';
 import { tool } from '@langchain/core/tools';
 import { ChatOpenAI } from '@langchain/openai';
-import { type MockModelServer, startMockModel } from '@restate-agents/testing';
-import { useRestate } from '@restate-agents/testing/vitest';
+import { useMockModel, useRestate } from '@restate-agents/testing/vitest';
 import * as restate from '@restatedev/restate-sdk';
 import { createAgent } from 'langchain';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
   durableChatModel,
@@ -30,7 +29,7 @@ import {
 } from '../src/index.js';
 
 const env = useRestate({ alwaysReplay: true, disableRetries: true });
-let model: MockModelServer;
+const model = useMockModel();
 
 /** Observations made outside Restate, by invocation key. */
 const seen = new Map<string, unknown[]>();
@@ -178,13 +177,7 @@ const invoke = async (handler: string, key: string, input?: unknown) =>
 const call = async <T>(handler: string, key: string, input?: unknown): Promise<T> =>
   env.attach<T>(await invoke(handler, key, input));
 
-beforeAll(async () => {
-  model = await startMockModel();
-  await env.register({ services: [probe] });
-});
-afterAll(async () => {
-  await model?.close();
-});
+beforeAll(() => env.register({ services: [probe] }));
 
 describe('durableChatModel (always-replay)', () => {
   it('R8: a model that gives no id gets one inside the step, the same on every replay', async () => {

@@ -10,21 +10,14 @@ import { type BaseMessage, HumanMessage } from '@langchain/core/messages';
 import { tool } from '@langchain/core/tools';
 import { ChatOpenAI } from '@langchain/openai';
 import { durableTool, restateMiddleware } from '@restate-agents/langchain';
-import { type MockModelServer, startMockModel } from '@restate-agents/testing';
-import { useRestate } from '@restate-agents/testing/vitest';
+import { useMockModel, useRestate } from '@restate-agents/testing/vitest';
 import * as restate from '@restatedev/restate-sdk';
 import { createAgent, humanInTheLoopMiddleware } from 'langchain';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { durableGraph } from '../src/index.js';
 
-let model: MockModelServer;
-beforeAll(async () => {
-  model = await startMockModel();
-});
-afterAll(async () => {
-  await model?.close();
-});
+const model = useMockModel();
 
 /** Refunds the tool really made, by object key. */
 const refunds = new Map<string, number[]>();

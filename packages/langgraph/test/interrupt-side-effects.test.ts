@@ -12,20 +12,13 @@ import { tool } from '@langchain/core/tools';
 import { Command, interrupt, MessagesAnnotation, START, StateGraph } from '@langchain/langgraph';
 import { ChatOpenAI } from '@langchain/openai';
 import { durableChatModel, durableTool } from '@restate-agents/langchain';
-import { type MockModelServer, startMockModel } from '@restate-agents/testing';
-import { useRestate } from '@restate-agents/testing/vitest';
+import { useMockModel, useRestate } from '@restate-agents/testing/vitest';
 import * as restate from '@restatedev/restate-sdk';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { durableGraph, durableNodeStep } from '../src/index.js';
 
-let model: MockModelServer;
-beforeAll(async () => {
-  model = await startMockModel();
-});
-afterAll(async () => {
-  await model?.close();
-});
+const model = useMockModel();
 
 /** Side effects seen outside Restate, by object key. */
 const effects = new Map<string, string[]>();

@@ -9,19 +9,13 @@ import { tool } from '@langchain/core/tools';
 import { END, MessagesAnnotation, START, StateGraph } from '@langchain/langgraph';
 import { ToolNode, toolsCondition } from '@langchain/langgraph/prebuilt';
 import { ChatOpenAI } from '@langchain/openai';
-import { type MockModelServer, startMockModel } from '@restate-agents/testing';
+import { useMockModel } from '@restate-agents/testing/vitest';
 import { readUIMessageStream, type UIMessage, type UIMessageChunk } from 'ai';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { z } from 'zod';
 import { graphUIMessageStream } from '../src/index.js';
 
-let mock: MockModelServer;
-beforeAll(async () => {
-  mock = await startMockModel();
-});
-afterAll(async () => {
-  await mock?.close();
-});
+const mock = useMockModel();
 
 it('live native mapper: LangGraph’s own messages/updates stream of a ReAct graph folds to the answers and both tool results', async () => {
   mock.conversation('lg-native-mapper', [

@@ -19,20 +19,13 @@ import { ToolNode, toolsCondition } from '@langchain/langgraph/prebuilt';
 import { ChatOpenAI } from '@langchain/openai';
 import { durableStep } from '@restate-agents/core';
 import { durableChatModel, durableTool } from '@restate-agents/langchain';
-import { type MockModelServer, startMockModel } from '@restate-agents/testing';
-import { useRestate } from '@restate-agents/testing/vitest';
+import { useMockModel, useRestate } from '@restate-agents/testing/vitest';
 import * as restate from '@restatedev/restate-sdk';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { durableGraph } from '../src/index.js';
 
-let model: MockModelServer;
-beforeAll(async () => {
-  model = await startMockModel();
-});
-afterAll(async () => {
-  await model?.close();
-});
+const model = useMockModel();
 
 /** Side effects seen outside Restate, by object key. */
 const effects = new Map<string, string[]>();
