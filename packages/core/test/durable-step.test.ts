@@ -1,16 +1,12 @@
-import {
-  type InvocationFailedError,
-  type MockModelServer,
-  startMockModel,
-} from '@restate-agents/testing';
-import { useRestate } from '@restate-agents/testing/vitest';
+import type { InvocationFailedError } from '@restate-agents/testing';
+import { useMockModel, useRestate } from '@restate-agents/testing/vitest';
 import * as restate from '@restatedev/restate-sdk';
 import OpenAI from 'openai';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { durableStep, JournalValueTooLargeError, stepFailureReason } from '../src/index.js';
 
 const env = useRestate();
-let model: MockModelServer;
+const model = useMockModel();
 
 /** How often each step's action really ran, by test key: counted outside Restate. */
 const executions = new Map<string, number>();
@@ -111,13 +107,7 @@ const failure = async (
     (error: InvocationFailedError) => error,
   );
 
-beforeAll(async () => {
-  model = await startMockModel();
-  await env.register({ services: [steps] });
-});
-afterAll(async () => {
-  await model.close();
-});
+beforeAll(() => env.register({ services: [steps] }));
 
 // Each test has keys of its own and mostly waits on retry back-offs: they run side by side.
 describe.concurrent('durableStep against a real restate-server', () => {

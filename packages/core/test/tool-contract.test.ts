@@ -3,15 +3,11 @@
  * retry-after) on a real restate-server, in normal and always-replay mode: in always-replay every await
  * suspends, so each outcome below is also rebuilt from the journal.
  */
-import {
-  type InvocationFailedError,
-  type MockModelServer,
-  startMockModel,
-} from '@restate-agents/testing';
-import { useRestate } from '@restate-agents/testing/vitest';
+import type { InvocationFailedError } from '@restate-agents/testing';
+import { useMockModel, useRestate } from '@restate-agents/testing/vitest';
 import * as restate from '@restatedev/restate-sdk';
 import OpenAI from 'openai';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   assertInput,
   durableStep,
@@ -38,7 +34,7 @@ const count = (key: string) => {
 };
 /** Per key: whether a timed-out attempt saw its signal abort. */
 const abortedAttempts = new Map<string, number>();
-let model: MockModelServer;
+const model = useMockModel();
 
 const quickRetries = { maxRetryAttempts: 2, initialRetryInterval: 10 } as const;
 
@@ -242,13 +238,6 @@ const probe = restate.object({
       );
     },
   },
-});
-
-beforeAll(async () => {
-  model = await startMockModel();
-});
-afterAll(async () => {
-  await model.close();
 });
 
 for (const mode of ['normal', 'always-replay'] as const) {
