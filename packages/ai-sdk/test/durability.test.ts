@@ -5,12 +5,8 @@
  */
 import { createOpenAI } from '@ai-sdk/openai';
 import type { EmbeddingModelV4 } from '@ai-sdk/provider';
-import {
-  InvocationFailedError,
-  type MockModelServer,
-  startMockModel,
-} from '@restate-agents/testing';
-import { useRestate } from '@restate-agents/testing/vitest';
+import { InvocationFailedError, scriptedRuns } from '@restate-agents/testing';
+import { useMockModel, useRestate } from '@restate-agents/testing/vitest';
 import * as restate from '@restatedev/restate-sdk';
 import {
   embedMany,
@@ -25,12 +21,12 @@ import {
   tool,
   wrapLanguageModel,
 } from 'ai';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { durableEmbeddingModel, durableModel, durableTools, withRestate } from '../src/index.js';
 
 const env = useRestate({ alwaysReplay: true, disableRetries: true });
-let mock: MockModelServer;
+const mock = useMockModel();
 const openai = () => createOpenAI({ baseURL: mock.openaiBaseUrl, apiKey: 'scripted' });
 
 type Variant = 'adapter' | 'without' | 'parallel-plain';
@@ -316,30 +312,9 @@ function countingEmbeddingModel(key: string): EmbeddingModelV4 {
   };
 }
 
-beforeAll(async () => {
-  mock = await startMockModel();
-  await env.register({ services: [agent] });
-});
-afterAll(async () => {
-  await mock.close();
-});
+beforeAll(() => env.register({ services: [agent] }));
 
-let keys = 0;
-function run<T>(
-  handler: string,
-  input: unknown,
-  script?: Parameters<MockModelServer['conversation']>[1],
-) {
-  const key = `${handler}-${++keys}`;
-  if (script) mock.conversation(key, script);
-  const result = env
-    .send({ service: 'AiSdkProbe', handler, key }, input)
-    .then(async ({ invocationId }) => ({
-      invocationId,
-      output: await env.attach<T>(invocationId),
-    }));
-  return { key, result };
-}
+const { run } = scriptedRuns({ restate: env, model: mock, service: 'AiSdkProbe', label: 'replay' });
 
 const failTurn = [
   { toolCalls: [{ name: 'fail', arguments: { text: 'card declined' } }] },
