@@ -6,14 +6,10 @@
  */
 import { Agent, type InputGuardrail, type Model, tool as sdkTool } from '@openai/agents-core';
 import { OpenAIProvider } from '@openai/agents-openai';
-import {
-  InvocationFailedError,
-  type MockModelServer,
-  startMockModel,
-} from '@restate-agents/testing';
-import { useRestate } from '@restate-agents/testing/vitest';
+import { InvocationFailedError } from '@restate-agents/testing';
+import { useMockModel, useRestate } from '@restate-agents/testing/vitest';
 import * as restate from '@restatedev/restate-sdk';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import {
   DurableRunner,
@@ -24,7 +20,7 @@ import {
   tool,
 } from '../src/index.js';
 
-let mock: MockModelServer;
+const mock = useMockModel();
 let provider: OpenAIProvider;
 
 /** Observations made outside Restate: how often a body really ran, per key. */
@@ -228,12 +224,8 @@ const agents = restate.object({
   },
 });
 
-beforeAll(async () => {
-  mock = await startMockModel();
+beforeAll(() => {
   provider = new OpenAIProvider({ baseURL: mock.openaiBaseUrl, apiKey: 'scripted' });
-});
-afterAll(async () => {
-  await mock?.close();
 });
 
 const MODES = [

@@ -21,12 +21,8 @@ import {
   type TracingProcessor,
 } from '@openai/agents-core';
 import { OpenAIProvider, webSearchTool } from '@openai/agents-openai';
-import {
-  InvocationFailedError,
-  type MockModelServer,
-  startMockModel,
-} from '@restate-agents/testing';
-import { useRestate } from '@restate-agents/testing/vitest';
+import { InvocationFailedError } from '@restate-agents/testing';
+import { useMockModel, useRestate } from '@restate-agents/testing/vitest';
 import * as restate from '@restatedev/restate-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -42,16 +38,15 @@ import {
   tool,
 } from '../src/index.js';
 
-let mock: MockModelServer;
+const mock = useMockModel();
 let responses: OpenAIProvider;
 let chat: OpenAIProvider;
 
-beforeAll(async () => {
+beforeAll(() => {
   // The SDK turns tracing off under NODE_ENV=test; on, with no exporter, so trace ids are generated.
   setTracingDisabled(false);
   // Every span end, and those the live-only wrapper lets through, by trace id.
   setTraceProcessors([recorder('ended'), liveTraceProcessor(recorder('live-ended'))]);
-  mock = await startMockModel();
   responses = new OpenAIProvider({ baseURL: mock.openaiBaseUrl, apiKey: 'scripted' });
   chat = new OpenAIProvider({
     baseURL: mock.openaiBaseUrl,
@@ -59,11 +54,10 @@ beforeAll(async () => {
     useResponses: false,
   });
 });
-afterAll(async () => {
+afterAll(() => {
   // The test files share one worker (vitest.config.ts): the next file gets the SDK's tracing as it was.
   setTraceProcessors([]);
   setTracingDisabled(true);
-  await mock?.close();
 });
 
 /** Observations made outside Restate, per key: what ran, how often, in which order. */
