@@ -14,12 +14,12 @@ import {
   isDurable,
   markDurable,
   stepBatch,
+  withStepSignal,
 } from '@restate-agents/core';
 import type { Context } from '@restatedev/restate-sdk';
 import { wrapEmbeddingModel } from 'ai';
 import { refuseFlatStepOptions } from './durable-model.js';
 import { STEP_NAMES } from './step-names.js';
-import { withStepSignal } from './step-signal.js';
 
 /** Options of {@link durableEmbeddingModel}. */
 export interface DurableEmbeddingModelOptions {

@@ -23,11 +23,11 @@ import {
   markDurable,
   RepeatingFailureError,
   stepBatch,
+  withStepSignal,
 } from '@restate-agents/core';
 import type { Context } from '@restatedev/restate-sdk';
 import { refuseFlatStepOptions } from './durable-model.js';
 import { STEP_NAMES } from './step-names.js';
-import { withStepSignal } from './step-signal.js';
 
 /** Options of the durable media models: each provider call's step (retry cap, `attemptTimeout`, …). */
 export interface DurableMediaModelOptions {

@@ -25,13 +25,13 @@ import {
   liveModelStep,
   markDurable,
   nextModelStepName,
+  withStepSignal,
 } from '@restate-agents/core';
 import type { Context } from '@restatedev/restate-sdk';
 import { wrapLanguageModel } from 'ai';
 import { type AnswerCheck, generatedAnswer, streamedAnswer } from './answer-check.js';
 import { previewChunk } from './live/preview-chunks.js';
 import { SDK } from './step-names.js';
-import { withStepSignal } from './step-signal.js';
 
 /** The options of each model step: retry cap, `attemptTimeout`, classification override, size cap. */
 export type ModelStepOptions = Omit<DurableStepOptions<unknown>, 'serde'>;

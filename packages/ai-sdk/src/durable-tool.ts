@@ -22,11 +22,11 @@ import {
   markDurable,
   toJsonValue,
   toolStepName,
+  withStepSignal,
 } from '@restate-agents/core';
 import type { Context } from '@restatedev/restate-sdk';
 import type { Tool, ToolExecutionOptions, ToolSet } from 'ai';
 import { SDK } from './step-names.js';
-import { withStepSignal } from './step-signal.js';
 
 /** Options of {@link durableTool} and {@link durableTools}: the step's retry cap, classification, give-up. */
 export interface DurableToolOptions extends Omit<DurableToolStepOptions<unknown>, 'serde'> {

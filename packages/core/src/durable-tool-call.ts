@@ -6,6 +6,7 @@
 import type { Context } from '@restatedev/restate-sdk';
 import { type DurableToolStepOptions, durableToolStep } from './durable-tool-step.js';
 import { stepBatch } from './ordered-execution.js';
+import { withStepSignal } from './step-signal.js';
 
 /** Options of {@link durableToolCall}: the tool step's, plus the SDK's abort signal for the call. */
 export interface DurableToolCallOptions<T> extends DurableToolStepOptions<T> {
@@ -36,7 +37,7 @@ export function durableToolCall<T>(
     ctx,
     name,
     toolName,
-    (attempt) => action(signal ? AbortSignal.any([signal, attempt]) : attempt),
+    (attempt) => withStepSignal(signal, attempt, action),
     stepOptions,
   );
   return stepBatch(ctx)

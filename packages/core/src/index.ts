@@ -109,3 +109,4 @@ export { agentRetryPolicy } from './retry-policy.js';
 export type { ListStore, ListStoreOptions, RecordStore } from './session-store.js';
 export { DEFAULT_CHUNK_SIZE, listStore, recordStore } from './session-store.js';
 export { modelStepName, nextModelStepName, toolStepName } from './step-names.js';
+export { withStepSignal } from './step-signal.js';

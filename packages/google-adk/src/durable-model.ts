@@ -25,6 +25,7 @@ import {
   liveModelStep,
   markDurable,
   nextModelStepName,
+  withStepSignal,
 } from '@restate-agents/core';
 import type { Context } from '@restatedev/restate-sdk';
 import { advanceTime, attemptState, capture } from './attempt-state.js';
@@ -116,20 +117,19 @@ class DurableLlm extends BaseLlm {
             ctx,
             name,
             async (attemptSignal) => {
-              const signal = abortSignal
-                ? AbortSignal.any([abortSignal, attemptSignal])
-                : attemptSignal;
               const attempt = preview(attemptSignal);
               const shown = attempt && previewResponses(attempt, seg);
               const responses: LlmResponse[] = [];
-              for await (const response of this.#inner.generateContentAsync(
-                attemptRequest(llmRequest),
-                stream,
-                signal,
-              )) {
-                shown?.push(response);
-                responses.push(journalable(response));
-              }
+              await withStepSignal(abortSignal, attemptSignal, async (signal) => {
+                for await (const response of this.#inner.generateContentAsync(
+                  attemptRequest(llmRequest),
+                  stream,
+                  signal,
+                )) {
+                  shown?.push(response);
+                  responses.push(journalable(response));
+                }
+              });
               shown?.close();
               fillFunctionCallIds(
                 responses,

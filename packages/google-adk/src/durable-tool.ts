@@ -20,6 +20,7 @@ import {
   isDurable,
   markDurable,
   toolStepName,
+  withStepSignal,
 } from '@restate-agents/core';
 import { restateContext } from './restate-context.js';
 import { SDK } from './step-names.js';
@@ -75,12 +76,10 @@ export function durableTool<T extends FunctionTool>(tool: T, options: DurableToo
       ctx,
       toolStepName(SDK, name, callId),
       name,
-      (attemptSignal) => {
-        const signal = toolContext.abortSignal
-          ? AbortSignal.any([toolContext.abortSignal, attemptSignal])
-          : attemptSignal;
-        return execute.call(tool, args, withSignal(toolContext, signal));
-      },
+      (attemptSignal) =>
+        withStepSignal(toolContext.abortSignal, attemptSignal, (signal) =>
+          execute.call(tool, args, withSignal(toolContext, signal)),
+        ),
       stepOptions,
     );
     return outcome.ok ? outcome.value : { error: outcome.error.message };

@@ -16,6 +16,7 @@ import {
   isDurable,
   markDurable,
   toolStepName,
+  withStepSignal,
 } from '@restate-agents/core';
 import type { Context } from '@restatedev/restate-sdk';
 import { SDK, STEP_NAMES } from './step-names.js';
@@ -76,13 +77,12 @@ export function durableToolset(
           (candidate) => candidate.name === listedTool.name,
         );
         if (!tool) throw new Error(`the toolset no longer offers "${listedTool.name}"`);
-        const signal = request.toolContext.abortSignal
-          ? AbortSignal.any([request.toolContext.abortSignal, attemptSignal])
-          : attemptSignal;
-        const toolContext = Object.create(request.toolContext, {
-          abortSignal: { value: signal, enumerable: true },
+        return withStepSignal(request.toolContext.abortSignal, attemptSignal, (signal) => {
+          const toolContext = Object.create(request.toolContext, {
+            abortSignal: { value: signal, enumerable: true },
+          });
+          return tool.runAsync({ ...request, toolContext } as never);
         });
-        return tool.runAsync({ ...request, toolContext } as never);
       },
       stepOptions,
     );

@@ -22,6 +22,7 @@ import {
   liveModelStep,
   markDurable,
   nextModelStepName,
+  withStepSignal,
 } from '@restate-agents/core';
 import type { Context } from '@restatedev/restate-sdk';
 import { previewModelEvents } from './live.js';
@@ -85,14 +86,12 @@ export function durableModel(ctx: Context, model: Model, options: DurableModelOp
       const recorded = await durableStep<RecordedResponse>(
         ctx,
         nextModelStepName(ctx, SDK),
-        async (attempt) => {
-          const call = callSignal(request.signal, attempt);
-          try {
-            return record(checked(await model.getResponse({ ...request, signal: call.signal })));
-          } finally {
-            call.release();
-          }
-        },
+        // The request is spread (a new object with the step's signal), which keeps the `_internal` object
+        // the SDK keys its usage tracking on.
+        (attempt) =>
+          withStepSignal(request.signal, attempt, async (signal) =>
+            record(checked(await model.getResponse({ ...request, signal }))),
+          ),
         options.step,
       );
       return revive(recorded);
@@ -110,19 +109,15 @@ export function durableModel(ctx: Context, model: Model, options: DurableModelOp
               const shown = live && previewModelEvents(live, seg);
               const deltas: string[] = [];
               let done: ModelResponse | undefined;
-              const call = callSignal(request.signal, attempt);
-              try {
-                const events = model.getStreamedResponse({ ...request, signal: call.signal });
-                for await (const event of events) {
+              await withStepSignal(request.signal, attempt, async (signal) => {
+                for await (const event of model.getStreamedResponse({ ...request, signal })) {
                   shown?.push(event);
                   if (event.type === 'output_text_delta') deltas.push(event.delta);
                   if (event.type === 'response_done') {
                     done = { ...event.response, usage: new Usage(event.response.usage) };
                   }
                 }
-              } finally {
-                call.release();
-              }
+              });
               shown?.close();
               if (!done) {
                 throw new InvalidModelAnswerError('the stream ended without a response_done event');
@@ -169,68 +164,6 @@ function checked(response: ModelResponse): ModelResponse {
     );
   }
   return response;
-}
-
-/**
- * The abort signal of one model call: aborted (with the source's reason) when the run's own signal or the
- * attempt's aborts while the call runs, so a request from an attempt that Restate has given up on is
- * cancelled instead of being paid for beside the retry; cut loose from both once the call has returned. The
- * request is spread (a new object with this signal), which keeps the `_internal` object the SDK keys its
- * usage tracking on.
- *
- * Not `AbortSignal.any([request.signal, attempt])`: the `openai` client composes the signal it is given with
- * its own and `fetch` listens to that, and both stay subscribed after the response has been read. Linked
- * for good, every finished request of an invocation ran its abort handlers (the client's, `fetch`'s, a
- * `DOMException` each) when Restate aborts the attempt's signal as the invocation's stream closes: ~1 % of
- * the service's CPU profile of a three-call agent in the load bench, for requests long finished.
- */
-function callSignal(
-  own: AbortSignal | undefined,
-  attempt: AbortSignal,
-): { signal: AbortSignal; release: () => void } {
-  const controller = new AbortController();
-  const aborted = own?.aborted ? own : attempt.aborted ? attempt : undefined;
-  if (aborted) {
-    controller.abort(aborted.reason);
-    return { signal: controller.signal, release: () => {} };
-  }
-  const calls = runningCalls(attempt);
-  calls.add(controller);
-  if (!own) return { signal: controller.signal, release: () => calls.delete(controller) };
-  const onAbort = (): void => controller.abort(own.reason);
-  own.addEventListener('abort', onAbort, { once: true });
-  return {
-    signal: controller.signal,
-    release: () => {
-      calls.delete(controller);
-      own.removeEventListener('abort', onAbort);
-    },
-  };
-}
-
-/** Per attempt signal: the controllers of its model calls still running. */
-const running = new WeakMap<AbortSignal, Set<AbortController>>();
-
-/**
- * The running calls of `attempt`, which one listener aborts if the attempt ends: cheaper than adding and
- * removing a listener on the attempt's signal per call.
- */
-function runningCalls(attempt: AbortSignal): Set<AbortController> {
-  let calls = running.get(attempt);
-  if (!calls) {
-    const set = new Set<AbortController>();
-    attempt.addEventListener(
-      'abort',
-      () => {
-        for (const call of set) call.abort(attempt.reason);
-        set.clear();
-      },
-      { once: true },
-    );
-    running.set(attempt, set);
-    calls = set;
-  }
-  return calls;
 }
 
 /** A `ModelResponse` with its `Usage` class instance rebuilt from the journaled JSON. */

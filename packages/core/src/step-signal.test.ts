@@ -35,10 +35,28 @@ describe('withStepSignal', () => {
     await expect(
       withStepSignal(call.signal, attempt.signal, () => Promise.reject(new Error('failed'))),
     ).rejects.toThrow('failed');
-    expect(getEventListeners(attempt.signal, 'abort')).toHaveLength(0);
+    // One listener per attempt, however many calls it ran; none left on the call's own signal.
+    expect(getEventListeners(attempt.signal, 'abort')).toHaveLength(1);
     expect(getEventListeners(call.signal, 'abort')).toHaveLength(0);
     attempt.abort();
     call.abort();
     expect(seen.aborted).toBe(false);
+  });
+
+  it('aborts every call of the attempt still running when the attempt ends, through one listener', async () => {
+    const attempt = new AbortController();
+    const started: AbortSignal[] = [];
+    const runs = [1, 2, 3].map(() =>
+      withStepSignal(undefined, attempt.signal, (signal) => {
+        started.push(signal);
+        return new Promise((_, reject) =>
+          signal.addEventListener('abort', () => reject(signal.reason)),
+        );
+      }),
+    );
+    expect(getEventListeners(attempt.signal, 'abort')).toHaveLength(1);
+    attempt.abort(new Error('attempt over'));
+    for (const run of runs) await expect(run).rejects.toThrow('attempt over');
+    expect(started.every((signal) => signal.aborted)).toBe(true);
   });
 });
