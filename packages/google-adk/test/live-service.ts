@@ -9,7 +9,13 @@
  */
 import { FunctionTool, Gemini, LlmAgent, Runner, StreamingMode } from '@google/adk';
 import { liveStream } from '@restate-agents/core';
-import { CONFORMANCE_ENV, LIVE_ENV, LIVE_TOOL, liveChatObjects } from '@restate-agents/testing';
+import {
+  CONFORMANCE_ENV,
+  LIVE_ENV,
+  LIVE_RETRY_POLICY,
+  LIVE_TOOL,
+  liveChatObjects,
+} from '@restate-agents/testing';
 import { crashPoint } from '@restate-agents/testing/crash-point';
 import * as restate from '@restatedev/restate-sdk';
 import { z } from 'zod';
@@ -81,14 +87,6 @@ async function turn(
   });
 }
 
-/** Retries come quickly while the killed process restarts. */
-const retryPolicy = {
-  initialInterval: 100,
-  exponentiationFactor: 1.5,
-  maxInterval: 500,
-  maxAttempts: 200,
-};
-
 /**
  * Without SSE streaming mode (each step's preview is its whole answer), as it is and in always-replay mode
  * (`inactivityTimeout: 0`, like the kit's `LiveReplayChat`).
@@ -99,7 +97,10 @@ const wholeChats = (['LiveWholeChat', 'LiveReplayWholeChat'] as const).map((name
     handlers: {
       chat: (ctx: restate.ObjectContext, prompt: string) => turn(ctx, prompt, { sse: false }),
     },
-    options: { retryPolicy, ...(name === 'LiveReplayWholeChat' && { inactivityTimeout: 0 }) },
+    options: {
+      retryPolicy: LIVE_RETRY_POLICY,
+      ...(name === 'LiveReplayWholeChat' && { inactivityTimeout: 0 }),
+    },
   }),
 );
 
@@ -141,7 +142,7 @@ const misuse = restate.object({
       return text;
     },
   },
-  options: { retryPolicy },
+  options: { retryPolicy: LIVE_RETRY_POLICY },
 });
 
 void restate.serve({

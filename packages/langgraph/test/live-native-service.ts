@@ -13,7 +13,7 @@ import { ToolNode, toolsCondition } from '@langchain/langgraph/prebuilt';
 import { ChatOpenAI } from '@langchain/openai';
 import { liveStream } from '@restate-agents/core';
 import { durableChatModel, durableTool } from '@restate-agents/langchain';
-import { CONFORMANCE_ENV } from '@restate-agents/testing';
+import { CONFORMANCE_ENV, LIVE_RETRY_POLICY } from '@restate-agents/testing';
 import * as restate from '@restatedev/restate-sdk';
 import { z } from 'zod';
 import { durableGraph } from '../src/index.js';
@@ -75,19 +75,12 @@ function asJson(value: unknown): unknown {
   return Object.fromEntries(Object.entries(value).map(([key, entry]) => [key, asJson(entry)]));
 }
 
-const retryPolicy = {
-  initialInterval: 100,
-  exponentiationFactor: 1.5,
-  maxInterval: 500,
-  maxAttempts: 200,
-};
-
 void restate.serve({
   services: [
     restate.object({
       name: 'LiveNativeGraph',
       handlers: { chat: turn },
-      options: { retryPolicy },
+      options: { retryPolicy: LIVE_RETRY_POLICY },
     }),
     restate.object({
       name: 'LiveNativeParallelGraph',
@@ -102,14 +95,14 @@ void restate.serve({
           await durableGraph(ctx, graph, { live, concurrency: 2 }).invoke({ messages: [] });
         },
       },
-      options: { retryPolicy },
+      options: { retryPolicy: LIVE_RETRY_POLICY },
     }),
     restate.object({
       name: 'LiveNativeReplayGraph',
       handlers: {
         chat: (ctx: restate.ObjectContext, prompt: string) => turn(ctx, prompt, true),
       },
-      options: { retryPolicy, inactivityTimeout: 0 },
+      options: { retryPolicy: LIVE_RETRY_POLICY, inactivityTimeout: 0 },
     }),
   ],
   port: Number(process.env.PORT),

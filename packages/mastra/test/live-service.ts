@@ -15,7 +15,13 @@ import { Agent } from '@mastra/core/agent';
 import type { MessageListInput } from '@mastra/core/agent/message-list';
 import { createTool } from '@mastra/core/tools';
 import { liveStream } from '@restate-agents/core';
-import { CONFORMANCE_ENV, LIVE_ENV, LIVE_TOOL, liveChatObjects } from '@restate-agents/testing';
+import {
+  CONFORMANCE_ENV,
+  LIVE_ENV,
+  LIVE_RETRY_POLICY,
+  LIVE_TOOL,
+  liveChatObjects,
+} from '@restate-agents/testing';
 import { crashPoint } from '@restate-agents/testing/crash-point';
 import * as restate from '@restatedev/restate-sdk';
 import { z } from 'zod';
@@ -98,14 +104,6 @@ async function generate(ctx: restate.ObjectContext, body: ChatBody): Promise<str
   return texts(result.steps);
 }
 
-/** Retries come quickly while the killed process restarts (Restate's default backoff grows to seconds). */
-const retryPolicy = {
-  initialInterval: 100,
-  exponentiationFactor: 1.5,
-  maxInterval: 500,
-  maxAttempts: 200,
-};
-
 void restate.serve({
   services: [
     ...liveChatObjects({
@@ -119,13 +117,13 @@ void restate.serve({
         delegate: (ctx: restate.ObjectContext, body: ChatBody) =>
           chat(ctx, body.messages, 'delegate'),
       },
-      options: { retryPolicy },
+      options: { retryPolicy: LIVE_RETRY_POLICY },
     }),
     // Always-replay on the same server: every journaled step ends the attempt, the next one replays it.
     restate.object({
       name: 'LiveMastraReplay',
       handlers: { generate },
-      options: { retryPolicy, inactivityTimeout: 0 },
+      options: { retryPolicy: LIVE_RETRY_POLICY, inactivityTimeout: 0 },
     }),
   ],
   port: Number(process.env.PORT),

@@ -7,7 +7,7 @@
 import { Agent } from '@openai/agents-core';
 import { OpenAIProvider } from '@openai/agents-openai';
 import { liveStream } from '@restate-agents/core';
-import { CONFORMANCE_ENV } from '@restate-agents/testing';
+import { CONFORMANCE_ENV, LIVE_RETRY_POLICY } from '@restate-agents/testing';
 import * as restate from '@restatedev/restate-sdk';
 import { z } from 'zod';
 import { DurableRunner, tool } from '../src/index.js';
@@ -61,21 +61,17 @@ async function chat(ctx: restate.ObjectContext, prompt: string): Promise<string>
   return String(result.finalOutput);
 }
 
-/** Retries come quickly while the killed process restarts. */
-const retryPolicy = {
-  initialInterval: 100,
-  exponentiationFactor: 1.5,
-  maxInterval: 500,
-  maxAttempts: 200,
-};
-
 void restate.serve({
   services: [
-    restate.object({ name: 'NativeChat', handlers: { chat }, options: { retryPolicy } }),
+    restate.object({
+      name: 'NativeChat',
+      handlers: { chat },
+      options: { retryPolicy: LIVE_RETRY_POLICY },
+    }),
     restate.object({
       name: 'NativeReplayChat',
       handlers: { chat },
-      options: { retryPolicy, inactivityTimeout: 0 },
+      options: { retryPolicy: LIVE_RETRY_POLICY, inactivityTimeout: 0 },
     }),
   ],
   port: Number(process.env.PORT),

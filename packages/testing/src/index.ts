@@ -44,6 +44,7 @@ export {
   LIVE_ENV,
   LIVE_HANDLER,
   LIVE_OBJECTS,
+  LIVE_RETRY_POLICY,
   LIVE_TOOL,
   liveChatObjects,
   liveMessageSnapshots,

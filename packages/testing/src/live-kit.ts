@@ -57,13 +57,23 @@ export const LIVE_TOOL = {
 /** One chat turn of a live service; `input` is what the test's `startTurn` sent (by default the prompt). */
 export type LiveChatHandler<I> = (ctx: restate.ObjectContext, input: I) => Promise<unknown>;
 
-/** Retries come quickly while a killed service restarts (Restate's default backoff grows to seconds). */
-const retryPolicy = {
+/**
+ * The retry policy of a live test service's objects: retries come quickly while a killed service restarts
+ * (Restate's default backoff grows to seconds). {@link liveChatObjects} sets it; a service that defines its
+ * own objects passes it as `options: { retryPolicy: LIVE_RETRY_POLICY }`.
+ */
+export const LIVE_RETRY_POLICY: {
+  readonly initialInterval: number;
+  readonly exponentiationFactor: number;
+  readonly maxInterval: number;
+  readonly maxAttempts: number;
+} = {
   initialInterval: 100,
   exponentiationFactor: 1.5,
   maxInterval: 500,
   maxAttempts: 200,
 };
+const retryPolicy = LIVE_RETRY_POLICY;
 
 /**
  * The objects of {@link LIVE_OBJECTS} for a live service: `chat` serves `LiveChat` and `LiveReplayChat`, `giveUp`
