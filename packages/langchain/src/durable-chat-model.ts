@@ -32,6 +32,7 @@ import {
   nextModelStepName,
   stepFailureReason,
   textPreview,
+  withStepSignal,
 } from '@restate-agents/core';
 import type { Context } from '@restatedev/restate-sdk';
 import { inGraphTask } from './graph-task.js';
@@ -258,35 +259,36 @@ export class DurableChatModel extends BaseChatModel {
             durableStep<LiveJournaledChatMessage>(
               this.#ctx,
               nextModelStepName(this.#ctx, SDK),
-              async (attemptSignal) => {
-                const config = {
-                  ...callOptions,
-                  ...(configurable !== undefined && { configurable }),
-                  ...(traced && { callbacks: [] }),
-                  signal: signal ? AbortSignal.any([signal, attemptSignal]) : attemptSignal,
-                };
-                const attempt = preview(attemptSignal);
-                const text = attempt && textPreview(attempt, `text-${seg}`);
-                let answer: BaseMessage | undefined;
-                if (stream || attempt) {
-                  await innerCall(traced, async () => {
-                    for await (const chunk of await this.inner.stream(messages, config)) {
-                      text?.delta(chunk.text);
-                      answer =
-                        answer === undefined
-                          ? chunk
-                          : (answer as BaseMessageChunk).concat(chunk as BaseMessageChunk);
-                    }
-                  });
-                } else {
-                  answer = await innerCall(traced, () => this.inner.invoke(messages, config));
-                }
-                text?.close();
-                // Nothing to journal: retried like a provider error, failing the step at the cap.
-                if (answer === undefined)
-                  throw new InvalidModelAnswerError('the chat model streamed no chunks');
-                return { ...toJournal(answer), ...(attempt && { live: await attempt.end() }) };
-              },
+              (attemptSignal) =>
+                withStepSignal(signal, attemptSignal, async (stepSignal) => {
+                  const config = {
+                    ...callOptions,
+                    ...(configurable !== undefined && { configurable }),
+                    ...(traced && { callbacks: [] }),
+                    signal: stepSignal,
+                  };
+                  const attempt = preview(attemptSignal);
+                  const text = attempt && textPreview(attempt, `text-${seg}`);
+                  let answer: BaseMessage | undefined;
+                  if (stream || attempt) {
+                    await innerCall(traced, async () => {
+                      for await (const chunk of await this.inner.stream(messages, config)) {
+                        text?.delta(chunk.text);
+                        answer =
+                          answer === undefined
+                            ? chunk
+                            : (answer as BaseMessageChunk).concat(chunk as BaseMessageChunk);
+                      }
+                    });
+                  } else {
+                    answer = await innerCall(traced, () => this.inner.invoke(messages, config));
+                  }
+                  text?.close();
+                  // Nothing to journal: retried like a provider error, failing the step at the cap.
+                  if (answer === undefined)
+                    throw new InvalidModelAnswerError('the chat model streamed no chunks');
+                  return { ...toJournal(answer), ...(attempt && { live: await attempt.end() }) };
+                }),
               this.#options.step as DurableStepOptions<LiveJournaledChatMessage>,
             ),
           ),

@@ -20,6 +20,7 @@ import {
   isDurable,
   markDurable,
   toolStepName,
+  withStepSignal,
 } from '@restate-agents/core';
 import { restateContext } from './restate-context.js';
 import { SDK } from './step-names.js';
@@ -71,12 +72,9 @@ export function durableTool<T extends MastraTool>(tool: T, options: DurableToolO
       toolStepName(SDK, name, callId),
       name,
       (attemptSignal) =>
-        execute(input, {
-          ...context,
-          abortSignal: context.abortSignal
-            ? AbortSignal.any([context.abortSignal, attemptSignal])
-            : attemptSignal,
-        }),
+        withStepSignal(context.abortSignal, attemptSignal, (abortSignal) =>
+          execute(input, { ...context, abortSignal }),
+        ),
       stepOptions,
     );
     // Mastra turns a thrown error into a tool error for the model: the give-up names the tool and reason.

@@ -8,7 +8,12 @@
  * the tool instead of reaching the model as "[object with circular references]").
  */
 import { tool as sdkTool } from '@openai/agents-core';
-import { rethrowIfControl, ToolGaveUpError, toJsonValue } from '@restate-agents/core';
+import {
+  rethrowIfControl,
+  ToolGaveUpError,
+  toJsonValue,
+  withStepSignal,
+} from '@restate-agents/core';
 import { findBinding } from './restate-context.js';
 
 type ToolErrorFunction = NonNullable<ReturnType<typeof sdkTool>['errorFunction']>;
@@ -63,11 +68,11 @@ export function controlAwareTool(
       const attempt = attemptSignal
         ? findBinding(runContext)?.ctx.request().attemptCompletedSignal
         : undefined;
-      const signal =
-        attempt && details?.signal
-          ? AbortSignal.any([details.signal, attempt])
-          : (attempt ?? details?.signal);
-      const result = await execute(input, runContext, { ...details, ...(signal && { signal }) });
+      const result = attempt
+        ? await withStepSignal(details?.signal, attempt, (signal) =>
+            execute(input, runContext, { ...details, signal }),
+          )
+        : await execute(input, runContext, { ...details });
       return typeof result === 'string'
         ? result
         : toJsonValue(result, `The result of tool "${options.name ?? execute.name}"`);
